@@ -1,0 +1,9 @@
+//! The pure core: state, messages and the rules that move them. Nothing in
+//! here does I/O or imports tokio; adapters feed it facts and carry out the
+//! effects it asks for.
+
+pub mod checklist;
+pub mod condition;
+pub mod health;
+pub mod probe;
+pub mod record;

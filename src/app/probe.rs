@@ -1,0 +1,45 @@
+//! What one probe of one replica observed: pure data, produced by the HTTP
+//! adapter (`io::probe`) and read by conditions, the checklist and the cockpit.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::health::Health;
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Observation {
+    pub url: String,
+    /// A TCP connection (and TLS, if any) was established.
+    pub connected: bool,
+    /// HTTP status of the last request; None when no response arrived.
+    pub status: Option<u16>,
+    /// Time of the last request (the only one unless `requests > 1`).
+    pub response_time: Duration,
+    /// One entry per request sent in a row, in order.
+    pub response_times: Vec<Duration>,
+    /// How many responses had each status, over all requests in a row.
+    pub status_counts: BTreeMap<u16, u32>,
+    /// Header names lowercased; values sanitised.
+    pub headers: Vec<(String, String)>,
+    /// The body parsed as JSON when it is JSON.
+    pub json: Option<serde_json::Value>,
+    /// The body as text, sanitised (no control or escape bytes) and capped.
+    pub body_text: String,
+    /// The body was cut off at the size limit.
+    pub truncated: bool,
+    /// The one-line reason the request failed, when it did.
+    pub error: Option<String>,
+    pub health: Health,
+}
+
+impl Observation {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}

@@ -1,0 +1,168 @@
+//! Command-line definitions only: what the operator can type, parsed by clap.
+//! Turning these raw flags into validated values happens in `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "golive",
+    version,
+    about = "A terminal deployment cockpit: checklist, health, canary metrics, logs and one-key rollback."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Journal file (default: under the user data dir, keyed by service and version).
+    #[arg(long, global = true, env = "GOLIVE_JOURNAL")]
+    pub journal: Option<PathBuf>,
+    /// Who is operating (default: $GOLIVE_OPERATOR, else the login name).
+    #[arg(long, global = true, env = "GOLIVE_OPERATOR")]
+    pub operator: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the cockpit on a profile.
+    Run(RunArgs),
+    /// Start the embedded demo service and open the cockpit on it.
+    Demo(DemoArgs),
+    /// Validate profiles and report every problem with file, line and column.
+    Validate(ValidateArgs),
+    /// Run the automated checklist items once, headless (for CI).
+    Check(CheckArgs),
+    /// Record a sign-off (or a waiver) of a manual item in the journal.
+    Sign(SignArgs),
+    /// Show the checklist state recorded in the journal.
+    Status(StatusArgs),
+    /// Run an action (promote, rollback, ...) headless.
+    Act(ActArgs),
+    /// Stream the merged, sanitised logs of a profile's sources.
+    Logs(LogsArgs),
+    /// Capture and inspect metric baselines.
+    Baseline(BaselineArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    pub profile: PathBuf,
+    /// Colour theme: dark, light, high-contrast, or a path to a theme TOML file.
+    #[arg(long, default_value = "dark")]
+    pub theme: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Print the demo service's URLs and keep serving, without the cockpit.
+    #[arg(long)]
+    pub serve_only: bool,
+    /// Run the demo checklist headless, printing results as they come.
+    #[arg(long)]
+    pub headless: bool,
+    /// Seed of the simulated traffic (the timeline is deterministic given the seed).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Compress the demo timeline by this factor (tests use 10 or more).
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    #[arg(long, default_value = "dark")]
+    pub theme: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[arg(required = true)]
+    pub profiles: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    pub profile: PathBuf,
+    /// Only this phase's items.
+    #[arg(long)]
+    pub phase: Option<String>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Longest wait for items with `hold` (and for the whole run).
+    #[arg(long, default_value = "5m")]
+    pub timeout: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    pub profile: PathBuf,
+    pub item: String,
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Waive the item instead of signing it, with this reason.
+    #[arg(long)]
+    pub waive: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    pub profile: PathBuf,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ActArgs {
+    pub profile: PathBuf,
+    pub action: String,
+    /// Run without asking (required when there is no terminal to confirm on).
+    #[arg(long)]
+    pub yes: bool,
+    /// Print and journal what would run, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    pub profile: PathBuf,
+    /// Only this log source (its id).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Start this far back (e.g. 10m).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Keep only lines matching this regular expression.
+    #[arg(long)]
+    pub grep: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    #[command(subcommand)]
+    pub command: BaselineCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Sample a track's metrics and write them as a baseline file.
+    Capture {
+        profile: PathBuf,
+        #[arg(long, default_value = "baseline")]
+        track: String,
+        #[arg(long, default_value = "5m")]
+        duration: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}

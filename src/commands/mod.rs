@@ -1,0 +1,26 @@
+//! One module per subcommand: turns validated arguments into work on the
+//! shared engine, and returns the process exit code.
+
+use std::process::ExitCode;
+
+use color_eyre::Result;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the parsed command line; the returned code is the process's exit code.
+pub fn dispatch(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Run(_)
+        | Command::Demo(_)
+        | Command::Validate(_)
+        | Command::Check(_)
+        | Command::Sign(_)
+        | Command::Status(_)
+        | Command::Act(_)
+        | Command::Logs(_)
+        | Command::Baseline(_) => {
+            eprintln!("golive: this command is not implemented yet");
+            Ok(ExitCode::from(2))
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The embedded simulated service behind `golive demo`.

@@ -1,0 +1,10 @@
+//! golive as a library: the binary is a thin face over it, and tests drive it
+//! in-process.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod demo;
+pub mod io;
+pub mod profile;
+pub mod ui;

@@ -1,0 +1,1 @@
+//! `${VAR}`, `${VAR:-default}` and `${service.*}` interpolation.

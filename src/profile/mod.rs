@@ -1,0 +1,409 @@
+//! Profiles: the user's contract. A TOML file is read into raw serde structs
+//! (`raw`), checked and resolved (`load`) into the validated [`Profile`] below,
+//! which is what every other module consumes. Nothing downstream ever sees raw
+//! TOML, an unresolved `${VAR}`, or a duration still in text form.
+
+pub mod duration;
+pub mod error;
+pub mod interpolate;
+pub mod load;
+pub mod raw;
+pub mod secrets;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use error::{ProfileError, ProfileIssue};
+pub use load::{load, load_str};
+pub use secrets::Redactor;
+
+use crate::app::condition::Condition;
+
+/// A validated, fully resolved profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// Where it was read from (for messages and the default journal path).
+    pub path: PathBuf,
+    pub service: Service,
+    pub settings: Settings,
+    pub endpoints: Vec<Endpoint>,
+    pub metrics: Vec<MetricsSource>,
+    pub baseline: Option<BaselineConfig>,
+    pub logs: Vec<LogSource>,
+    pub phases: Vec<Phase>,
+    pub gates: Vec<Gate>,
+    /// Keyed by action name (`promote`, `rollback`, ...).
+    pub actions: BTreeMap<String, Action>,
+    /// Masks every secret value this profile resolved, wherever text is shown.
+    pub redactor: Redactor,
+    /// Variables that were unset and had no default (validate warns, the rest refuse).
+    pub unresolved: Vec<String>,
+    /// Non-fatal remarks for `validate` to print.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    pub name: String,
+    pub version: String,
+    pub previous: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub poll_interval: Duration,
+    /// Default per-request (and per-command) timeout.
+    pub timeout: Duration,
+    /// Largest body read from an endpoint before it is cut off.
+    pub body_limit: usize,
+    /// Ring-buffer size of the log pane.
+    pub log_buffer: usize,
+    /// Extra variable names whose values are secrets.
+    pub secrets: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            poll_interval: Duration::from_secs(2),
+            timeout: Duration::from_secs(5),
+            body_limit: 1024 * 1024,
+            log_buffer: 50_000,
+            secrets: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum HealthFormat {
+    #[default]
+    Auto,
+    Warmup,
+    Healthz,
+    HealthJson,
+    Actuator,
+    Plain,
+    Prometheus,
+}
+
+impl HealthFormat {
+    pub const ALL: [(&'static str, HealthFormat); 7] = [
+        ("auto", HealthFormat::Auto),
+        ("warmup", HealthFormat::Warmup),
+        ("healthz", HealthFormat::Healthz),
+        ("health-json", HealthFormat::HealthJson),
+        ("actuator", HealthFormat::Actuator),
+        ("plain", HealthFormat::Plain),
+        ("prometheus", HealthFormat::Prometheus),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("auto")
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RequestBody {
+    Json(serde_json::Value),
+    Text(String),
+}
+
+/// Something to poll: one URL per replica.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    pub id: String,
+    /// One entry per replica; never empty.
+    pub urls: Vec<String>,
+    pub format: HealthFormat,
+    pub track: Option<String>,
+    pub method: String,
+    /// Header values are secrets: show them only through the redactor.
+    pub headers: Vec<(String, String)>,
+    pub body: Option<RequestBody>,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phase {
+    pub id: String,
+    pub title: String,
+    pub duration: Option<Duration>,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+    /// None: a manual item, passed only by a sign-off or a waiver.
+    pub check: Option<Check>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    Command(CommandCheck),
+    Endpoint(EndpointCheck),
+    Metric(MetricCheck),
+    Logs(LogsCheck),
+    Docker(DockerCheck),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandCheck {
+    pub argv: Vec<String>,
+    pub timeout: Duration,
+    pub cwd: Option<PathBuf>,
+    pub env: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointCheck {
+    pub endpoint: String,
+    /// Empty: the endpoint's health state must be `up`.
+    pub conditions: Vec<Condition>,
+    pub all_replicas: bool,
+    pub hold: Option<Duration>,
+    /// Requests sent in a row for one evaluation (rate-limit and cache checks).
+    pub requests: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MetricKind {
+    LatencyP50,
+    LatencyP95,
+    LatencyP99,
+    ErrorRate,
+    RequestRate,
+}
+
+impl MetricKind {
+    pub const ALL: [(&'static str, MetricKind); 5] = [
+        ("latency_p50", MetricKind::LatencyP50),
+        ("latency_p95", MetricKind::LatencyP95),
+        ("latency_p99", MetricKind::LatencyP99),
+        ("error_rate", MetricKind::ErrorRate),
+        ("request_rate", MetricKind::RequestRate),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl Cmp {
+    pub fn holds(self, lhs: f64, rhs: f64) -> bool {
+        match self {
+            Cmp::Lt => lhs < rhs,
+            Cmp::Le => lhs <= rhs,
+            Cmp::Gt => lhs > rhs,
+            Cmp::Ge => lhs >= rhs,
+            Cmp::Eq => lhs == rhs,
+            Cmp::Ne => lhs != rhs,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Cmp::Lt => "<",
+            Cmp::Le => "<=",
+            Cmp::Gt => ">",
+            Cmp::Ge => ">=",
+            Cmp::Eq => "==",
+            Cmp::Ne => "!=",
+        }
+    }
+}
+
+/// `"< 300ms"` or `"< 0.05"`: latencies are held in seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Threshold {
+    pub cmp: Cmp,
+    pub value: f64,
+}
+
+/// `"< 1.2x"`: canary over baseline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ratio {
+    pub cmp: Cmp,
+    pub factor: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricCheck {
+    pub metric: MetricKind,
+    pub track: String,
+    pub condition: Option<Threshold>,
+    pub vs_baseline: Option<Ratio>,
+    pub hold: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogsCheck {
+    pub source: String,
+    pub pattern: String,
+    pub max: u64,
+    pub window: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DockerTarget {
+    Container(String),
+    ComposeService(String),
+    Label { key: String, value: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DockerCheck {
+    pub target: DockerTarget,
+    pub conditions: Vec<Condition>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnBreach {
+    Alert,
+    Rollback,
+    AutoRollback,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gate {
+    pub id: String,
+    pub metric: MetricKind,
+    pub track: String,
+    pub condition: Option<Threshold>,
+    pub vs_baseline: Option<Ratio>,
+    /// How long the breach must persist.
+    pub for_: Duration,
+    pub on_breach: OnBreach,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetricsKind {
+    Scrape {
+        url: String,
+        latency_histogram: Option<String>,
+        requests_counter: Option<String>,
+        status_label: Option<String>,
+        /// Label name to a regular expression its value must match.
+        selector: BTreeMap<String, String>,
+    },
+    PromQl {
+        url: String,
+        latency_p50: Option<String>,
+        latency_p95: Option<String>,
+        latency_p99: Option<String>,
+        error_rate: Option<String>,
+        request_rate: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsSource {
+    pub track: String,
+    pub kind: MetricsKind,
+    pub window: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BaselinePrefer {
+    /// The captured file wins when both exist.
+    #[default]
+    File,
+    Live,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaselineConfig {
+    pub file: Option<PathBuf>,
+    pub prefer: BaselinePrefer,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogKind {
+    Docker(DockerTarget),
+    Command(Vec<String>),
+    File(PathBuf),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogSource {
+    pub id: String,
+    pub kind: LogKind,
+    pub highlight: Vec<String>,
+    pub grep: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DockerOp {
+    /// Recreate the container(s) from another image, keeping their settings.
+    Image(String),
+    Restart,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionKind {
+    Command {
+        argv: Vec<String>,
+        cwd: Option<PathBuf>,
+        env: Vec<(String, String)>,
+    },
+    Docker {
+        target: DockerTarget,
+        op: DockerOp,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: ActionKind,
+    pub timeout: Duration,
+    /// Item ids re-run after the action until they pass or time out.
+    pub verify: Vec<String>,
+}
+
+impl Profile {
+    pub fn endpoint(&self, id: &str) -> Option<&Endpoint> {
+        self.endpoints.iter().find(|e| e.id == id)
+    }
+
+    /// Every item with the phase it belongs to, in checklist order.
+    pub fn items(&self) -> impl Iterator<Item = (&Phase, &Item)> {
+        self.phases
+            .iter()
+            .flat_map(|p| p.items.iter().map(move |i| (p, i)))
+    }
+
+    pub fn item(&self, id: &str) -> Option<(&Phase, &Item)> {
+        self.items().find(|(_, i)| i.id == id)
+    }
+}

@@ -1,0 +1,1 @@
+//! Rendering only: draws the cockpit from the state; never does I/O.
