@@ -7,3 +7,4 @@ pub mod condition;
 pub mod health;
 pub mod probe;
 pub mod record;
+pub mod sanitize;
