@@ -48,7 +48,10 @@ impl ItemStatus {
 
     /// Done, in the sense that the phase may move on.
     pub fn is_done(self) -> bool {
-        matches!(self, ItemStatus::Pass | ItemStatus::Signed | ItemStatus::Waived)
+        matches!(
+            self,
+            ItemStatus::Pass | ItemStatus::Signed | ItemStatus::Waived
+        )
     }
 }
 

@@ -3,8 +3,10 @@
 //! effects it asks for.
 
 pub mod checklist;
+pub mod command;
 pub mod condition;
 pub mod health;
+pub mod logs;
 pub mod probe;
 pub mod record;
 pub mod sanitize;
