@@ -85,7 +85,7 @@ pub async fn run(
     drop(tx);
 
     let mut tail: VecDeque<String> = VecDeque::new();
-    let mut keep = |stream: Stream, line: String, tail: &mut VecDeque<String>| {
+    let keep = |stream: Stream, line: String, tail: &mut VecDeque<String>| {
         if tail.len() == TAIL_LINES {
             tail.pop_front();
         }
