@@ -205,15 +205,11 @@ impl Checklist {
 
     /// Marks an automated item as running (a command started, a re-run asked).
     pub fn start(&mut self, id: &str, now: DateTime<Utc>) {
-        if let Some(item) = self.get_mut(id) {
-            if !matches!(
-                item.status,
-                ItemStatus::Signed | ItemStatus::Waived | ItemStatus::Manual
-            ) {
-                item.status = ItemStatus::Running;
-                item.at = Some(now);
-                item.holding_since = None;
-            }
+        let settled = [ItemStatus::Signed, ItemStatus::Waived, ItemStatus::Manual];
+        if let Some(item) = self.get_mut(id).filter(|i| !settled.contains(&i.status)) {
+            item.status = ItemStatus::Running;
+            item.at = Some(now);
+            item.holding_since = None;
         }
     }
 
