@@ -18,7 +18,7 @@ use crate::app::checklist::{
 use crate::cli::{CheckArgs, GlobalArgs, OutputFormat};
 use crate::commands::output::{self, ItemReport};
 use crate::io::command::{self, CommandSpec};
-use crate::io::probe::Prober;
+use crate::io::probe_stub::Prober;
 use crate::profile::{Check, EndpointCheck, Item, Phase, Profile};
 
 /// How the headless run is bounded.
