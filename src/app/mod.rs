@@ -9,4 +9,5 @@ pub mod health;
 pub mod logs;
 pub mod probe;
 pub mod record;
+pub mod replicas;
 pub mod sanitize;

@@ -85,16 +85,16 @@ fn sample(line: &str) -> Result<Sample<'_>, &'static str> {
     if !is_float(value) {
         return Err("bad value");
     }
-    if let Some(ts) = fields.next() {
-        if !is_float(ts) {
-            return Err("bad timestamp");
-        }
+    if let Some(ts) = fields.next()
+        && !is_float(ts)
+    {
+        return Err("bad timestamp");
     }
     // OpenMetrics exemplars start with `#`; anything else is junk.
-    if let Some(extra) = fields.next() {
-        if !extra.starts_with('#') {
-            return Err("unexpected text after the value");
-        }
+    if let Some(extra) = fields.next()
+        && !extra.starts_with('#')
+    {
+        return Err("unexpected text after the value");
     }
     Ok(Sample { name, labels })
 }
