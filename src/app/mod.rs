@@ -10,3 +10,4 @@ pub mod logs;
 pub mod probe;
 pub mod record;
 pub mod sanitize;
+pub mod signoffs;
