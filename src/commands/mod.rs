@@ -1,6 +1,8 @@
 //! One module per subcommand: turns validated arguments into work on the
 //! shared engine, and returns the process exit code.
 
+pub mod validate;
+
 use std::process::ExitCode;
 
 use color_eyre::Result;
@@ -10,9 +12,9 @@ use crate::cli::{Cli, Command};
 /// Runs the parsed command line; the returned code is the process's exit code.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Validate(args) => validate::run(&args),
         Command::Run(_)
         | Command::Demo(_)
-        | Command::Validate(_)
         | Command::Check(_)
         | Command::Sign(_)
         | Command::Status(_)
