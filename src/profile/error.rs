@@ -196,7 +196,11 @@ fn explain_toml(message: &str, key: Option<&str>) -> (String, Option<String>) {
             return (format!("unknown key `{unknown}`"), Some(hint));
         }
     }
-    if message.starts_with("invalid type") {
+    if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        let message = message
+            .replace("expected i64", "expected an integer")
+            .replace("expected u64", "expected a positive integer")
+            .replace("expected f64", "expected a number");
         let hint = match key {
             Some(k) if DURATION_KEYS.contains(&k) => Some(format!(
                 "`{k}` is a duration: a quoted number with a unit, e.g. \"30s\" or \"5m\""
@@ -204,7 +208,7 @@ fn explain_toml(message: &str, key: Option<&str>) -> (String, Option<String>) {
             Some(k) => Some(format!("check the type of `{k}`")),
             None => None,
         };
-        return (message.to_string(), hint);
+        return (message, hint);
     }
     if let Some(rest) = message.strip_prefix("missing field ") {
         let name = backticked(rest)

@@ -6,6 +6,8 @@
 
 use super::secrets::is_secret_name;
 
+const SYNTAX_HINT: &str = "write ${NAME}, ${NAME:-default} or ${service.version} (names are letters, digits and _); `$$` is a literal `$`";
+
 /// The `[service]` values `${service.*}` refers to.
 #[derive(Debug, Clone)]
 pub struct ServiceVars {
@@ -17,6 +19,7 @@ pub struct ServiceVars {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InterpolateError {
     pub message: String,
+    pub hint: String,
     /// Byte offset in the string where the problem is.
     pub offset: usize,
 }
@@ -74,6 +77,7 @@ impl<'a> Interpolator<'a> {
                 let Some(close) = inner.find('}') else {
                     return Err(InterpolateError {
                         message: "`${` is never closed by `}`".to_string(),
+                        hint: SYNTAX_HINT.to_string(),
                         offset: base + i,
                     });
                 };
@@ -108,9 +112,8 @@ impl<'a> Interpolator<'a> {
         }
         if !valid_var_name(name) {
             return Err(InterpolateError {
-                message: format!(
-                    "`{whole}` is not a variable reference: names are letters, digits and _, or service.name|version|previous"
-                ),
+                message: format!("`{whole}` is not a variable reference"),
+                hint: SYNTAX_HINT.to_string(),
                 offset,
             });
         }
@@ -137,20 +140,33 @@ impl<'a> Interpolator<'a> {
         whole: &str,
         offset: usize,
     ) -> Result<String, InterpolateError> {
-        let err = |message: String| Err(InterpolateError { message, offset });
+        let err = |message: String, hint: &str| {
+            Err(InterpolateError {
+                message,
+                hint: hint.to_string(),
+                offset,
+            })
+        };
         let Some(service) = &self.service else {
-            return err(format!("`{whole}` cannot be used inside [service] itself"));
+            return err(
+                format!("`{whole}` cannot be used inside [service] itself"),
+                "write the value itself, or take it from the environment with ${VAR:-default}",
+            );
         };
         match field {
             "name" => Ok(service.name.clone()),
             "version" => Ok(service.version.clone()),
             "previous" => match &service.previous {
                 Some(p) => Ok(p.clone()),
-                None => err(format!("`{whole}` is used but [service] has no `previous`")),
+                None => err(
+                    format!("`{whole}` is used but [service] has no `previous`"),
+                    "add previous = \"...\" (the version rollback returns to) to [service]",
+                ),
             },
-            other => err(format!(
-                "`${{service.{other}}}` is unknown: use service.name, service.version or service.previous"
-            )),
+            other => err(
+                format!("`${{service.{other}}}` is not a service value"),
+                "use ${service.name}, ${service.version} or ${service.previous}",
+            ),
         }
     }
 }

@@ -288,11 +288,7 @@ impl<'a> Loader<'a> {
             Ok(v) => v,
             Err(e) => {
                 let at = self.pos_in(s, e.offset);
-                self.issues.at(
-                    at,
-                    e.message,
-                    Some("write `$$` for a literal `$`".to_string()),
-                );
+                self.issues.at(at, e.message, Some(e.hint));
                 s.get_ref().clone()
             }
         }
@@ -1056,10 +1052,11 @@ impl<'a> Loader<'a> {
         for (key, key_span) in &present {
             if !allowed.contains(key) {
                 foreign = true;
+                let a = if kind == "endpoint" { "an" } else { "a" };
                 self.hint(
                     key_span.clone(),
-                    format!("`{key}` does not apply to a {kind} check"),
-                    format!("a {kind} check takes {}", quoted_list(allowed)),
+                    format!("`{key}` does not apply to {a} {kind} check"),
+                    format!("{a} {kind} check takes {}", quoted_list(allowed)),
                 );
             }
         }
