@@ -23,14 +23,18 @@ pub struct ProfileIssue {
 
 impl fmt::Display for ProfileIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file.display(),
-            self.line,
-            self.column,
-            self.message
-        )?;
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file.display(), self.message)?;
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file.display(),
+                self.line,
+                self.column,
+                self.message
+            )?;
+        }
         if let Some(snippet) = &self.snippet {
             let gutter = self.line.to_string();
             let pad = " ".repeat(gutter.len());
