@@ -13,7 +13,7 @@ use proptest::prelude::*;
 const SEED: &str = include_str!("../profiles/ai-service.toml");
 
 fn lookup(name: &str) -> Option<String> {
-    (name.len() % 2 == 0).then(|| format!("v-{name}"))
+    name.len().is_multiple_of(2).then(|| format!("v-{name}"))
 }
 
 proptest! {

@@ -67,7 +67,15 @@ impl ProfileError {
     pub fn issues(&self) -> Vec<ProfileIssue> {
         match self {
             ProfileError::Invalid { issues } => issues.clone(),
-            ProfileError::Io { path, .. } | ProfileError::Unresolved { path, .. } => {
+            ProfileError::Io { path, source } => vec![ProfileIssue {
+                file: path.clone(),
+                line: 0,
+                column: 0,
+                message: format!("cannot read profile: {source}"),
+                hint: None,
+                snippet: None,
+            }],
+            ProfileError::Unresolved { path, .. } => {
                 vec![ProfileIssue {
                     file: path.clone(),
                     line: 0,
