@@ -9,14 +9,15 @@ use crate::cli::{Cli, Command};
 
 pub mod check;
 pub mod output;
+pub mod validate;
 
 /// Runs the parsed command line; the returned code is the process's exit code.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args, &cli.global),
+        Command::Validate(args) => validate::run(&args),
         Command::Run(_)
         | Command::Demo(_)
-        | Command::Validate(_)
         | Command::Sign(_)
         | Command::Status(_)
         | Command::Act(_)
