@@ -22,7 +22,7 @@ use crate::commands::output::{self, ItemReport};
 use crate::io::command::{self, CommandSpec};
 use crate::io::journal::{self, Journal};
 use crate::io::operator;
-use crate::io::probe_stub::Prober;
+use crate::io::probe::Prober;
 use crate::profile::{Check, EndpointCheck, Item, Phase, Profile};
 
 /// How the headless run is bounded, and where its results are recorded.
