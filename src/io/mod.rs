@@ -3,3 +3,4 @@
 pub mod command;
 pub mod journal;
 pub mod operator;
+pub mod probe_stub;
