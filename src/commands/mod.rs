@@ -9,16 +9,18 @@ use crate::cli::{Cli, Command};
 
 pub mod check;
 pub mod output;
+pub mod sign;
+pub mod status;
 
 /// Runs the parsed command line; the returned code is the process's exit code.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args, &cli.global),
+        Command::Sign(args) => sign::run(args, &cli.global),
+        Command::Status(args) => status::run(args, &cli.global),
         Command::Run(_)
         | Command::Demo(_)
         | Command::Validate(_)
-        | Command::Sign(_)
-        | Command::Status(_)
         | Command::Act(_)
         | Command::Logs(_)
         | Command::Baseline(_) => {
