@@ -475,3 +475,41 @@ fn the_watcher_sees_another_process_append() {
             .unwrap();
     });
 }
+
+#[test]
+fn a_read_waits_for_an_append_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.jsonl");
+    Journal::open(&path)
+        .unwrap()
+        .append(&record("first", None), &Redactor::default())
+        .unwrap();
+    // Play an appender caught between the two halves of its line, holding
+    // the lock as `Journal::append` does.
+    let mut writer = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    fs4::fs_std::FileExt::lock_exclusive(&writer).unwrap();
+    let line = serde_json::to_string(&record("second", None)).unwrap() + "\n";
+    let (head, tail) = line.split_at(line.len() / 2);
+    writer.write_all(head.as_bytes()).unwrap();
+
+    let reader_path = path.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let _ = tx.send(journal::read(&reader_path).unwrap());
+    });
+    assert!(
+        rx.recv_timeout(Duration::from_millis(300)).is_err(),
+        "the read must wait for the lock"
+    );
+    writer.write_all(tail.as_bytes()).unwrap();
+    fs4::fs_std::FileExt::unlock(&writer).unwrap();
+
+    let read = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    reader.join().unwrap();
+    assert!(read.warnings.is_empty(), "{:?}", read.warnings);
+    let items: Vec<_> = read.records.iter().filter_map(|r| r.event.item()).collect();
+    assert_eq!(items, ["first", "second"]);
+}
