@@ -9,6 +9,8 @@ use crate::cli::{Cli, Command};
 
 pub mod check;
 pub mod output;
+pub mod sign;
+pub mod status;
 pub mod validate;
 
 /// Runs the parsed command line; the returned code is the process's exit code.
@@ -16,10 +18,10 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args, &cli.global),
         Command::Validate(args) => validate::run(&args),
+        Command::Sign(args) => sign::run(args, &cli.global),
+        Command::Status(args) => status::run(args, &cli.global),
         Command::Run(_)
         | Command::Demo(_)
-        | Command::Sign(_)
-        | Command::Status(_)
         | Command::Act(_)
         | Command::Logs(_)
         | Command::Baseline(_) => {
