@@ -40,3 +40,17 @@ impl Condition {
         })
     }
 }
+
+/// A source of values for placeholders (`[STATUS]`, `[BODY].x`, `[RUNNING]`).
+pub trait Facts {}
+
+impl Facts for crate::app::probe::Observation {}
+
+impl Condition {
+    pub fn evaluate(&self, _facts: &dyn Facts) -> Verdict {
+        Verdict {
+            passed: false,
+            explanation: format!("{}: conditions are not implemented yet", self.source),
+        }
+    }
+}

@@ -12,3 +12,4 @@ pub mod logs;
 pub mod probe;
 pub mod record;
 pub mod sanitize;
+pub mod signoffs;

@@ -3,4 +3,7 @@
 pub mod actions;
 pub mod command;
 pub mod docker;
+pub mod journal;
 pub mod logs;
+pub mod operator;
+pub mod probe_stub;
