@@ -7,20 +7,22 @@ use color_eyre::Result;
 
 use crate::cli::{Cli, Command};
 
+pub mod act;
 pub mod check;
+pub mod logs;
 pub mod output;
 
 /// Runs the parsed command line; the returned code is the process's exit code.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args, &cli.global),
+        Command::Act(args) => act::run(args, &cli.global),
+        Command::Logs(args) => logs::run(args, &cli.global),
         Command::Run(_)
         | Command::Demo(_)
         | Command::Validate(_)
         | Command::Sign(_)
         | Command::Status(_)
-        | Command::Act(_)
-        | Command::Logs(_)
         | Command::Baseline(_) => {
             eprintln!("golive: this command is not implemented yet");
             Ok(ExitCode::from(2))

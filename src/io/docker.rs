@@ -498,6 +498,47 @@ fn recreate_body(
     (body, rest)
 }
 
+/// Runs a `check = { docker = ..., conditions = [...] }` once: every
+/// condition against the target's state. An empty condition list asks for at
+/// least one container, all running. Returns the verdict and its evidence.
+pub async fn run_check(
+    host: &str,
+    check: &crate::profile::DockerCheck,
+    restart_baseline: u64,
+) -> (bool, String) {
+    let state = match Engine::connect(host, Duration::from_secs(5)).await {
+        Ok(engine) => engine.target_state(&check.target).await,
+        Err(e) => TargetState {
+            containers: Vec::new(),
+            error: Some(e.to_string()),
+        },
+    };
+    evaluate_check(check, &state, restart_baseline)
+}
+
+/// The pure half of [`run_check`].
+pub fn evaluate_check(
+    check: &crate::profile::DockerCheck,
+    state: &TargetState,
+    restart_baseline: u64,
+) -> (bool, String) {
+    use crate::app::containers::evaluate_condition;
+    let defaults = ["[CONTAINERS] > 0", "[RUNNING] == [CONTAINERS]"];
+    let sources: Vec<&str> = if check.conditions.is_empty() {
+        defaults.to_vec()
+    } else {
+        check.conditions.iter().map(|c| c.source.as_str()).collect()
+    };
+    let verdicts: Vec<_> = sources
+        .iter()
+        .map(|s| evaluate_condition(s, state, restart_baseline))
+        .collect();
+    let passed = verdicts.iter().all(|v| v.passed);
+    let mut detail: Vec<String> = verdicts.into_iter().map(|v| v.explanation).collect();
+    detail.extend(state.describe());
+    (passed, detail.join("; "))
+}
+
 // ---------------------------------------------------------------- log follow
 
 /// How a Docker log source is followed.
@@ -597,11 +638,11 @@ pub async fn follow(
                     for _ in 0..due {
                         let Some(Reverse(raw)) = held.pop() else { break };
                         out.push(raw.line);
-                        if out.len() >= opts.batch {
-                            if tx.send(std::mem::take(&mut out)).await.is_err() {
-                                discover.abort();
-                                return;
-                            }
+                        if out.len() >= opts.batch
+                            && tx.send(std::mem::take(&mut out)).await.is_err()
+                        {
+                            discover.abort();
+                            return;
                         }
                     }
                     if !out.is_empty() && tx.send(out).await.is_err() {
