@@ -300,7 +300,14 @@ impl Engine {
         let (body, extra_networks) = recreate_body(&old, image);
         let parked = format!("{name}-golive-replaced-{}", Utc::now().timestamp_millis());
         if was_running {
-            let opts = StopContainerOptionsBuilder::default().t(10).build();
+            // The container's own stop timeout, as `docker stop` would use.
+            let grace = old
+                .config
+                .as_ref()
+                .and_then(|c| c.stop_timeout)
+                .and_then(|t| i32::try_from(t).ok())
+                .unwrap_or(10);
+            let opts = StopContainerOptionsBuilder::default().t(grace).build();
             self.docker
                 .stop_container(&old_id, Some(opts))
                 .await
