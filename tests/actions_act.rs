@@ -32,8 +32,10 @@ fn command_action(name: &str, argv: &[&str], timeout: Duration, verify: &[&str])
 }
 
 fn profile(actions: Vec<Action>, phases: Vec<Phase>) -> Profile {
-    let mut settings = Settings::default();
-    settings.poll_interval = Duration::from_millis(100);
+    let settings = Settings {
+        poll_interval: Duration::from_millis(100),
+        ..Settings::default()
+    };
     Profile {
         path: PathBuf::from("test.toml"),
         service: Service {
