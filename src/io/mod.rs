@@ -6,4 +6,5 @@ pub mod docker;
 pub mod journal;
 pub mod logs;
 pub mod operator;
-pub mod probe_stub;
+pub mod poller;
+pub mod probe;
