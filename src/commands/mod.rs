@@ -7,7 +7,9 @@ use color_eyre::Result;
 
 use crate::cli::{Cli, Command};
 
+pub mod act;
 pub mod check;
+pub mod logs;
 pub mod output;
 pub mod sign;
 pub mod status;
@@ -20,11 +22,9 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Validate(args) => validate::run(&args),
         Command::Sign(args) => sign::run(args, &cli.global),
         Command::Status(args) => status::run(args, &cli.global),
-        Command::Run(_)
-        | Command::Demo(_)
-        | Command::Act(_)
-        | Command::Logs(_)
-        | Command::Baseline(_) => {
+        Command::Act(args) => act::run(args, &cli.global),
+        Command::Logs(args) => logs::run(args, &cli.global),
+        Command::Run(_) | Command::Demo(_) | Command::Baseline(_) => {
             eprintln!("golive: this command is not implemented yet");
             Ok(ExitCode::from(2))
         }
