@@ -1,6 +1,8 @@
 //! One module per subcommand: turns validated arguments into work on the
 //! shared engine, and returns the process exit code.
 
+pub mod baseline;
+
 use std::process::ExitCode;
 
 use color_eyre::Result;
@@ -10,6 +12,7 @@ use crate::cli::{Cli, Command};
 /// Runs the parsed command line; the returned code is the process's exit code.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Baseline(args) => baseline::run(args),
         Command::Run(_)
         | Command::Demo(_)
         | Command::Validate(_)
@@ -17,8 +20,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         | Command::Sign(_)
         | Command::Status(_)
         | Command::Act(_)
-        | Command::Logs(_)
-        | Command::Baseline(_) => {
+        | Command::Logs(_) => {
             eprintln!("golive: this command is not implemented yet");
             Ok(ExitCode::from(2))
         }
