@@ -11,4 +11,6 @@ pub mod logs;
 pub mod metrics;
 pub mod probe;
 pub mod record;
+pub mod replicas;
 pub mod sanitize;
+pub mod signoffs;

@@ -1,22 +1,24 @@
 //! One module per subcommand: turns validated arguments into work on the
 //! shared engine, and returns the process exit code.
 
-pub mod baseline;
-
 use std::process::ExitCode;
 
 use color_eyre::Result;
 
 use crate::cli::{Cli, Command};
 
+pub mod baseline;
+pub mod check;
+pub mod output;
+
 /// Runs the parsed command line; the returned code is the process's exit code.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Baseline(args) => baseline::run(args),
+        Command::Check(args) => check::run(args, &cli.global),
         Command::Run(_)
         | Command::Demo(_)
         | Command::Validate(_)
-        | Command::Check(_)
         | Command::Sign(_)
         | Command::Status(_)
         | Command::Act(_)
