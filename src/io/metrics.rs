@@ -642,6 +642,41 @@ pub async fn check_metrics(
     gates: &[Gate],
     timeout: Duration,
 ) -> MetricsCheckOutcome {
+    check_metrics_until(profile, items, gates, timeout, std::future::pending()).await
+}
+
+/// One metric item, the way `golive check` runs every other item: its final
+/// status (pass or fail) and the evidence sentence.
+pub async fn run_metric_item(
+    profile: &Profile,
+    check: &MetricCheck,
+    timeout: Duration,
+) -> (ItemStatus, String) {
+    let out = check_metrics(
+        profile,
+        &[("item".to_string(), check.clone())],
+        &[],
+        timeout,
+    )
+    .await;
+    out.items
+        .into_iter()
+        .next()
+        .map(|r| (r.status, r.detail))
+        .unwrap_or((ItemStatus::Fail, "the metric item was not evaluated".into()))
+}
+
+/// [`check_metrics`] that also ends (items unfinished fail as at the
+/// timeout) when `stop` completes: `golive check --phase canary` watches the
+/// gates only while the phase's other items run.
+pub async fn check_metrics_until(
+    profile: &Profile,
+    items: &[(String, MetricCheck)],
+    gates: &[Gate],
+    timeout: Duration,
+    stop: impl std::future::Future<Output = ()>,
+) -> MetricsCheckOutcome {
+    tokio::pin!(stop);
     let started = tokio::time::Instant::now();
     let mut state = state_for(profile);
     let (tx, mut rx) = mpsc::channel(64);
@@ -708,6 +743,7 @@ pub async fn check_metrics(
         let report = tokio::select! {
             r = rx.recv() => r,
             _ = tokio::time::sleep_until(deadline) => None,
+            _ = &mut stop => None,
         };
         match report {
             Some(r) => state.apply(r),
