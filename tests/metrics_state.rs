@@ -659,6 +659,28 @@ fn the_judge_compares_canary_and_baseline_samples() {
 }
 
 #[test]
+fn a_configured_status_label_that_is_absent_is_no_data_not_zero_errors() {
+    let mut source = scrape_source("canary", &[]);
+    if let MetricsKind::Scrape { status_label, .. } = &mut source.kind {
+        *status_label = Some("status".into());
+    }
+    let mut s = state(&[source]);
+    s.ingest_scrape("canary", &expo("/api", [0, 0, 0, 0], 0, Some(0)), t(0));
+    s.ingest_scrape(
+        "canary",
+        &expo("/api", [50, 90, 100, 100], 90, Some(10)),
+        t(10),
+    );
+    let reason = no_data(s.value("canary", MetricKind::ErrorRate, t(10)));
+    assert_eq!(reason, "no status label \"status\" on the request series");
+    // The latency does not depend on it.
+    assert!(close(
+        ok(s.value("canary", MetricKind::LatencyP95, t(10))),
+        0.75
+    ));
+}
+
+#[test]
 fn openmetrics_and_millisecond_histograms() {
     let mut s = state(&[scrape_source("canary", &[])]);
     let om = |b: [u64; 4], ok: u64| {

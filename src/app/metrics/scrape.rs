@@ -326,16 +326,16 @@ impl ScrapeWindow {
                 }),
             }
         };
-        let status = self
-            .spec
-            .status_label
-            .clone()
-            .or_else(|| self.status_label_seen.clone());
-        let error_rate = if status.is_none() {
-            Err(format!(
-                "no status label ({}) on the request series",
-                STATUS_LABELS.join(", ")
-            ))
+        // Only a label actually seen on a series counts: a configured one
+        // that the target does not use must not read as "zero errors".
+        let error_rate = if self.status_label_seen.is_none() {
+            Err(match &self.spec.status_label {
+                Some(label) => format!("no status label {label:?} on the request series"),
+                None => format!(
+                    "no status label ({}) on the request series",
+                    STATUS_LABELS.join(", ")
+                ),
+            })
         } else if requests <= 0.0 {
             Err(format!("no requests in the last {window}"))
         } else {
