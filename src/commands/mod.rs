@@ -8,6 +8,7 @@ use color_eyre::Result;
 use crate::cli::{Cli, Command};
 
 pub mod act;
+pub mod baseline;
 pub mod check;
 pub mod logs;
 pub mod output;
@@ -24,7 +25,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Status(args) => status::run(args, &cli.global),
         Command::Act(args) => act::run(args, &cli.global),
         Command::Logs(args) => logs::run(args, &cli.global),
-        Command::Run(_) | Command::Demo(_) | Command::Baseline(_) => {
+        Command::Baseline(args) => baseline::run(args),
+        Command::Run(_) | Command::Demo(_) => {
             eprintln!("golive: this command is not implemented yet");
             Ok(ExitCode::from(2))
         }
