@@ -7,11 +7,14 @@ use color_eyre::Result;
 
 use crate::cli::{Cli, Command};
 
+pub mod demo;
+
 /// Runs the parsed command line; the returned code is the process's exit code.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Demo(args) => demo::run(&args),
+        Command::DemoCtl(args) => demo::run_ctl(&args),
         Command::Run(_)
-        | Command::Demo(_)
         | Command::Validate(_)
         | Command::Check(_)
         | Command::Sign(_)
