@@ -7,16 +7,18 @@ use color_eyre::Result;
 
 use crate::cli::{Cli, Command};
 
+pub mod check;
 pub mod demo;
+pub mod output;
 
 /// Runs the parsed command line; the returned code is the process's exit code.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Check(args) => check::run(args, &cli.global),
         Command::Demo(args) => demo::run(&args),
         Command::DemoCtl(args) => demo::run_ctl(&args),
         Command::Run(_)
         | Command::Validate(_)
-        | Command::Check(_)
         | Command::Sign(_)
         | Command::Status(_)
         | Command::Act(_)
