@@ -15,7 +15,7 @@ pub mod output;
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args, &cli.global),
-        Command::Demo(args) => demo::run(&args),
+        Command::Demo(args) => demo::run(&args, &cli.global),
         Command::DemoCtl(args) => demo::run_ctl(&args),
         Command::Run(_)
         | Command::Validate(_)

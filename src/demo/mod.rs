@@ -14,6 +14,7 @@ pub mod timeline;
 pub mod traffic;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -22,6 +23,8 @@ use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
 pub use timeline::Replica;
+
+use crate::profile::{Profile, ProfileError};
 
 /// The demo profile, with `${DEMO_*}` placeholders for [`DemoService::vars`].
 pub const PROFILE: &str = include_str!("../../profiles/demo.toml");
@@ -183,6 +186,21 @@ impl DemoService {
             ("DEMO_CONTROL_URL".into(), self.control_url.clone()),
             ("DEMO_GOLIVE".into(), golive),
         ])
+    }
+
+    /// The demo profile with this service's URLs and executable filled in:
+    /// what `golive demo` hands to the cockpit and the headless runner.
+    pub fn profile(&self) -> Result<Profile, ProfileError> {
+        let vars = self.vars();
+        // TODO: `crate::profile::load_with(path, PROFILE, &|n| vars.get(n).cloned())`
+        // once the loader with a lookup is on main; until then the values are
+        // written into the text as TOML strings.
+        let mut text = PROFILE.to_string();
+        for (name, value) in &vars {
+            let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+            text = text.replace(&format!("${{{name}}}"), &escaped);
+        }
+        crate::profile::load_str(Path::new(PROFILE_PATH), &text)
     }
 
     /// Every replica's log lines from now on. A receiver that falls more than
