@@ -10,6 +10,7 @@ use crate::cli::{Cli, Command};
 pub mod act;
 pub mod baseline;
 pub mod check;
+pub mod demo;
 pub mod logs;
 pub mod output;
 pub mod sign;
@@ -26,7 +27,9 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Act(args) => act::run(args, &cli.global),
         Command::Logs(args) => logs::run(args, &cli.global),
         Command::Baseline(args) => baseline::run(args),
-        Command::Run(_) | Command::Demo(_) => {
+        Command::Demo(args) => demo::run(&args, &cli.global),
+        Command::DemoCtl(args) => demo::run_ctl(&args),
+        Command::Run(_) => {
             eprintln!("golive: this command is not implemented yet");
             Ok(ExitCode::from(2))
         }
