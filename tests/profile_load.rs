@@ -299,8 +299,14 @@ fn every_shipped_profile_validates() {
             let text = std::fs::read_to_string(&path).unwrap();
             let p = profile::load_with(&path, &text, &|_| None)
                 .unwrap_or_else(|e| panic!("{} is invalid:\n{e}", path.display()));
+            // The demo's URLs are filled in by `golive demo` at start.
+            let needed: Vec<&String> = p
+                .unresolved
+                .iter()
+                .filter(|v| !v.starts_with("DEMO_"))
+                .collect();
             assert!(
-                p.unresolved.is_empty(),
+                needed.is_empty(),
                 "{} needs {:?} set",
                 path.display(),
                 p.unresolved
