@@ -1,21 +1,23 @@
 //! One module per subcommand: turns validated arguments into work on the
 //! shared engine, and returns the process exit code.
 
-pub mod validate;
-
 use std::process::ExitCode;
 
 use color_eyre::Result;
 
 use crate::cli::{Cli, Command};
 
+pub mod check;
+pub mod output;
+pub mod validate;
+
 /// Runs the parsed command line; the returned code is the process's exit code.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
+        Command::Check(args) => check::run(args, &cli.global),
         Command::Run(_)
         | Command::Demo(_)
-        | Command::Check(_)
         | Command::Sign(_)
         | Command::Status(_)
         | Command::Act(_)
