@@ -1025,6 +1025,12 @@ impl<'a> Loader<'a> {
             .collect();
         let kind = match kinds.as_slice() {
             [one] => *one,
+            [] if present.is_empty()
+                && self.text.get(span.clone()).is_some_and(|t| t.contains('=')) =>
+            {
+                // Its keys were all dropped as unknown or mistyped: already said.
+                return None;
+            }
             [] => {
                 let hint = if present.is_empty() {
                     "remove `check` to make this a manual item, or give one of `command`, `endpoint`, `metric`, `logs`, `docker`".to_string()
