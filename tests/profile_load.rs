@@ -305,20 +305,9 @@ fn every_shipped_profile_validates() {
             let text = std::fs::read_to_string(&path).unwrap();
             let p = profile::load_with(&path, &text, &|_| None)
                 .unwrap_or_else(|e| panic!("{} is invalid:\n{e}", path.display()));
-<<<<<<< HEAD
-            // The demo's URLs are filled in by `golive demo` at start.
-            let needed: Vec<&String> = p
-                .unresolved
-                .iter()
-                .filter(|v| !v.starts_with("DEMO_"))
-                .collect();
-            assert!(
-                needed.is_empty(),
-=======
             let is_demo = path.file_stem().is_some_and(|s| s == "demo");
             assert!(
                 is_demo || p.unresolved.is_empty(),
->>>>>>> profile
                 "{} needs {:?} set",
                 path.display(),
                 p.unresolved
