@@ -9,5 +9,6 @@ pub mod health;
 pub mod logs;
 pub mod probe;
 pub mod record;
+pub mod replicas;
 pub mod sanitize;
 pub mod signoffs;

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::health::Health;
@@ -42,4 +43,15 @@ impl Observation {
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// One probe of one replica, as the poller hands it to the state: which
+/// endpoint, which replica (index into the endpoint's `urls`), when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeReport {
+    pub endpoint: String,
+    pub replica: usize,
+    pub url: String,
+    pub at: DateTime<Utc>,
+    pub observation: Observation,
 }

@@ -15,17 +15,26 @@ use tokio::task::JoinSet;
 use crate::app::checklist::{
     Checklist, Evaluation, ItemStatus, command_evaluation, evaluate_endpoint,
 };
+use crate::app::record::{Event, Record};
+use crate::app::signoffs::{SignoffKind, Signoffs};
 use crate::cli::{CheckArgs, GlobalArgs, OutputFormat};
 use crate::commands::output::{self, ItemReport};
 use crate::io::command::{self, CommandSpec};
-use crate::io::probe_stub::Prober;
+use crate::io::journal::{self, Journal};
+use crate::io::operator;
+use crate::io::probe::Prober;
 use crate::profile::{Check, EndpointCheck, Item, Phase, Profile};
 
-/// How the headless run is bounded.
-#[derive(Debug, Clone, Copy)]
+/// How the headless run is bounded, and where its results are recorded.
+#[derive(Debug, Clone)]
 pub struct CheckOptions {
     /// The longest any item may take, `hold` included.
     pub timeout: Duration,
+    pub operator: String,
+    /// Where check results are appended; None records nothing.
+    pub journal: Option<Arc<Journal>>,
+    /// What the journal already says (sign-offs, waivers).
+    pub signoffs: Signoffs,
 }
 
 pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
@@ -60,7 +69,8 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(2));
     }
-    let _ = global;
+    let operator = operator::resolve(global.operator.as_deref());
+    let (journal, signoffs) = open_journal(&profile, global);
     let runtime = tokio::runtime::Runtime::new()?;
     let profile = Arc::new(profile);
     let format = args.format;
@@ -69,7 +79,12 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let reports = runtime.block_on(run_checks(
         profile.clone(),
         args.phase.as_deref(),
-        CheckOptions { timeout },
+        CheckOptions {
+            timeout,
+            operator,
+            journal,
+            signoffs,
+        },
         |report| {
             if format == OutputFormat::Text {
                 let _ = writeln!(stdout, "{}", output::text_line(report, color));
@@ -93,6 +108,40 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The release's journal, opened for appending check results, and what it
+/// already holds. A journal that cannot be used is a warning: CI may run
+/// where no data directory exists, and the checks still mean something.
+pub fn open_journal(profile: &Profile, global: &GlobalArgs) -> (Option<Arc<Journal>>, Signoffs) {
+    let service = &profile.service;
+    let path =
+        match journal::resolve_path(global.journal.as_deref(), &service.name, &service.version) {
+            Ok(path) => path,
+            Err(err) => {
+                eprintln!("warning: {err}; results are not journalled");
+                return (None, Signoffs::for_release(&service.name, &service.version));
+            }
+        };
+    let signoffs = match journal::read(&path) {
+        Ok(read) => {
+            for warning in &read.warnings {
+                eprintln!("warning: {}: {warning}", path.display());
+            }
+            Signoffs::from_records(&service.name, &service.version, &read.records)
+        }
+        Err(err) => {
+            eprintln!("warning: {err}");
+            Signoffs::for_release(&service.name, &service.version)
+        }
+    };
+    match Journal::open(&path) {
+        Ok(j) => (Some(Arc::new(j)), signoffs),
+        Err(err) => {
+            eprintln!("warning: {err}; results are not journalled");
+            (None, signoffs)
+        }
+    }
 }
 
 /// Runs the automated items of `phase` (all phases when None) in parallel and
@@ -124,24 +173,19 @@ pub async fn run_checks(
             at: None,
             note: None,
         };
+        let signoff = options.signoffs.signoff(&item.id);
+        // A manual item is whatever the journal says; an automated one is run
+        // unless an operator waived it.
+        let waived = signoff.is_some_and(|s| s.kind == SignoffKind::Waived);
         match &item.check {
-            None => {
-                let state = checklist.get(&item.id);
-                let report = ItemReport {
-                    status: state.map_or(ItemStatus::Manual, |s| s.status),
-                    detail: "awaiting sign-off".into(),
-                    ..base
-                };
-                on_result(&report);
-                reports[index] = Some(report);
-            }
-            Some(check) => {
+            Some(check) if !waived => {
                 let check = check.clone();
                 let profile = profile.clone();
                 let prober = prober.clone();
+                let options = options.clone();
                 tasks.spawn(async move {
                     let started = Instant::now();
-                    let (status, detail) = run_one(&profile, &prober, &check, options).await;
+                    let (status, detail) = run_one(&profile, &prober, &check, &options).await;
                     let report = ItemReport {
                         status,
                         detail: profile.redactor.redact(&detail),
@@ -151,21 +195,72 @@ pub async fn run_checks(
                     (index, report)
                 });
             }
+            _ => {
+                let report = match signoff {
+                    Some(s) => ItemReport {
+                        status: s.kind.status(),
+                        detail: match s.kind {
+                            SignoffKind::Signed => format!("signed off by {}", s.by),
+                            SignoffKind::Waived => format!("waived by {}", s.by),
+                        },
+                        by: Some(s.by.clone()),
+                        at: Some(s.at),
+                        note: s.note.clone(),
+                        ..base
+                    },
+                    None => ItemReport {
+                        status: checklist
+                            .get(&item.id)
+                            .map_or(ItemStatus::Manual, |s| s.status),
+                        detail: "awaiting sign-off".into(),
+                        ..base
+                    },
+                };
+                on_result(&report);
+                reports[index] = Some(report);
+            }
         }
     }
     while let Some(joined) = tasks.join_next().await {
         let (index, report) = joined.map_err(|e| eyre!("a check task failed: {e}"))?;
+        record_result(&profile, &options, &report);
         on_result(&report);
         reports[index] = Some(report);
     }
     Ok(reports.into_iter().flatten().collect())
 }
 
+/// Appends a check result to the journal; a failure to record is reported,
+/// not fatal, since the result itself is still printed.
+fn record_result(profile: &Profile, options: &CheckOptions, report: &ItemReport) {
+    let Some(journal) = &options.journal else {
+        return;
+    };
+    let record = Record {
+        at: Utc::now(),
+        operator: options.operator.clone(),
+        service: profile.service.name.clone(),
+        version: profile.service.version.clone(),
+        event: Event::CheckResult {
+            item: report.id.clone(),
+            status: report.status,
+            detail: report.detail.clone(),
+            duration_ms: report.duration_ms,
+        },
+    };
+    if let Err(err) = journal.append(&record, &profile.redactor) {
+        eprintln!(
+            "warning: check result of {} not journalled: {err}",
+            report.id
+        );
+    }
+}
+
 async fn run_one(
     profile: &Profile,
     prober: &Prober,
     check: &Check,
-    options: CheckOptions,
+    options: &CheckOptions,
 ) -> (ItemStatus, String) {
     match check {
         Check::Command(cmd) => {
@@ -200,7 +295,7 @@ async fn run_endpoint(
     profile: &Profile,
     prober: &Prober,
     check: &EndpointCheck,
-    options: CheckOptions,
+    options: &CheckOptions,
 ) -> (ItemStatus, String) {
     let Some(endpoint) = profile.endpoint(&check.endpoint) else {
         return (

@@ -11,6 +11,7 @@ pub mod check;
 pub mod output;
 pub mod sign;
 pub mod status;
+pub mod validate;
 
 /// Runs the parsed command line; the returned code is the process's exit code.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
@@ -18,9 +19,9 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Check(args) => check::run(args, &cli.global),
         Command::Sign(args) => sign::run(args, &cli.global),
         Command::Status(args) => status::run(args, &cli.global),
+        Command::Validate(args) => validate::run(&args),
         Command::Run(_)
         | Command::Demo(_)
-        | Command::Validate(_)
         | Command::Act(_)
         | Command::Logs(_)
         | Command::Baseline(_) => {

@@ -3,4 +3,5 @@
 pub mod command;
 pub mod journal;
 pub mod operator;
-pub mod probe_stub;
+pub mod poller;
+pub mod probe;
