@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -262,4 +263,78 @@ fn status_shows_the_last_check_result_journalled_by_check() {
     );
     // A manual item is not something `check` can settle.
     assert_eq!(item(&doc, "ci-green")["status"], "manual");
+}
+
+#[test]
+fn the_default_journal_lives_in_the_data_dir_keyed_by_release() {
+    let s = setup();
+    let data = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_golive"));
+    cmd.env_remove("GOLIVE_JOURNAL")
+        .env("XDG_DATA_HOME", data.path())
+        .env("GOLIVE_TEST_API_TOKEN", "x")
+        .args(["--operator", "fay", "sign"])
+        .arg(&s.profile)
+        .arg("ci-green")
+        .assert()
+        .success();
+    let expected = data
+        .path()
+        .join("golive")
+        .join("journals")
+        .join("ai-service-v1.2.0.jsonl");
+    let text = std::fs::read_to_string(&expected).unwrap();
+    assert!(text.contains("\"operator\":\"fay\""), "{text}");
+}
+
+#[test]
+fn an_open_watcher_sees_a_sign_off_from_another_shell() {
+    let s = setup();
+    // The journal exists before the "cockpit" starts following it.
+    golive(&s.journal)
+        .args(["--operator", "alice", "sign"])
+        .arg(&s.profile)
+        .arg("smoke")
+        .assert()
+        .success();
+    let start = golive::io::journal::read(&s.journal).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+        let task = golive::io::journal::JournalWatcher::new(&s.journal)
+            .from_offset(start.offset)
+            .spawn(tx);
+        let mut sign = tokio::process::Command::from({
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_golive"));
+            cmd.env_remove("GOLIVE_JOURNAL")
+                .env("GOLIVE_TEST_API_TOKEN", "x")
+                .arg("--journal")
+                .arg(&s.journal)
+                .args(["--operator", "bob", "sign"])
+                .arg(&s.profile)
+                .args(["ci-green", "--note", "from the other shell"])
+                .stdout(std::process::Stdio::null());
+            cmd
+        });
+        let status = sign.kill_on_drop(true).status().await.unwrap();
+        assert!(status.success());
+        // The watcher promises a second; allow a margin for a loaded machine.
+        let record = tokio::time::timeout(Duration::from_secs(3), rx.recv())
+            .await
+            .expect("the sign-off did not reach the watcher in time")
+            .unwrap();
+        assert_eq!(record.operator, "bob");
+        assert_eq!(
+            record.event,
+            golive::app::record::Event::SignOff {
+                item: "ci-green".into(),
+                note: Some("from the other shell".into()),
+            }
+        );
+        drop(rx);
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .unwrap()
+            .unwrap();
+    });
 }
