@@ -123,12 +123,22 @@ title = "Pre-launch"
         .args(["check", profile.to_str().unwrap(), "--format", "json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let items = json_items(&out.stdout);
     assert_eq!(items.len(), 4);
     assert_eq!(item(&items, "ci")["status"], "manual");
     assert_eq!(item(&items, "health")["status"], "pass");
-    assert!(item(&items, "health")["detail"].as_str().unwrap().contains("200"));
+    assert!(
+        item(&items, "health")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("200")
+    );
     assert_eq!(item(&items, "up")["status"], "pass");
     assert_eq!(item(&items, "asset")["status"], "pass");
     assert_eq!(item(&items, "asset")["phase"], "t-30");
@@ -140,7 +150,11 @@ title = "Pre-launch"
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(results.len(), 3);
-    assert!(results.iter().all(|r| r["kind"] == "check_result" && r["operator"] == "ci-bot"));
+    assert!(
+        results
+            .iter()
+            .all(|r| r["kind"] == "check_result" && r["operator"] == "ci-bot")
+    );
 }
 
 #[test]
@@ -222,12 +236,22 @@ title = "Pre-launch"
         .args(["check", profile.to_str().unwrap(), "--format", "json"])
         .output()
         .unwrap();
-    assert!(started.elapsed() < Duration::from_secs(15), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(out.status.code(), Some(1));
     let items = json_items(&out.stdout);
-    let slow = item(&items, "slow")["detail"].as_str().unwrap().to_lowercase();
+    let slow = item(&items, "slow")["detail"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
     assert!(slow.contains("timed out"), "{slow}");
-    let gone = item(&items, "gone")["detail"].as_str().unwrap().to_lowercase();
+    let gone = item(&items, "gone")["detail"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
     assert!(gone.contains("refused"), "{gone}");
 }
 
@@ -256,15 +280,30 @@ title = "Canary"
         ),
     );
     let out = golive(dir.path())
-        .args(["check", profile.to_str().unwrap(), "--format", "json", "--phase", "canary"])
+        .args([
+            "check",
+            profile.to_str().unwrap(),
+            "--format",
+            "json",
+            "--phase",
+            "canary",
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let items = json_items(&out.stdout);
     let ready = item(&items, "ready");
     assert!(ready["duration_ms"].as_u64().unwrap() >= 1000);
     let detail = ready["detail"].as_str().unwrap();
-    assert!(detail.contains("held for 1s") && detail.contains("all 2 replicas"), "{detail}");
+    assert!(
+        detail.contains("held for 1s") && detail.contains("all 2 replicas"),
+        "{detail}"
+    );
 }
 
 #[test]
@@ -292,7 +331,14 @@ title = "Canary"
         ),
     );
     let out = golive(dir.path())
-        .args(["check", profile.to_str().unwrap(), "--format", "json", "--timeout", "1s"])
+        .args([
+            "check",
+            profile.to_str().unwrap(),
+            "--format",
+            "json",
+            "--timeout",
+            "1s",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -339,7 +385,10 @@ title = "Pre-launch"
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(!all.contains("tok-5up3r-s3cr3t"), "{format}: {all}");
-        assert!(all.contains("••••"), "{format}: the masked value should be visible: {all}");
+        assert!(
+            all.contains("••••"),
+            "{format}: the masked value should be visible: {all}"
+        );
     }
     let journal = std::fs::read_to_string(dir.path().join("journal.jsonl")).unwrap();
     assert!(!journal.contains("tok-5up3r-s3cr3t"));

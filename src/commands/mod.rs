@@ -7,7 +7,11 @@ use color_eyre::Result;
 
 use crate::cli::{Cli, Command};
 
+pub mod act;
+pub mod baseline;
 pub mod check;
+pub mod demo;
+pub mod logs;
 pub mod output;
 pub mod sign;
 pub mod status;
@@ -17,14 +21,15 @@ pub mod validate;
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args, &cli.global),
+        Command::Validate(args) => validate::run(&args),
         Command::Sign(args) => sign::run(args, &cli.global),
         Command::Status(args) => status::run(args, &cli.global),
-        Command::Validate(args) => validate::run(&args),
-        Command::Run(_)
-        | Command::Demo(_)
-        | Command::Act(_)
-        | Command::Logs(_)
-        | Command::Baseline(_) => {
+        Command::Act(args) => act::run(args, &cli.global),
+        Command::Logs(args) => logs::run(args, &cli.global),
+        Command::Baseline(args) => baseline::run(args),
+        Command::Demo(args) => demo::run(&args, &cli.global),
+        Command::DemoCtl(args) => demo::run_ctl(&args),
+        Command::Run(_) => {
             eprintln!("golive: this command is not implemented yet");
             Ok(ExitCode::from(2))
         }
