@@ -443,6 +443,19 @@ fn gates_flicker_never_breaches_persist_does_and_auto_rollback_fires_once() {
             assert_eq!(g.since, Some(t(start)));
             assert_eq!(g.observed, Some(0.2));
             assert_eq!(g.threshold, "> 5.00% (0.0500)");
+            assert_eq!(g.threshold_value, Some(0.05));
+            match g.breach_event(&gates[0]) {
+                golive::app::record::Event::GateBreach {
+                    gate,
+                    observed,
+                    on_breach,
+                } => {
+                    assert_eq!(gate, "errors");
+                    assert_eq!(observed, "20.00% (0.2000) vs > 5.00% (0.0500)");
+                    assert_eq!(on_breach, "auto-rollback");
+                }
+                other => panic!("{other:?}"),
+            }
             assert!(g.detail.contains("breached"), "{}", g.detail);
         }
         fired += usize::from(g.fired);
