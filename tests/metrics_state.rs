@@ -719,3 +719,22 @@ fn openmetrics_and_millisecond_histograms() {
     // The 503 series was there from the first scrape: no increase, no errors.
     assert_eq!(ok(s.value("canary", MetricKind::ErrorRate, t(10))), 0.0);
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_scrape_pipeline_on_arbitrary_text(a in "\\PC*", b in "(http_request_duration_seconds_bucket|http_requests_total)?[{}\"a-z=,.0-9+\\- \n#]*") {
+            let mut s = state(&[scrape_source("canary", &[("route", ".*")])]);
+            s.ingest_scrape("canary", &a, t(0));
+            s.ingest_scrape("canary", &b, t(10));
+            s.ingest_scrape("canary", &a, t(20));
+            for kind in golive::app::metrics::KINDS {
+                let _ = s.value("canary", kind, t(20));
+            }
+            let _ = s.judge(t(20));
+        }
+    }
+}
