@@ -98,9 +98,17 @@ fn run(addr: &str, n: usize, window: Duration) -> Result<(), BoxError> {
         });
         // Warm-up: every endpoint probed once, connections pooled.
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let (cpu0, wall0, n0) = (cpu_seconds(), Instant::now(), received.load(Ordering::Relaxed));
+        let (cpu0, wall0, n0) = (
+            cpu_seconds(),
+            Instant::now(),
+            received.load(Ordering::Relaxed),
+        );
         tokio::time::sleep(window).await;
-        let (cpu1, wall1, n1) = (cpu_seconds(), Instant::now(), received.load(Ordering::Relaxed));
+        let (cpu1, wall1, n1) = (
+            cpu_seconds(),
+            Instant::now(),
+            received.load(Ordering::Relaxed),
+        );
         let wall = wall1.duration_since(wall0).as_secs_f64();
         println!(
             "{:>6} {:>10.1} {:>12.1} {:>14.4} {:>12.1}",
@@ -133,8 +141,19 @@ fn cpu_seconds() -> f64 {
     tv(u.ru_utime) + tv(u.ru_stime)
 }
 
+/// Peak resident memory of this process image (`VmHWM`). Not getrusage's
+/// `ru_maxrss`: that survives `execve`, so under `cargo bench` it reports
+/// cargo's own peak.
 fn max_rss_mib() -> f64 {
-    rusage().ru_maxrss as f64 / 1024.0
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
 /// The child: one axum server on 127.0.0.1, its address on stdout.
