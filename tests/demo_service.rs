@@ -431,7 +431,7 @@ async fn dropping_the_handle_stops_every_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_speed_is_refused() {
-    for speed in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+    for speed in [0.0, -1.0, 1e6, f64::NAN, f64::INFINITY] {
         let err = demo::start(DemoOptions { seed: 1, speed }).await.err();
         assert!(
             matches!(err, Some(demo::DemoError::InvalidSpeed(_))),
@@ -706,4 +706,19 @@ async fn headless_demo_runs_checklist_regression_rollback_and_recovery() {
     assert!(stdout.contains("↩ rollback: exit 0"));
     assert!(stdout.contains("health recovered"));
     assert!(stdout.contains("✔ pass    t-30/baseline-up"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_speed_on_the_command_line_is_one_clear_line() {
+    let out = tokio::process::Command::new(GOLIVE)
+        .args(["demo", "--serve-only", "--speed", "0"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "golive demo: demo speed must be a number above 0 and at most 1000, not 0"
+    );
 }

@@ -45,7 +45,13 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 async fn serve(opts: DemoOptions) -> Result<ExitCode> {
-    let service = demo::start(opts).await?;
+    let service = match demo::start(opts).await {
+        Ok(service) => service,
+        Err(err) => {
+            eprintln!("golive demo: {err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     {
         let mut out = std::io::stdout().lock();
         for (name, url) in service.urls() {
@@ -78,7 +84,13 @@ const LOOK_AFTER_REGRESSION_SEC: f64 = 5.0;
 /// then the regression, the rollback action and the recovery, each result
 /// printed as it comes. Exits 0 when the rollback was verified.
 async fn headless(opts: DemoOptions, global: &GlobalArgs) -> Result<ExitCode> {
-    let service = demo::start(opts).await?;
+    let service = match demo::start(opts).await {
+        Ok(service) => service,
+        Err(err) => {
+            eprintln!("golive demo: {err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let profile = match service.profile() {
         Ok(profile) => Arc::new(profile),
         Err(err) => {

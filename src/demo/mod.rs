@@ -50,7 +50,7 @@ impl Default for DemoOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
-    #[error("demo speed must be a number above 0 and at most 10000, not {0}")]
+    #[error("demo speed must be a number above 0 and at most 1000, not {0}")]
     InvalidSpeed(f64),
     #[error("cannot listen on 127.0.0.1 for the demo {what}: {source}")]
     Bind {
@@ -82,7 +82,7 @@ pub struct DemoService {
 /// Binds the three replicas and the control endpoint on ephemeral loopback
 /// ports and starts the simulated clock. Must run inside a tokio runtime.
 pub async fn start(opts: DemoOptions) -> Result<DemoService, DemoError> {
-    if !(opts.speed.is_finite() && opts.speed > 0.0 && opts.speed <= 10_000.0) {
+    if !(opts.speed.is_finite() && opts.speed > 0.0 && opts.speed <= 1000.0) {
         return Err(DemoError::InvalidSpeed(opts.speed));
     }
     let (stop, stopped) = watch::channel(false);
