@@ -609,25 +609,10 @@ async fn demo_ctl_says_why_when_nothing_listens() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the demo"));
 }
 
-/// The demo profile needs the profile loader; until it is on this branch the
-/// loader answers "not implemented" and the profile tests say so and skip.
-fn loader_missing(err: &golive::profile::ProfileError) -> bool {
-    let text = err.to_string();
-    if text.contains("not implemented") {
-        eprintln!("skipped: the profile loader is not on this branch yet ({text})");
-        return true;
-    }
-    false
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_profile_loads_with_the_service_urls() {
     let svc = demo::start(DemoOptions::default()).await.unwrap();
-    let profile = match svc.profile() {
-        Ok(p) => p,
-        Err(e) if loader_missing(&e) => return,
-        Err(e) => panic!("{e}"),
-    };
+    let profile = svc.profile().unwrap();
     profile.ensure_resolved().unwrap();
     assert_eq!(profile.service.name, "checkout-api");
     assert_eq!(profile.service.version, "v1.2.0");
@@ -659,14 +644,6 @@ async fn the_demo_profile_loads_with_the_service_urls() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn headless_demo_runs_checklist_regression_rollback_and_recovery() {
-    {
-        let svc = demo::start(DemoOptions::default()).await.unwrap();
-        if let Err(e) = svc.profile()
-            && loader_missing(&e)
-        {
-            return;
-        }
-    }
     let child = tokio::process::Command::new(GOLIVE)
         .args(["demo", "--headless", "--speed", "10"])
         .env("NO_COLOR", "1")

@@ -192,15 +192,9 @@ impl DemoService {
     /// what `golive demo` hands to the cockpit and the headless runner.
     pub fn profile(&self) -> Result<Profile, ProfileError> {
         let vars = self.vars();
-        // TODO: `crate::profile::load_with(path, PROFILE, &|n| vars.get(n).cloned())`
-        // once the loader with a lookup is on main; until then the values are
-        // written into the text as TOML strings.
-        let mut text = PROFILE.to_string();
-        for (name, value) in &vars {
-            let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
-            text = text.replace(&format!("${{{name}}}"), &escaped);
-        }
-        crate::profile::load_str(Path::new(PROFILE_PATH), &text)
+        crate::profile::load_with(Path::new(PROFILE_PATH), PROFILE, &|name| {
+            vars.get(name).cloned()
+        })
     }
 
     /// Every replica's log lines from now on. A receiver that falls more than
