@@ -453,7 +453,7 @@ async fn vars_name_every_server_and_this_executable() {
         std::env::current_exe().unwrap().to_string_lossy()
     );
     // Every variable the demo profile uses is provided.
-    let used = regex::Regex::new(r"\$\{(DEMO_[A-Z0-9_]+)\}").unwrap();
+    let used = regex::Regex::new(r"\$\{(DEMO_[A-Z0-9_]+)(:-[^}]*)?\}").unwrap();
     for cap in used.captures_iter(demo::PROFILE) {
         assert!(vars.contains_key(&cap[1]), "{} is not provided", &cap[1]);
     }
@@ -698,4 +698,107 @@ async fn a_bad_speed_on_the_command_line_is_one_clear_line() {
         stderr.trim(),
         "golive demo: demo speed must be a number above 0 and at most 1000, not 0"
     );
+}
+
+/// Four consecutive free loopback ports, found by trying: another test or
+/// engineer may take one between the probe and the bind, so retry.
+async fn start_on_free_ports(opts: DemoOptions) -> (DemoService, u16) {
+    for _ in 0..20 {
+        let base = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if base > u16::MAX - 3 {
+            continue;
+        }
+        if let Ok(svc) = demo::start_at(opts, Some(base)).await {
+            return (svc, base);
+        }
+    }
+    panic!("no four consecutive free ports found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fixed_ports_match_the_profile_defaults_and_a_taken_port_is_named() {
+    // Without any variable, the profile points at 8480..8483 and `golive`.
+    let profile = golive::profile::load_with(
+        std::path::Path::new(demo::PROFILE_PATH),
+        demo::PROFILE,
+        &|_| None,
+    )
+    .unwrap();
+    assert!(profile.unresolved.is_empty(), "{:?}", profile.unresolved);
+    assert_eq!(
+        profile.endpoint("baseline-health").unwrap().urls,
+        ["http://127.0.0.1:8480/health"]
+    );
+    assert_eq!(
+        profile.endpoint("health").unwrap().urls,
+        [
+            "http://127.0.0.1:8481/health",
+            "http://127.0.0.1:8482/health"
+        ]
+    );
+    let golive::profile::ActionKind::Command { argv, .. } = &profile.actions["rollback"].kind
+    else {
+        panic!("rollback is not a command");
+    };
+    assert_eq!(
+        argv,
+        &["golive", "demo-ctl", "http://127.0.0.1:8483", "rollback"]
+    );
+
+    // start_at serves exactly there.
+    let (svc, base) = start_on_free_ports(DemoOptions::default()).await;
+    let names: Vec<(&str, String)> = svc
+        .urls()
+        .into_iter()
+        .map(|(n, u)| (n, u.to_string()))
+        .collect();
+    for (i, (_, url)) in names.iter().enumerate() {
+        assert_eq!(url, &format!("http://127.0.0.1:{}", base + i as u16));
+    }
+    // A second demo on the same ports says which server could not listen.
+    let err = demo::start_at(DemoOptions::default(), Some(base))
+        .await
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("for the demo's baseline"), "{err}");
+    svc.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn golive_check_runs_the_demo_profile_against_a_served_demo() {
+    let svc = demo::start(DemoOptions {
+        seed: 2,
+        speed: 10.0,
+    })
+    .await
+    .unwrap();
+    let journal_dir = tempfile::tempdir().unwrap();
+    let mut cmd = tokio::process::Command::new(GOLIVE);
+    cmd.args(["check", "profiles/demo.toml", "--phase", "t-30"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("GOLIVE_JOURNAL", journal_dir.path().join("journal.jsonl"));
+    for (name, value) in svc.vars() {
+        cmd.env(name, value);
+    }
+    // The test binary is not golive: the profile's commands must run golive.
+    cmd.env("DEMO_GOLIVE", GOLIVE);
+    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("✔ pass    t-30/control"), "{stdout}");
+    assert!(stdout.contains("✔ pass    t-30/baseline-up"), "{stdout}");
+    assert!(stdout.contains("○ manual  t-30/ci-green"), "{stdout}");
+    svc.shutdown().await;
 }

@@ -26,10 +26,10 @@ pub fn run(args: &DemoArgs, global: &GlobalArgs) -> Result<ExitCode> {
         speed: args.speed,
     };
     if args.serve_only {
-        return runtime()?.block_on(serve(opts));
+        return runtime()?.block_on(serve(opts, args.port));
     }
     // Plain `golive demo` runs headless until the cockpit lands.
-    runtime()?.block_on(headless(opts, global))
+    runtime()?.block_on(headless(opts, args.port, global))
 }
 
 pub fn run_ctl(args: &DemoCtlArgs) -> Result<ExitCode> {
@@ -44,8 +44,8 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .wrap_err("cannot start the async runtime")
 }
 
-async fn serve(opts: DemoOptions) -> Result<ExitCode> {
-    let service = match demo::start(opts).await {
+async fn serve(opts: DemoOptions, port: Option<u16>) -> Result<ExitCode> {
+    let service = match demo::start_at(opts, port).await {
         Ok(service) => service,
         Err(err) => {
             eprintln!("golive demo: {err}");
@@ -86,8 +86,8 @@ const LOOK_AFTER_REGRESSION_SEC: f64 = 5.0;
 /// The demo's story without a terminal: every phase of the demo checklist,
 /// then the regression, the rollback action and the recovery, each result
 /// printed as it comes. Exits 0 when the rollback was verified.
-async fn headless(opts: DemoOptions, global: &GlobalArgs) -> Result<ExitCode> {
-    let service = match demo::start(opts).await {
+async fn headless(opts: DemoOptions, port: Option<u16>, global: &GlobalArgs) -> Result<ExitCode> {
+    let service = match demo::start_at(opts, port).await {
         Ok(service) => service,
         Err(err) => {
             eprintln!("golive demo: {err}");

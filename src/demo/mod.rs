@@ -52,7 +52,7 @@ impl Default for DemoOptions {
 pub enum DemoError {
     #[error("demo speed must be a number above 0 and at most 1000, not {0}")]
     InvalidSpeed(f64),
-    #[error("cannot listen on 127.0.0.1 for the demo {what}: {source}")]
+    #[error("cannot listen on 127.0.0.1 for the demo's {what}: {source}")]
     Bind {
         what: &'static str,
         source: std::io::Error,
@@ -82,13 +82,27 @@ pub struct DemoService {
 /// Binds the three replicas and the control endpoint on ephemeral loopback
 /// ports and starts the simulated clock. Must run inside a tokio runtime.
 pub async fn start(opts: DemoOptions) -> Result<DemoService, DemoError> {
+    start_at(opts, None).await
+}
+
+/// Like [`start`], on `base_port` (baseline), +1 and +2 (canaries) and +3
+/// (control) when given: the ports `profiles/demo.toml` defaults to are
+/// 8480–8483, so the profile works by hand without any variable set.
+pub async fn start_at(opts: DemoOptions, base_port: Option<u16>) -> Result<DemoService, DemoError> {
     if !(opts.speed.is_finite() && opts.speed > 0.0 && opts.speed <= 1000.0) {
         return Err(DemoError::InvalidSpeed(opts.speed));
     }
     let (stop, stopped) = watch::channel(false);
     let mut listeners = Vec::new();
-    for what in ["baseline", "canary-1", "canary-2", "control"] {
-        let listener = TcpListener::bind(("127.0.0.1", 0))
+    for (offset, what) in (0u16..).zip(["baseline", "canary-1", "canary-2", "control"]) {
+        let port = match base_port {
+            Some(base) => base.checked_add(offset).ok_or(DemoError::Bind {
+                what,
+                source: std::io::Error::other(format!("port {base}+{offset} is out of range")),
+            })?,
+            None => 0,
+        };
+        let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .map_err(|source| DemoError::Bind { what, source })?;
         let addr = listener
