@@ -26,10 +26,10 @@ pub fn run(args: &DemoArgs, global: &GlobalArgs) -> Result<ExitCode> {
         speed: args.speed,
     };
     if args.serve_only {
-        return runtime()?.block_on(serve(opts));
+        return runtime()?.block_on(serve(opts, args.port));
     }
     // Plain `golive demo` runs headless until the cockpit lands.
-    runtime()?.block_on(headless(opts, global))
+    runtime()?.block_on(headless(opts, args.port, global))
 }
 
 pub fn run_ctl(args: &DemoCtlArgs) -> Result<ExitCode> {
@@ -44,8 +44,14 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .wrap_err("cannot start the async runtime")
 }
 
-async fn serve(opts: DemoOptions) -> Result<ExitCode> {
-    let service = demo::start(opts).await?;
+async fn serve(opts: DemoOptions, port: Option<u16>) -> Result<ExitCode> {
+    let service = match demo::start_at(opts, port).await {
+        Ok(service) => service,
+        Err(err) => {
+            eprintln!("golive demo: {err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     {
         let mut out = std::io::stdout().lock();
         for (name, url) in service.urls() {
@@ -68,8 +74,11 @@ async fn serve(opts: DemoOptions) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The longest a headless step (an item with `hold`, a verification) may take.
-const STEP_TIMEOUT: Duration = Duration::from_secs(60);
+/// The longest a headless step (an item with `hold`, a verification) may
+/// take, in simulated seconds: a compressed demo gives up sooner in real time.
+const STEP_TIMEOUT_SIM_SEC: f64 = 60.0;
+/// ... but never sooner than this, so short holds can still be met.
+const STEP_TIMEOUT_MIN: Duration = Duration::from_secs(5);
 /// How long after the scripted regression the headless run looks again, in
 /// simulated seconds: long enough for the canary to show it.
 const LOOK_AFTER_REGRESSION_SEC: f64 = 5.0;
@@ -77,8 +86,14 @@ const LOOK_AFTER_REGRESSION_SEC: f64 = 5.0;
 /// The demo's story without a terminal: every phase of the demo checklist,
 /// then the regression, the rollback action and the recovery, each result
 /// printed as it comes. Exits 0 when the rollback was verified.
-async fn headless(opts: DemoOptions, global: &GlobalArgs) -> Result<ExitCode> {
-    let service = demo::start(opts).await?;
+async fn headless(opts: DemoOptions, port: Option<u16>, global: &GlobalArgs) -> Result<ExitCode> {
+    let service = match demo::start_at(opts, port).await {
+        Ok(service) => service,
+        Err(err) => {
+            eprintln!("golive demo: {err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let profile = match service.profile() {
         Ok(profile) => Arc::new(profile),
         Err(err) => {
@@ -108,8 +123,10 @@ async fn headless(opts: DemoOptions, global: &GlobalArgs) -> Result<ExitCode> {
             Signoffs::for_release(&profile.service.name, &profile.service.version),
         )
     };
+    let step_timeout =
+        Duration::from_secs_f64(STEP_TIMEOUT_SIM_SEC / opts.speed).max(STEP_TIMEOUT_MIN);
     let options = CheckOptions {
-        timeout: STEP_TIMEOUT,
+        timeout: step_timeout,
         operator: operator::resolve(global.operator.as_deref()),
         journal,
         signoffs,
@@ -182,7 +199,7 @@ async fn headless(opts: DemoOptions, global: &GlobalArgs) -> Result<ExitCode> {
         if reports.iter().all(|r| r.status == ItemStatus::Pass) {
             break true;
         }
-        if decided.elapsed() > STEP_TIMEOUT {
+        if decided.elapsed() > step_timeout {
             break false;
         }
         tokio::time::sleep(profile.settings.poll_interval).await;
@@ -194,8 +211,8 @@ async fn headless(opts: DemoOptions, global: &GlobalArgs) -> Result<ExitCode> {
         );
     } else {
         println!(
-            "\nhealth did not recover within {}s",
-            STEP_TIMEOUT.as_secs()
+            "\nhealth did not recover within {:.0}s",
+            step_timeout.as_secs_f64()
         );
     }
     service.shutdown().await;
