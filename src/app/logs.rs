@@ -12,6 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use regex::Regex;
 
+use crate::app::sanitize::{AnsiStyle, parse_ansi_bytes};
 use crate::profile::LogsCheck;
 
 /// Default ring-buffer size when the profile does not set one.
@@ -63,6 +64,16 @@ pub struct LogLine {
     /// Sanitised text: no control or escape bytes.
     pub text: String,
     pub severity: Severity,
+    /// Colours the line asked for (SGR only), as byte ranges of `text`;
+    /// empty for plain lines, so they cost nothing.
+    pub styles: Vec<StyleRun>,
+}
+
+/// A byte range of a line's text in one ANSI style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StyleRun {
+    pub range: Range<usize>,
+    pub style: AnsiStyle,
 }
 
 impl LogLine {
@@ -93,7 +104,35 @@ impl LogLine {
             at,
             text,
             severity,
+            styles: Vec::new(),
         }
+    }
+
+    /// Builds a line from raw bytes as a container or file wrote them: SGR
+    /// colours kept as styles, every other escape sequence, control byte and
+    /// invalid UTF-8 made harmless.
+    pub fn from_bytes(source: impl Into<String>, at: Option<DateTime<Utc>>, bytes: &[u8]) -> Self {
+        if !bytes.iter().any(|b| *b == 0x1b || *b >= 0x80 || *b < 0x20) {
+            // Plain printable ASCII: nothing to parse (the common case).
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            return Self::new(source, at, text);
+        }
+        let spans = parse_ansi_bytes(bytes);
+        let mut text = String::with_capacity(bytes.len());
+        let mut styles = Vec::new();
+        for span in spans {
+            let start = text.len();
+            text.push_str(&span.text);
+            if span.style != AnsiStyle::default() {
+                styles.push(StyleRun {
+                    range: start..text.len(),
+                    style: span.style,
+                });
+            }
+        }
+        let mut line = Self::new(source, at, text);
+        line.styles = styles;
+        line
     }
 }
 
@@ -476,6 +515,19 @@ mod tests {
             severity_of("a b c d e f g h i j k l m n o p had no error"),
             Severity::Info
         );
+    }
+
+    #[test]
+    fn colours_become_styles_and_other_escapes_vanish() {
+        let l = LogLine::from_bytes("s", None, b"\x1b[31mERROR\x1b[0m x \x1b]0;t\x07\x1b[2J\xff");
+        assert_eq!(l.text, "ERROR x \u{fffd}");
+        assert_eq!(l.severity, Severity::Error);
+        assert_eq!(l.styles.len(), 1);
+        assert_eq!(l.styles[0].range, 0..5);
+        assert!(l.styles[0].style.fg.is_some());
+        let plain = LogLine::from_bytes("s", None, b"plain text");
+        assert_eq!(plain.text, "plain text");
+        assert!(plain.styles.is_empty());
     }
 
     #[test]

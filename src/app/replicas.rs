@@ -92,7 +92,9 @@ mod tests {
     }
 
     fn urls(n: usize) -> Vec<String> {
-        (0..n).map(|i| format!("http://10.0.0.{i}/health")).collect()
+        (0..n)
+            .map(|i| format!("http://10.0.0.{i}/health"))
+            .collect()
     }
 
     #[test]

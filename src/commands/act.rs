@@ -256,6 +256,10 @@ async fn verify_item(
     }
     let options = CheckOptions {
         timeout: profile.settings.timeout.max(Duration::from_secs(1)),
+        operator: String::new(),
+        // The verdict is journalled once, as the action's `verified` record.
+        journal: None,
+        signoffs: Default::default(),
     };
     match run_checks(Arc::new(single), None, options, |_| {}).await {
         Ok(reports) => match reports.into_iter().find(|r| r.id == item) {

@@ -29,7 +29,6 @@ use tokio::sync::{mpsc, watch};
 
 use crate::app::containers::{ContainerHealth, ContainerState, TargetState};
 use crate::app::logs::LogLine;
-use crate::app::sanitize::clean_bytes;
 use crate::profile::{DockerOp, DockerTarget};
 
 /// The engine's socket when neither an option nor `DOCKER_HOST` names one.
@@ -529,20 +528,8 @@ pub fn evaluate_check(
     state: &TargetState,
     restart_baseline: u64,
 ) -> (bool, String) {
-    use crate::app::containers::evaluate_condition;
-    let defaults = ["[CONTAINERS] > 0", "[RUNNING] == [CONTAINERS]"];
-    let sources: Vec<&str> = if check.conditions.is_empty() {
-        defaults.to_vec()
-    } else {
-        check.conditions.iter().map(|c| c.source.as_str()).collect()
-    };
-    let verdicts: Vec<_> = sources
-        .iter()
-        .map(|s| evaluate_condition(s, state, restart_baseline))
-        .collect();
-    let passed = verdicts.iter().all(|v| v.passed);
-    let mut detail: Vec<String> = verdicts.into_iter().map(|v| v.explanation).collect();
-    detail.extend(state.describe());
+    let (passed, detail) =
+        crate::app::containers::evaluate_check(&check.conditions, state, restart_baseline);
     (passed, detail.join("; "))
 }
 
@@ -889,7 +876,7 @@ fn make_line(
     }
     let cut = &text[..text.len().min(MAX_LINE)];
     *seq += 1;
-    let mut line = LogLine::new(opts.source.clone(), Some(at), clean_bytes(cut));
+    let mut line = LogLine::from_bytes(opts.source.clone(), Some(at), cut);
     line.replica = Some(container.name.clone());
     Some(Raw {
         at,

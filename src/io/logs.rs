@@ -17,7 +17,6 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::app::logs::LogLine;
-use crate::app::sanitize::clean_bytes;
 use crate::io::command::{self, CommandSpec, Stream};
 use crate::io::docker::{self, FollowOptions};
 use crate::profile::{LogKind, LogSource};
@@ -313,11 +312,9 @@ async fn follow_file(id: String, path: PathBuf, mut out: Batcher, stop: watch::R
                             let line = &t.partial[start..start + nl];
                             start += nl + 1;
                             let line = line.strip_suffix(b"\r").unwrap_or(line);
-                            let text = clean_bytes(&line[..line.len().min(MAX_LINE)]);
-                            if !out
-                                .push(LogLine::new(id.clone(), Some(Utc::now()), text))
-                                .await
-                            {
+                            let cut = &line[..line.len().min(MAX_LINE)];
+                            let line = LogLine::from_bytes(id.clone(), Some(Utc::now()), cut);
+                            if !out.push(line).await {
                                 return;
                             }
                         }

@@ -64,7 +64,10 @@ impl Prober {
         Self::with_options(settings, &ProberOptions::from_env())
     }
 
-    pub fn with_options(settings: &Settings, options: &ProberOptions) -> Result<Prober, ProbeError> {
+    pub fn with_options(
+        settings: &Settings,
+        options: &ProberOptions,
+    ) -> Result<Prober, ProbeError> {
         let mut builder = Client::builder()
             .user_agent(concat!("golive/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::limited(5))
@@ -74,12 +77,11 @@ impl Prober {
                 path: path.clone(),
                 source,
             })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                ProbeError::CaParse {
+            let certs =
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| ProbeError::CaParse {
                     path: path.clone(),
                     detail: e.to_string(),
-                }
-            })?;
+                })?;
             if certs.is_empty() {
                 return Err(ProbeError::CaParse {
                     path: path.clone(),
@@ -100,7 +102,12 @@ impl Prober {
     /// every response counts in `response_times` and `status_counts`, so a
     /// rate-limit check (`[STATUS_COUNT].429`) and a cache check
     /// (`[RESPONSE_TIME].first` against `.last`) need no shell loop.
-    pub async fn probe(&self, endpoint: &Endpoint, replica_url: &str, requests: u32) -> Observation {
+    pub async fn probe(
+        &self,
+        endpoint: &Endpoint,
+        replica_url: &str,
+        requests: u32,
+    ) -> Observation {
         let mut observation = Observation {
             url: replica_url.to_string(),
             ..Observation::default()
@@ -413,7 +420,9 @@ mod tests {
         note_truncation(&mut down, 2048);
         assert_eq!(
             down.reason.as_deref(),
-            Some("body larger than 2 KiB, read the first 2 KiB (body is not valid JSON: EOF at line 1 column 9)")
+            Some(
+                "body larger than 2 KiB, read the first 2 KiB (body is not valid JSON: EOF at line 1 column 9)"
+            )
         );
     }
 }
