@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use regex::Regex;
 
 use crate::app::sanitize::{AnsiStyle, parse_ansi_bytes};
-use crate::profile::LogsCheck;
+use crate::profile::{LogSource, LogsCheck};
 
 /// Default ring-buffer size when the profile does not set one.
 pub const DEFAULT_CAPACITY: usize = 50_000;
@@ -240,6 +240,8 @@ pub struct LogView {
     pub timestamps: bool,
     /// Why the last filter or search text was refused, for the status line.
     pub error: Option<String>,
+    /// Each source's own `highlight = [...]` patterns.
+    source_highlights: Vec<(String, Regex)>,
 }
 
 impl LogView {
@@ -254,7 +256,42 @@ impl LogView {
             wrap: false,
             timestamps: true,
             error: None,
+            source_highlights: Vec::new(),
         }
+    }
+
+    /// Takes each source's `highlight` patterns; an invalid one is skipped
+    /// and named in the returned list (the profile loader should have
+    /// refused it already).
+    pub fn set_source_highlights(&mut self, sources: &[LogSource]) -> Vec<String> {
+        let mut invalid = Vec::new();
+        self.source_highlights.clear();
+        for source in sources {
+            for pattern in &source.highlight {
+                match Regex::new(pattern) {
+                    Ok(re) => self.source_highlights.push((source.id.clone(), re)),
+                    Err(_) => invalid.push(format!("{}: {pattern}", source.id)),
+                }
+            }
+        }
+        invalid
+    }
+
+    /// Ranges of `line` to highlight: the search (else the filter), plus the
+    /// line's source's own patterns; sorted, possibly overlapping.
+    pub fn line_highlights(&self, line: &LogLine) -> Vec<Range<usize>> {
+        let mut ranges = self.highlights(&line.text);
+        for (source, re) in &self.source_highlights {
+            if *source == line.source {
+                ranges.extend(
+                    re.find_iter(&line.text)
+                        .filter(|m| !m.range().is_empty())
+                        .map(|m| m.range()),
+                );
+            }
+        }
+        ranges.sort_by_key(|r| (r.start, r.end));
+        ranges
     }
 
     pub fn push_batch(&mut self, lines: impl IntoIterator<Item = LogLine>) {
@@ -554,6 +591,23 @@ mod tests {
         assert_eq!(view.filter_text(), Some("ERR(OR)?"));
         view.set_filter("");
         assert_eq!(view.visible().len(), 6);
+    }
+
+    #[test]
+    fn source_highlights_apply_to_their_source_only() {
+        let mut view = LogView::new(10);
+        let sources = vec![LogSource {
+            id: "api".into(),
+            kind: crate::profile::LogKind::Command(vec!["x".into()]),
+            highlight: vec!["slow".into(), "(".into()],
+            grep: None,
+        }];
+        assert_eq!(view.set_source_highlights(&sources), vec!["api: ("]);
+        view.set_search("req");
+        let l = line("req slow");
+        assert_eq!(view.line_highlights(&l), vec![0..3, 4..8]);
+        let other = LogLine::new("db", None, "req slow".into());
+        assert_eq!(view.line_highlights(&other), vec![0..3]);
     }
 
     #[test]
