@@ -254,6 +254,8 @@ async fn verify_item(
     for phase in &mut single.phases {
         phase.items.retain(|i| i.id == item);
     }
+    // Verify runs are recorded as one `verified` record by the caller, not
+    // as a check result per attempt.
     let options = CheckOptions {
         timeout: profile.settings.timeout.max(Duration::from_secs(1)),
         operator: String::new(),

@@ -5,6 +5,7 @@ pub mod command;
 pub mod docker;
 pub mod journal;
 pub mod logs;
+pub mod metrics;
 pub mod operator;
 pub mod poller;
 pub mod probe;
