@@ -98,9 +98,17 @@ fn run(addr: &str, n: usize, window: Duration) -> Result<(), BoxError> {
         });
         // Warm-up: every endpoint probed once, connections pooled.
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let (cpu0, wall0, n0) = (cpu_seconds(), Instant::now(), received.load(Ordering::Relaxed));
+        let (cpu0, wall0, n0) = (
+            cpu_seconds(),
+            Instant::now(),
+            received.load(Ordering::Relaxed),
+        );
         tokio::time::sleep(window).await;
-        let (cpu1, wall1, n1) = (cpu_seconds(), Instant::now(), received.load(Ordering::Relaxed));
+        let (cpu1, wall1, n1) = (
+            cpu_seconds(),
+            Instant::now(),
+            received.load(Ordering::Relaxed),
+        );
         let wall = wall1.duration_since(wall0).as_secs_f64();
         println!(
             "{:>6} {:>10.1} {:>12.1} {:>14.4} {:>12.1}",

@@ -125,7 +125,10 @@ async fn poll_now_probes_without_waiting_for_the_interval() {
 
     // And again for the first, whose next tick is an hour away.
     assert!(poller.poll_now("first"));
-    assert_eq!(next(&mut rx, Duration::from_secs(5)).await.endpoint, "first");
+    assert_eq!(
+        next(&mut rx, Duration::from_secs(5)).await.endpoint,
+        "first"
+    );
 }
 
 #[tokio::test]
