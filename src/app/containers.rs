@@ -100,6 +100,41 @@ impl TargetState {
     }
 }
 
+/// Restart counts as first seen after the release started, per container
+/// name, so "no unexpected restarts" (seed 001) counts only new ones. A
+/// container seen for the first time (scaled up, recreated) starts at its
+/// count then.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RestartBaseline {
+    first_seen: std::collections::BTreeMap<String, u64>,
+}
+
+impl RestartBaseline {
+    /// Records counts of containers not seen before; returns the restarts
+    /// since the baseline, summed over the target.
+    pub fn observe(&mut self, state: &TargetState) -> u64 {
+        let mut since = 0;
+        for c in &state.containers {
+            let base = *self
+                .first_seen
+                .entry(c.name.clone())
+                .or_insert(c.restart_count);
+            since += c.restart_count.saturating_sub(base);
+        }
+        since
+    }
+
+    /// The baseline to hand [`TargetState::fact`]: the sum of the first-seen
+    /// counts of the containers in `state`.
+    pub fn total_for(&self, state: &TargetState) -> u64 {
+        state
+            .containers
+            .iter()
+            .filter_map(|c| self.first_seen.get(&c.name))
+            .sum()
+    }
+}
+
 /// A target's state as facts for `app::condition`: `[RUNNING]`, `[HEALTHY]`,
 /// `[UNHEALTHY]`, `[EXITED]`, `[CONTAINERS]`, `[RESTARTS]` (since
 /// `restart_baseline`, the count seen when the release started).
@@ -202,6 +237,25 @@ mod tests {
         assert!(state.describe()[2].contains("exit 1"));
         // No conditions: at least one container, all running.
         assert!(!evaluate_check(&[], &state, 0).0);
+    }
+
+    #[test]
+    fn restarts_count_from_the_first_sighting() {
+        let mut base = RestartBaseline::default();
+        let mut state = TargetState {
+            containers: vec![c("a", true, ContainerHealth::None, 4)],
+            error: None,
+        };
+        assert_eq!(base.observe(&state), 0);
+        state.containers[0].restart_count = 6;
+        state
+            .containers
+            .push(c("b", true, ContainerHealth::None, 1));
+        assert_eq!(base.observe(&state), 2);
+        assert_eq!(base.total_for(&state), 5);
+        assert!(!eval("[RESTARTS] == 0", &state, base.total_for(&state)).0);
+        state.containers[0].restart_count = 4;
+        assert!(eval("[RESTARTS] == 0", &state, base.total_for(&state)).0);
     }
 
     #[test]

@@ -504,6 +504,60 @@ fn recreate_body(
     (body, rest)
 }
 
+/// Polls the state of each target every `interval` and sends it with the
+/// target's index, for the health pane; an unreachable engine is sent as a
+/// state with its error (never silence). Ends when `stop` turns true or the
+/// receiver goes away. One inspect per container per interval keeps the load
+/// on the daemon small.
+pub async fn watch_states(
+    host: String,
+    targets: Vec<DockerTarget>,
+    interval: Duration,
+    tx: mpsc::Sender<(usize, TargetState)>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut engine: Option<Engine> = None;
+    loop {
+        if engine.is_none() {
+            engine = Engine::connect(&host, Duration::from_secs(5))
+                .await
+                .map_err(|e| {
+                    let msg = e.to_string();
+                    (0..targets.len()).for_each(|i| {
+                        let _ = tx.try_send((
+                            i,
+                            TargetState {
+                                containers: Vec::new(),
+                                error: Some(msg.clone()),
+                            },
+                        ));
+                    });
+                })
+                .ok();
+        }
+        if let Some(e) = &engine {
+            for (i, target) in targets.iter().enumerate() {
+                let state = e.target_state(target).await;
+                let failed = state.error.is_some();
+                if tx.send((i, state)).await.is_err() {
+                    return;
+                }
+                if failed {
+                    engine = None;
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = stop.changed() => if *stop.borrow() { return },
+        }
+        if tx.is_closed() {
+            return;
+        }
+    }
+}
+
 /// Runs a `check = { docker = ..., conditions = [...] }` once: every
 /// condition against the target's state. An empty condition list asks for at
 /// least one container, all running. Returns the verdict and its evidence.
