@@ -5,8 +5,11 @@
 pub mod checklist;
 pub mod command;
 pub mod condition;
+pub mod fixture;
 pub mod health;
+pub mod keys;
 pub mod logs;
 pub mod probe;
 pub mod record;
 pub mod sanitize;
+pub mod state;

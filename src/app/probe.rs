@@ -43,3 +43,14 @@ impl Observation {
             .map(|(_, v)| v.as_str())
     }
 }
+
+/// One probe result of one replica, as the poller sends it to the cockpit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeReport {
+    pub endpoint: String,
+    /// Index into the endpoint's `urls`.
+    pub replica: usize,
+    pub url: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub observation: Observation,
+}

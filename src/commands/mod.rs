@@ -7,11 +7,13 @@ use color_eyre::Result;
 
 use crate::cli::{Cli, Command};
 
+pub mod run;
+
 /// Runs the parsed command line; the returned code is the process's exit code.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Run(_)
-        | Command::Demo(_)
+        Command::Run(args) => run::run(&cli.global, &args),
+        Command::Demo(_)
         | Command::Validate(_)
         | Command::Check(_)
         | Command::Sign(_)

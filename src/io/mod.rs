@@ -1,3 +1,4 @@
 //! Adapters, one resource each. They produce facts for `app` and carry out its
 //! effects; none of them knows about the terminal.
 pub mod command;
+pub mod terminal;

@@ -1,0 +1,91 @@
+//! `golive run PROFILE`: load and check the profile, pick the theme, the
+//! operator and the journal, and open the cockpit.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::Utc;
+use color_eyre::Result;
+use color_eyre::eyre::{WrapErr, eyre};
+
+use crate::app::state::App;
+use crate::cli::{GlobalArgs, RunArgs};
+use crate::io::terminal;
+use crate::profile::Profile;
+use crate::runtime::{self, Options};
+use crate::ui::Theme;
+use crate::ui::theme::BUILTIN;
+
+pub fn run(global: &GlobalArgs, args: &RunArgs) -> Result<ExitCode> {
+    let profile = crate::profile::load(&args.profile)?;
+    profile.ensure_resolved()?;
+    open_cockpit(global, profile, &args.theme)
+}
+
+/// Opens the cockpit on a loaded profile (also what `golive demo` does once
+/// its service is up).
+pub fn open_cockpit(global: &GlobalArgs, profile: Profile, theme: &str) -> Result<ExitCode> {
+    let theme = resolve_theme(theme, no_color())?;
+    let operator = operator(global);
+    let journal = global
+        .journal
+        .clone()
+        .unwrap_or_else(|| default_journal(&profile));
+    let app = App::new(profile, operator, Utc::now());
+    terminal::install_panic_hook();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the async runtime")?;
+    rt.block_on(runtime::run(app, Options { journal, theme }))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// NO_COLOR set to anything non-empty turns colour off (no-color.org).
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// `--theme NAME|PATH`: a built-in name, or a file laid over the dark theme.
+pub fn resolve_theme(spec: &str, no_color: bool) -> Result<Theme> {
+    let theme = match Theme::builtin(spec) {
+        Some(theme) => theme,
+        None => {
+            let path = Path::new(spec);
+            if !path.exists() {
+                return Err(eyre!(
+                    "unknown theme {spec:?}: use {} or a path to a theme TOML file",
+                    BUILTIN.join(", ")
+                ));
+            }
+            let text = std::fs::read_to_string(path)
+                .wrap_err_with(|| format!("cannot read theme {}", path.display()))?;
+            Theme::with_overrides(Theme::default(), spec, &text)?
+        }
+    };
+    Ok(if no_color {
+        theme.without_color()
+    } else {
+        theme
+    })
+}
+
+fn operator(global: &GlobalArgs) -> String {
+    global
+        .operator
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Under the user data dir, keyed by service and version.
+pub fn default_journal(profile: &Profile) -> PathBuf {
+    let file = format!("{}-{}.jsonl", profile.service.name, profile.service.version)
+        .replace(['/', '\\'], "_");
+    directories::ProjectDirs::from("", "", "golive")
+        .map(|d| d.data_dir().join("journal").join(&file))
+        .unwrap_or_else(|| PathBuf::from(".golive").join(file))
+}

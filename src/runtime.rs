@@ -1,0 +1,402 @@
+//! The driver: owns the terminal, the adapter tasks and the one event loop.
+//! A single `tokio::select!` waits on terminal events, the adapters' channel,
+//! the 1 Hz clock, task failures and SIGTERM; it drains what is queued,
+//! updates the pure state, carries out the effects, and draws once, only
+//! when something changed. Nothing here decides anything: `app::state` does.
+
+mod journal;
+mod poller;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use color_eyre::Result;
+use color_eyre::eyre::eyre;
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
+};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinSet;
+
+use crate::app::command::CommandOutcome;
+use crate::app::keys::Key;
+use crate::app::logs::{LogLine, Severity};
+use crate::app::record::Record;
+use crate::app::state::{App, Effect, Msg, update};
+use crate::io::command::{CommandSpec, Stream, run as run_command};
+use crate::io::terminal;
+use crate::profile::{ActionKind, Check, LogKind, Profile};
+use crate::ui::{self, Theme};
+
+pub use journal::{append as journal_append, replay as journal_replay};
+
+/// Capacity of the adapters' channel: a flood slows its producer instead of
+/// growing memory.
+const CHANNEL: usize = 1024;
+/// Non-key updates draw at most this often (keys draw at once).
+const MIN_FRAME: Duration = Duration::from_millis(100);
+/// Log lines are batched: this many, or this long, whichever comes first.
+const LOG_BATCH: usize = 50;
+const LOG_BATCH_WAIT: Duration = Duration::from_millis(100);
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub journal: PathBuf,
+    pub theme: Theme,
+}
+
+/// Runs the cockpit on the real terminal until the operator quits, SIGTERM,
+/// or a task fails. The terminal is restored on every path.
+pub async fn run(mut app: App, options: Options) -> Result<()> {
+    let (records, offset) = journal::replay(&options.journal)
+        .map_err(|e| eyre!("cannot read journal {}: {e}", options.journal.display()))?;
+    for record in records {
+        update(&mut app, Msg::Record(Box::new(record)));
+    }
+    let mut guard = terminal::TerminalGuard::enter()?;
+    let events = Box::pin(terminal::events().filter_map(|e| async move { e.ok() }));
+    let result = event_loop(guard.terminal(), app, options, offset, events).await;
+    drop(guard);
+    result
+}
+
+/// The loop itself, generic over the backend and the event source so tests
+/// and benchmarks can drive it without a terminal.
+pub async fn event_loop<B, E>(
+    terminal: &mut Terminal<B>,
+    mut app: App,
+    options: Options,
+    journal_offset: u64,
+    mut events: E,
+) -> Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    E: futures::Stream<Item = Event> + Unpin,
+{
+    let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL);
+    let mut driver = Driver::start(&app.profile, &options, journal_offset, tx.clone());
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    let size = terminal.size()?;
+    app.now = Utc::now();
+    update(&mut app, Msg::Resize(size.width, size.height));
+    for effect in app.startup_effects() {
+        driver.carry_out(&mut app, effect);
+    }
+    terminal.draw(|f| ui::draw(f, &app, &options.theme))?;
+    let mut last_draw = Instant::now();
+    let mut dirty = false;
+
+    loop {
+        let mut now_draw = false;
+        let wait_frame = async {
+            if dirty {
+                tokio::time::sleep_until((last_draw + MIN_FRAME).into()).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            event = events.next() => {
+                let Some(event) = event else { break };
+                if let Some(msg) = translate(event, terminal.size()?.into()) {
+                    now_draw = true;
+                    dirty |= step(&mut app, &mut driver, msg);
+                }
+            }
+            msg = rx.recv() => {
+                let Some(msg) = msg else { break };
+                dirty |= step(&mut app, &mut driver, msg);
+                // Drain everything already queued before drawing once.
+                while let Ok(msg) = rx.try_recv() {
+                    dirty |= step(&mut app, &mut driver, msg);
+                }
+            }
+            _ = clock.tick() => {
+                let before = app.now.timestamp();
+                update(&mut app, Msg::Tick(Utc::now()));
+                dirty |= app.now.timestamp() != before;
+                now_draw = true;
+            }
+            joined = driver.tasks.join_next(), if !driver.tasks.is_empty() => {
+                if let Some(Err(err)) = joined
+                    && err.is_panic()
+                {
+                    return Err(eyre!("a cockpit task panicked; the terminal was restored"));
+                }
+            }
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+            _ = wait_frame => now_draw = true,
+        }
+        if app.quit || terminal::panicked() {
+            break;
+        }
+        if dirty && (now_draw || last_draw.elapsed() >= MIN_FRAME) {
+            terminal.draw(|f| ui::draw(f, &app, &options.theme))?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+    }
+    driver.shutdown().await;
+    if terminal::panicked() {
+        return Err(eyre!("golive panicked; the terminal was restored"));
+    }
+    Ok(())
+}
+
+/// Updates the state by one message and carries out its effects; true when
+/// the screen may have changed.
+fn step(app: &mut App, driver: &mut Driver, msg: Msg) -> bool {
+    app.now = Utc::now().max(app.now);
+    for effect in update(app, msg) {
+        driver.carry_out(app, effect);
+    }
+    true
+}
+
+/// A crossterm event as a cockpit message; mouse positions become pane rows.
+fn translate(event: Event, area: ratatui::layout::Rect) -> Option<Msg> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => key_of(key).map(Msg::Key),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        Event::Mouse(mouse) => {
+            let areas = ui::layout(area);
+            let (pane, row, height) = areas.hit(mouse.column, mouse.row)?;
+            match mouse.kind {
+                MouseEventKind::ScrollDown => Some(Msg::Scroll { pane, delta: 3 }),
+                MouseEventKind::ScrollUp => Some(Msg::Scroll { pane, delta: -3 }),
+                MouseEventKind::Down(MouseButton::Left) => Some(Msg::Click { pane, row, height }),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn key_of(key: KeyEvent) -> Option<Key> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    Some(match key.code {
+        KeyCode::Char(c) if ctrl => Key::Ctrl(c),
+        KeyCode::Char(c) => Key::Char(c),
+        KeyCode::Enter => Key::Enter,
+        KeyCode::Esc => Key::Esc,
+        KeyCode::Tab => Key::Tab,
+        KeyCode::BackTab => Key::BackTab,
+        KeyCode::Up => Key::Up,
+        KeyCode::Down => Key::Down,
+        KeyCode::Left => Key::Left,
+        KeyCode::Right => Key::Right,
+        KeyCode::PageUp => Key::PageUp,
+        KeyCode::PageDown => Key::PageDown,
+        KeyCode::Home => Key::Home,
+        KeyCode::End => Key::End,
+        KeyCode::Backspace => Key::Backspace,
+        _ => return None,
+    })
+}
+
+/// The adapters and what it takes to carry out effects.
+struct Driver {
+    profile: Profile,
+    tx: mpsc::Sender<Msg>,
+    records: mpsc::Sender<Record>,
+    poll_now: Arc<Notify>,
+    cancel: Option<watch::Sender<bool>>,
+    tasks: JoinSet<()>,
+}
+
+impl Driver {
+    fn start(profile: &Profile, options: &Options, offset: u64, tx: mpsc::Sender<Msg>) -> Self {
+        let mut tasks = JoinSet::new();
+        let (records, records_rx) = mpsc::channel(256);
+        tasks.spawn(journal::writer(
+            options.journal.clone(),
+            records_rx,
+            tx.clone(),
+        ));
+        tasks.spawn(journal::watch(options.journal.clone(), offset, tx.clone()));
+        let poll_now = Arc::new(Notify::new());
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(2)
+            .build()
+            .unwrap_or_default();
+        for endpoint in &profile.endpoints {
+            for replica in 0..endpoint.urls.len() {
+                tasks.spawn(poller::poll_replica(
+                    client.clone(),
+                    endpoint.clone(),
+                    replica,
+                    profile.settings.poll_interval,
+                    profile.settings.body_limit,
+                    poll_now.clone(),
+                    tx.clone(),
+                ));
+            }
+        }
+        for source in &profile.logs {
+            if let LogKind::Command(argv) = &source.kind {
+                tasks.spawn(command_logs(source.id.clone(), argv.clone(), tx.clone()));
+            }
+        }
+        Self {
+            profile: profile.clone(),
+            tx,
+            records,
+            poll_now,
+            cancel: None,
+            tasks,
+        }
+    }
+
+    fn carry_out(&mut self, app: &mut App, effect: Effect) {
+        match effect {
+            Effect::Append(record) => {
+                if self.records.try_send(*record).is_err() {
+                    let _ = self
+                        .tx
+                        .try_send(Msg::Problem("journal writer is behind or stopped".into()));
+                }
+            }
+            Effect::PollNow => self.poll_now.notify_waiters(),
+            Effect::RunCheck { item } => {
+                let Some(Check::Command(check)) =
+                    self.profile.item(&item).and_then(|(_, i)| i.check.clone())
+                else {
+                    return;
+                };
+                let spec = CommandSpec {
+                    argv: check.argv,
+                    cwd: check.cwd,
+                    env: check.env,
+                    timeout: check.timeout,
+                };
+                let tx = self.tx.clone();
+                app.checklist.start(&item, app.now);
+                self.tasks.spawn(async move {
+                    let outcome = run_command(&spec, None, None).await;
+                    let _ = tx.send(Msg::CheckFinished { item, outcome }).await;
+                });
+            }
+            Effect::RunAction { name } => self.run_action(name),
+            Effect::CancelAction => {
+                if let Some(cancel) = &self.cancel {
+                    let _ = cancel.send(true);
+                }
+            }
+            Effect::Quit => {}
+        }
+    }
+
+    fn run_action(&mut self, name: String) {
+        let tx = self.tx.clone();
+        let Some(action) = self.profile.actions.get(&name).cloned() else {
+            return;
+        };
+        let (cancel, cancel_rx) = watch::channel(false);
+        self.cancel = Some(cancel);
+        let redactor = self.profile.redactor.clone();
+        self.tasks.spawn(async move {
+            let outcome = match action.kind {
+                ActionKind::Command { argv, cwd, env } => {
+                    let spec = CommandSpec {
+                        argv,
+                        cwd,
+                        env,
+                        timeout: action.timeout,
+                    };
+                    let (lines, mut lines_rx) = mpsc::channel::<(Stream, String)>(256);
+                    let forward_tx = tx.clone();
+                    let forward_name = name.clone();
+                    let forward = tokio::spawn(async move {
+                        while let Some((_, line)) = lines_rx.recv().await {
+                            let line = redactor.redact(&line);
+                            let msg = Msg::ActionOutput {
+                                name: forward_name.clone(),
+                                line,
+                            };
+                            if forward_tx.send(msg).await.is_err() {
+                                return;
+                            }
+                        }
+                    });
+                    let outcome = run_command(&spec, Some(lines), Some(cancel_rx)).await;
+                    let _ = forward.await;
+                    outcome
+                }
+                ActionKind::Docker { .. } => CommandOutcome {
+                    spawn_error: Some(
+                        "Docker actions run through the actions adapter, not built in yet".into(),
+                    ),
+                    ..CommandOutcome::default()
+                },
+            };
+            let _ = tx.send(Msg::ActionFinished { name, outcome }).await;
+        });
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(cancel) = &self.cancel {
+            let _ = cancel.send(true);
+        }
+        self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+/// A command log source (`kubectl logs -f ...`): its lines, batched.
+async fn command_logs(source: String, argv: Vec<String>, tx: mpsc::Sender<Msg>) {
+    let spec = CommandSpec {
+        argv,
+        cwd: None,
+        env: Vec::new(),
+        timeout: Duration::from_secs(365 * 24 * 3600),
+    };
+    let (lines, mut lines_rx) = mpsc::channel::<(Stream, String)>(1024);
+    let run = tokio::spawn(async move { run_command(&spec, Some(lines), None).await });
+    let mut batch = Vec::with_capacity(LOG_BATCH);
+    loop {
+        let next = tokio::time::timeout(LOG_BATCH_WAIT, lines_rx.recv()).await;
+        let done = matches!(next, Ok(None));
+        let idle = next.is_err();
+        if let Ok(Some((stream, text))) = next {
+            batch.push(LogLine {
+                source: source.clone(),
+                at: Some(Utc::now()),
+                severity: guess_severity(&text, stream),
+                text,
+            });
+        }
+        if !batch.is_empty() && (done || batch.len() >= LOG_BATCH || idle) {
+            let lines = std::mem::take(&mut batch);
+            if tx.send(Msg::Logs(lines)).await.is_err() {
+                break;
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    let _ = run.await;
+}
+
+fn guess_severity(text: &str, stream: Stream) -> Severity {
+    let upper = text.to_ascii_uppercase();
+    if upper.contains("ERROR") || upper.contains("FATAL") || upper.contains("PANIC") {
+        Severity::Error
+    } else if upper.contains("WARN") || stream == Stream::Stderr {
+        Severity::Warn
+    } else {
+        Severity::Info
+    }
+}
