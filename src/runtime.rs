@@ -4,9 +4,6 @@
 //! updates the pure state, carries out the effects, and draws once, only
 //! when something changed. Nothing here decides anything: `app::state` does.
 
-mod journal;
-mod poller;
-
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,26 +18,31 @@ use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::app::command::CommandOutcome;
 use crate::app::keys::Key;
 use crate::app::logs::{LogLine, Severity};
+use crate::app::probe::ProbeReport;
 use crate::app::record::Record;
 use crate::app::state::{App, Effect, Msg, update};
 use crate::io::command::{CommandSpec, Stream, run as run_command};
+use crate::io::journal::{self, Journal, JournalWatcher};
+use crate::io::poller::{DEFAULT_CONCURRENCY, Poller, PollerConfig};
+use crate::io::probe::Prober;
 use crate::io::terminal;
 use crate::profile::{ActionKind, Check, LogKind, Profile};
 use crate::ui::{self, Theme};
-
-pub use journal::{append as journal_append, replay as journal_replay};
 
 /// Capacity of the adapters' channel: a flood slows its producer instead of
 /// growing memory.
 const CHANNEL: usize = 1024;
 /// Non-key updates draw at most this often (keys draw at once).
 const MIN_FRAME: Duration = Duration::from_millis(100);
+/// How often the journal watcher looks at the file when no notification
+/// arrives: records from another shell show within a second either way.
+const JOURNAL_POLL: Duration = Duration::from_millis(400);
 /// Log lines are batched: this many, or this long, whichever comes first.
 const LOG_BATCH: usize = 50;
 const LOG_BATCH_WAIT: Duration = Duration::from_millis(100);
@@ -54,11 +56,14 @@ pub struct Options {
 /// Runs the cockpit on the real terminal until the operator quits, SIGTERM,
 /// or a task fails. The terminal is restored on every path.
 pub async fn run(mut app: App, options: Options) -> Result<()> {
-    let (records, offset) = journal::replay(&options.journal)
-        .map_err(|e| eyre!("cannot read journal {}: {e}", options.journal.display()))?;
-    for record in records {
+    let read = journal::read(&options.journal)?;
+    for record in read.records {
         update(&mut app, Msg::Record(Box::new(record)));
     }
+    for warning in read.warnings {
+        update(&mut app, Msg::Problem(warning));
+    }
+    let offset = read.offset;
     let mut guard = terminal::TerminalGuard::enter()?;
     let events = Box::pin(terminal::events().filter_map(|e| async move { e.ok() }));
     let result = event_loop(guard.terminal(), app, options, offset, events).await;
@@ -81,7 +86,15 @@ where
     E: futures::Stream<Item = Event> + Unpin,
 {
     let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL);
-    let mut driver = Driver::start(&app.profile, &options, journal_offset, tx.clone());
+    let (probe_tx, mut probes) = mpsc::channel::<ProbeReport>(CHANNEL);
+    let (record_tx, mut records) = mpsc::channel::<Record>(CHANNEL);
+    let mut driver = Driver::start(&app.profile, &options, tx.clone(), probe_tx)?;
+    driver.tasks.spawn(
+        JournalWatcher::new(options.journal.clone())
+            .from_offset(journal_offset)
+            .poll_interval(JOURNAL_POLL)
+            .run(record_tx),
+    );
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut clock = tokio::time::interval(Duration::from_secs(1));
@@ -120,6 +133,18 @@ where
                 // Drain everything already queued before drawing once.
                 while let Ok(msg) = rx.try_recv() {
                     dirty |= step(&mut app, &mut driver, msg);
+                }
+            }
+            Some(report) = probes.recv() => {
+                dirty |= step(&mut app, &mut driver, Msg::Probe(Box::new(report)));
+                while let Ok(report) = probes.try_recv() {
+                    dirty |= step(&mut app, &mut driver, Msg::Probe(Box::new(report)));
+                }
+            }
+            Some(record) = records.recv() => {
+                dirty |= step(&mut app, &mut driver, Msg::Record(Box::new(record)));
+                while let Ok(record) = records.try_recv() {
+                    dirty |= step(&mut app, &mut driver, Msg::Record(Box::new(record)));
                 }
             }
             _ = clock.tick() => {
@@ -210,65 +235,64 @@ fn key_of(key: KeyEvent) -> Option<Key> {
 struct Driver {
     profile: Profile,
     tx: mpsc::Sender<Msg>,
-    records: mpsc::Sender<Record>,
-    poll_now: Arc<Notify>,
+    /// To the one journal writer, which appends in order.
+    appends: mpsc::Sender<Record>,
+    poller: Poller,
     cancel: Option<watch::Sender<bool>>,
     tasks: JoinSet<()>,
 }
 
 impl Driver {
-    fn start(profile: &Profile, options: &Options, offset: u64, tx: mpsc::Sender<Msg>) -> Self {
+    fn start(
+        profile: &Profile,
+        options: &Options,
+        tx: mpsc::Sender<Msg>,
+        probes: mpsc::Sender<ProbeReport>,
+    ) -> Result<Self> {
         let mut tasks = JoinSet::new();
-        let (records, records_rx) = mpsc::channel(256);
-        tasks.spawn(journal::writer(
-            options.journal.clone(),
-            records_rx,
+        let journal = Arc::new(Journal::open(&options.journal)?);
+        let (appends, appends_rx) = mpsc::channel(256);
+        tasks.spawn(journal_writer(
+            journal,
+            profile.redactor.clone(),
+            appends_rx,
             tx.clone(),
         ));
-        tasks.spawn(journal::watch(options.journal.clone(), offset, tx.clone()));
-        let poll_now = Arc::new(Notify::new());
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(2)
-            .build()
-            .unwrap_or_default();
-        for endpoint in &profile.endpoints {
-            for replica in 0..endpoint.urls.len() {
-                tasks.spawn(poller::poll_replica(
-                    client.clone(),
-                    endpoint.clone(),
-                    replica,
-                    profile.settings.poll_interval,
-                    profile.settings.body_limit,
-                    poll_now.clone(),
-                    tx.clone(),
-                ));
-            }
-        }
+        let prober = Prober::new(&profile.settings)?;
+        let poller = Poller::spawn(
+            prober,
+            &profile.endpoints,
+            &PollerConfig {
+                interval: profile.settings.poll_interval,
+                concurrency: DEFAULT_CONCURRENCY,
+            },
+            probes,
+        );
         for source in &profile.logs {
             if let LogKind::Command(argv) = &source.kind {
                 tasks.spawn(command_logs(source.id.clone(), argv.clone(), tx.clone()));
             }
         }
-        Self {
+        Ok(Self {
             profile: profile.clone(),
             tx,
-            records,
-            poll_now,
+            appends,
+            poller,
             cancel: None,
             tasks,
-        }
+        })
     }
 
     fn carry_out(&mut self, app: &mut App, effect: Effect) {
         match effect {
             Effect::Append(record) => {
-                if self.records.try_send(*record).is_err() {
+                if self.appends.try_send(*record).is_err() {
                     let _ = self
                         .tx
                         .try_send(Msg::Problem("journal writer is behind or stopped".into()));
                 }
             }
-            Effect::PollNow => self.poll_now.notify_waiters(),
+            Effect::PollNow => self.poller.poll_all_now(),
             Effect::RunCheck { item } => {
                 let Some(Check::Command(check)) =
                     self.profile.item(&item).and_then(|(_, i)| i.check.clone())
@@ -351,6 +375,30 @@ impl Driver {
         }
         self.tasks.abort_all();
         while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+/// The one journal writer: records are appended in the order they were
+/// asked for, each durable before the next; they come back through the
+/// watcher like any other process's.
+async fn journal_writer(
+    journal: Arc<Journal>,
+    redactor: crate::profile::Redactor,
+    mut records: mpsc::Receiver<Record>,
+    tx: mpsc::Sender<Msg>,
+) {
+    while let Some(record) = records.recv().await {
+        let journal = journal.clone();
+        let redactor = redactor.clone();
+        let written = tokio::task::spawn_blocking(move || journal.append(&record, &redactor)).await;
+        let problem = match written {
+            Ok(Ok(())) => continue,
+            Ok(Err(err)) => format!("not journalled: {err}"),
+            Err(err) => format!("journal writer failed: {err}"),
+        };
+        if tx.send(Msg::Problem(problem)).await.is_err() {
+            return;
+        }
     }
 }
 

@@ -5,7 +5,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::profile::Profile;
+use super::command::CommandOutcome;
+use super::condition::Verdict;
+use super::health::HealthState;
+use super::probe::Observation;
+use super::record::{Event, Record};
+use crate::profile::{Check, Endpoint, EndpointCheck, Profile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -107,8 +112,596 @@ impl Checklist {
     pub fn get(&self, id: &str) -> Option<&ItemState> {
         self.items.iter().find(|i| i.id == id)
     }
+
+    fn get_mut(&mut self, id: &str) -> Option<&mut ItemState> {
+        self.items.iter_mut().find(|i| i.id == id)
+    }
+
+    /// Re-evaluates every endpoint item that reads `endpoint`, given the latest
+    /// observation of each of its replicas (in the endpoint's URL order).
+    /// Returns the items whose status changed to pass or fail, for the journal.
+    pub fn observe(
+        &mut self,
+        profile: &Profile,
+        endpoint: &str,
+        replicas: &[Observation],
+        now: DateTime<Utc>,
+    ) -> Vec<ItemChange> {
+        let Some(ep) = profile.endpoint(endpoint) else {
+            return Vec::new();
+        };
+        let mut changes = Vec::new();
+        for (_, item) in profile.items() {
+            let Some(Check::Endpoint(check)) = &item.check else {
+                continue;
+            };
+            if check.endpoint != endpoint {
+                continue;
+            }
+            let evaluation = evaluate_endpoint(check, ep, replicas);
+            if let Some(change) = self.apply_evaluation(&item.id, check.hold, evaluation, now) {
+                changes.push(change);
+            }
+        }
+        changes
+    }
+
+    /// Folds one evaluation of an item into its state, honouring `hold`: the
+    /// conditions must have held continuously for that long before it passes.
+    pub fn apply_evaluation(
+        &mut self,
+        id: &str,
+        hold: Option<std::time::Duration>,
+        evaluation: Evaluation,
+        now: DateTime<Utc>,
+    ) -> Option<ItemChange> {
+        let item = self.get_mut(id)?;
+        if matches!(item.status, ItemStatus::Signed | ItemStatus::Waived) {
+            return None;
+        }
+        let before = item.status;
+        match evaluation {
+            Evaluation::Waiting(detail) => {
+                item.holding_since = None;
+                item.status = ItemStatus::Running;
+                item.detail = detail;
+            }
+            Evaluation::Fail(detail) => {
+                item.holding_since = None;
+                item.status = ItemStatus::Fail;
+                item.detail = detail;
+            }
+            Evaluation::Pass(detail) => {
+                let since = *item.holding_since.get_or_insert(now);
+                let held = (now - since).to_std().unwrap_or_default();
+                match hold {
+                    Some(hold) if held < hold => {
+                        item.status = ItemStatus::Running;
+                        item.detail = format!(
+                            "holding {} of {}: {detail}",
+                            short_duration(held),
+                            short_duration(hold)
+                        );
+                    }
+                    Some(hold) => {
+                        item.status = ItemStatus::Pass;
+                        item.detail = format!("held for {}: {detail}", short_duration(hold));
+                    }
+                    None => {
+                        item.status = ItemStatus::Pass;
+                        item.detail = detail;
+                    }
+                }
+            }
+        }
+        item.at = Some(now);
+        let settled = matches!(item.status, ItemStatus::Pass | ItemStatus::Fail);
+        (settled && item.status != before).then(|| ItemChange {
+            id: item.id.clone(),
+            status: item.status,
+            detail: item.detail.clone(),
+        })
+    }
+
+    /// Marks an automated item as running (a command started, a re-run asked).
+    pub fn start(&mut self, id: &str, now: DateTime<Utc>) {
+        let settled = [ItemStatus::Signed, ItemStatus::Waived, ItemStatus::Manual];
+        if let Some(item) = self.get_mut(id).filter(|i| !settled.contains(&i.status)) {
+            item.status = ItemStatus::Running;
+            item.at = Some(now);
+            item.holding_since = None;
+        }
+    }
+
+    /// A command check ended: exit 0 passes, and the last lines are the evidence.
+    pub fn command_finished(
+        &mut self,
+        id: &str,
+        outcome: &CommandOutcome,
+        now: DateTime<Utc>,
+    ) -> Option<ItemChange> {
+        let evaluation = command_evaluation(outcome);
+        let change = self.apply_evaluation(id, None, evaluation, now);
+        if let Some(item) = self.get_mut(id) {
+            item.duration_ms = Some(outcome.duration.as_millis() as u64);
+        }
+        change
+    }
+
+    /// Applies a journal record: sign-offs and waivers (from this or another
+    /// process) settle an item; a later record wins.
+    pub fn apply_record(&mut self, record: &Record) {
+        match &record.event {
+            Event::SignOff { item, note } => {
+                if let Some(state) = self.get_mut(item) {
+                    state.status = ItemStatus::Signed;
+                    state.by = Some(record.operator.clone());
+                    state.at = Some(record.at);
+                    state.note = note.clone();
+                    state.detail = format!("signed off by {}", record.operator);
+                }
+            }
+            Event::Waiver { item, reason } => {
+                if let Some(state) = self.get_mut(item) {
+                    state.status = ItemStatus::Waived;
+                    state.by = Some(record.operator.clone());
+                    state.at = Some(record.at);
+                    state.note = Some(reason.clone());
+                    state.detail = format!("waived by {}: {reason}", record.operator);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// How many of a phase's items are done, out of how many.
+    pub fn phase_progress(&self, phase: &str) -> (usize, usize) {
+        let items = self.items.iter().filter(|i| i.phase == phase);
+        let (done, total) = items.fold((0, 0), |(d, t), i| {
+            (d + usize::from(i.status.is_done()), t + 1)
+        });
+        (done, total)
+    }
+
+    /// The first phase, in profile order, with an item not yet done.
+    pub fn current_phase(&self, profile: &Profile) -> Option<String> {
+        profile
+            .phases
+            .iter()
+            .find(|p| {
+                let (done, total) = self.phase_progress(&p.id);
+                done < total
+            })
+            .map(|p| p.id.clone())
+    }
 }
 
-// Stand-in engine methods for the cockpit until the lead's engine lands;
-// delete this line and the file when it does.
-mod tui_standin;
+/// An item whose status settled on pass or fail: worth a journal record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemChange {
+    pub id: String,
+    pub status: ItemStatus,
+    pub detail: String,
+}
+
+/// One evaluation of an automated item's check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Evaluation {
+    Pass(String),
+    Fail(String),
+    /// Not enough facts yet (a replica not probed yet).
+    Waiting(String),
+}
+
+/// Evaluates an endpoint check over the latest observation of each replica.
+/// Without `all_replicas` the first replica listed is the one that counts.
+pub fn evaluate_endpoint(
+    check: &EndpointCheck,
+    endpoint: &Endpoint,
+    replicas: &[Observation],
+) -> Evaluation {
+    let wanted = if check.all_replicas {
+        endpoint.urls.len()
+    } else {
+        1
+    };
+    let multi = check.all_replicas && endpoint.urls.len() > 1;
+    let mut passes = Vec::new();
+    for (index, url) in endpoint.urls.iter().take(wanted).enumerate() {
+        let Some(obs) = replicas
+            .get(index)
+            .filter(|o| o.url == *url)
+            .or_else(|| replicas.iter().find(|o| o.url == *url))
+        else {
+            return Evaluation::Waiting(format!("waiting for the first answer of {url}"));
+        };
+        let prefix = if multi {
+            format!("replica {} ({url}): ", index + 1)
+        } else {
+            String::new()
+        };
+        match evaluate_observation(check, obs) {
+            Ok(detail) => passes.push(format!("{prefix}{detail}")),
+            Err(detail) => return Evaluation::Fail(format!("{prefix}{detail}")),
+        }
+    }
+    if multi {
+        Evaluation::Pass(format!(
+            "all {} replicas pass; {}",
+            passes.len(),
+            passes.join("; ")
+        ))
+    } else {
+        Evaluation::Pass(passes.join("; "))
+    }
+}
+
+/// Ok(evidence) when every condition holds, Err(the first failure) otherwise.
+fn evaluate_observation(check: &EndpointCheck, obs: &Observation) -> Result<String, String> {
+    if check.conditions.is_empty() {
+        let facts = http_facts(obs);
+        return if obs.health.state == HealthState::Up {
+            Ok(format!("health up ({facts})"))
+        } else {
+            let reason = obs
+                .health
+                .reason
+                .clone()
+                .or_else(|| obs.error.clone())
+                .unwrap_or_else(|| "no reason given".into());
+            Err(format!(
+                "health {}: {reason} ({facts})",
+                obs.health.state.as_str()
+            ))
+        };
+    }
+    let verdicts: Vec<Verdict> = check.conditions.iter().map(|c| c.evaluate(obs)).collect();
+    match verdicts.iter().find(|v| !v.passed) {
+        Some(failed) => Err(failed.explanation.clone()),
+        None => Ok(verdicts
+            .iter()
+            .map(|v| v.explanation.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")),
+    }
+}
+
+/// "HTTP 200 in 12 ms", or the transport failure.
+fn http_facts(obs: &Observation) -> String {
+    match (obs.status, &obs.error) {
+        (Some(status), _) => format!("HTTP {status} in {} ms", obs.response_time.as_millis()),
+        (None, Some(err)) => err.clone(),
+        (None, None) => "no response".into(),
+    }
+}
+
+/// A command check's evaluation: exit 0 passes; the last lines are the evidence.
+pub fn command_evaluation(outcome: &CommandOutcome) -> Evaluation {
+    let tail: Vec<&str> = outcome
+        .tail
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .map(String::as_str)
+        .collect();
+    let mut detail = outcome.summary();
+    if !tail.is_empty() {
+        detail.push_str(": ");
+        detail.push_str(&tail.join(" | "));
+    }
+    if outcome.succeeded() {
+        Evaluation::Pass(detail)
+    } else {
+        Evaluation::Fail(detail)
+    }
+}
+
+/// "45s", "1m", "1m30s", "250ms": short enough for a status line.
+pub fn short_duration(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let secs = d.as_secs();
+    let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if s > 0 || out.is_empty() {
+        out.push_str(&format!("{s}s"));
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+pub(crate) mod tests {
+    use std::time::Duration;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::app::health::Health;
+    use crate::profile::{CommandCheck, HealthFormat, Item, Phase, Redactor, Service, Settings};
+
+    pub(crate) fn profile_with(items: Vec<(&str, Item)>, urls: &[&str]) -> Profile {
+        let mut phases: Vec<Phase> = Vec::new();
+        for (phase, item) in items {
+            match phases.iter_mut().find(|p| p.id == phase) {
+                Some(p) => p.items.push(item),
+                None => phases.push(Phase {
+                    id: phase.into(),
+                    title: phase.into(),
+                    duration: None,
+                    items: vec![item],
+                }),
+            }
+        }
+        Profile {
+            path: "test.toml".into(),
+            service: Service {
+                name: "svc".into(),
+                version: "v2".into(),
+                previous: Some("v1".into()),
+            },
+            settings: Settings::default(),
+            endpoints: vec![Endpoint {
+                id: "health".into(),
+                urls: urls.iter().map(|u| u.to_string()).collect(),
+                format: HealthFormat::Auto,
+                track: None,
+                method: "GET".into(),
+                headers: vec![],
+                body: None,
+                timeout: Duration::from_secs(1),
+            }],
+            metrics: vec![],
+            baseline: None,
+            logs: vec![],
+            phases,
+            gates: vec![],
+            actions: Default::default(),
+            redactor: Redactor::default(),
+            unresolved: vec![],
+            warnings: vec![],
+        }
+    }
+
+    fn endpoint_item(id: &str, all_replicas: bool, hold: Option<u64>) -> Item {
+        Item {
+            id: id.into(),
+            title: id.into(),
+            description: None,
+            check: Some(Check::Endpoint(EndpointCheck {
+                endpoint: "health".into(),
+                conditions: vec![],
+                all_replicas,
+                hold: hold.map(Duration::from_secs),
+                requests: 1,
+            })),
+        }
+    }
+
+    fn manual(id: &str) -> Item {
+        Item {
+            id: id.into(),
+            title: id.into(),
+            description: None,
+            check: None,
+        }
+    }
+
+    fn obs(url: &str, state: HealthState) -> Observation {
+        Observation {
+            url: url.into(),
+            connected: true,
+            status: Some(if state == HealthState::Up { 200 } else { 503 }),
+            health: Health {
+                state,
+                reason: (state != HealthState::Up).then(|| "HTTP 503".to_string()),
+                ..Health::default()
+            },
+            ..Observation::default()
+        }
+    }
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()
+    }
+
+    #[test]
+    fn manual_items_await_sign_off_and_automated_ones_start_pending() {
+        let p = profile_with(
+            vec![
+                ("t-30", manual("ci")),
+                ("t-30", endpoint_item("h", false, None)),
+            ],
+            &["http://a"],
+        );
+        let c = Checklist::new(&p);
+        assert_eq!(c.get("ci").unwrap().status, ItemStatus::Manual);
+        assert_eq!(c.get("h").unwrap().status, ItemStatus::Pending);
+        assert_eq!(c.phase_progress("t-30"), (0, 2));
+    }
+
+    #[test]
+    fn endpoint_without_conditions_passes_only_when_up() {
+        let p = profile_with(
+            vec![("t-30", endpoint_item("h", false, None))],
+            &["http://a"],
+        );
+        let mut c = Checklist::new(&p);
+        let changes = c.observe(
+            &p,
+            "health",
+            &[obs("http://a", HealthState::Degraded)],
+            at(0),
+        );
+        assert_eq!(changes.len(), 1);
+        assert_eq!(c.get("h").unwrap().status, ItemStatus::Fail);
+        assert!(
+            c.get("h").unwrap().detail.contains("degraded"),
+            "{}",
+            c.get("h").unwrap().detail
+        );
+        let changes = c.observe(&p, "health", &[obs("http://a", HealthState::Up)], at(1));
+        assert_eq!(changes[0].status, ItemStatus::Pass);
+        // The same status again is not a change worth journalling.
+        assert!(
+            c.observe(&p, "health", &[obs("http://a", HealthState::Up)], at(2))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn hold_needs_continuous_success() {
+        let p = profile_with(
+            vec![("canary", endpoint_item("h", false, Some(60)))],
+            &["http://a"],
+        );
+        let mut c = Checklist::new(&p);
+        let up = [obs("http://a", HealthState::Up)];
+        c.observe(&p, "health", &up, at(0));
+        assert_eq!(c.get("h").unwrap().status, ItemStatus::Running);
+        c.observe(&p, "health", &up, at(30));
+        assert!(c.get("h").unwrap().detail.starts_with("holding 30s of 1m"));
+        // A failure resets the clock.
+        c.observe(&p, "health", &[obs("http://a", HealthState::Down)], at(40));
+        assert_eq!(c.get("h").unwrap().status, ItemStatus::Fail);
+        c.observe(&p, "health", &up, at(50));
+        c.observe(&p, "health", &up, at(100));
+        assert_eq!(c.get("h").unwrap().status, ItemStatus::Running);
+        let changes = c.observe(&p, "health", &up, at(110));
+        assert_eq!(c.get("h").unwrap().status, ItemStatus::Pass);
+        assert_eq!(changes.len(), 1);
+    }
+
+    #[test]
+    fn all_replicas_waits_for_every_replica_and_names_the_failing_one() {
+        let p = profile_with(
+            vec![("canary", endpoint_item("r", true, None))],
+            &["http://a", "http://b"],
+        );
+        let mut c = Checklist::new(&p);
+        c.observe(&p, "health", &[obs("http://a", HealthState::Up)], at(0));
+        assert_eq!(c.get("r").unwrap().status, ItemStatus::Running);
+        assert!(c.get("r").unwrap().detail.contains("http://b"));
+        c.observe(
+            &p,
+            "health",
+            &[
+                obs("http://a", HealthState::Up),
+                obs("http://b", HealthState::Down),
+            ],
+            at(1),
+        );
+        let item = c.get("r").unwrap();
+        assert_eq!(item.status, ItemStatus::Fail);
+        assert!(
+            item.detail.starts_with("replica 2 (http://b)"),
+            "{}",
+            item.detail
+        );
+        c.observe(
+            &p,
+            "health",
+            &[
+                obs("http://a", HealthState::Up),
+                obs("http://b", HealthState::Up),
+            ],
+            at(2),
+        );
+        assert_eq!(c.get("r").unwrap().status, ItemStatus::Pass);
+    }
+
+    #[test]
+    fn without_all_replicas_the_first_replica_counts() {
+        let p = profile_with(
+            vec![("t-30", endpoint_item("h", false, None))],
+            &["http://a", "http://b"],
+        );
+        let mut c = Checklist::new(&p);
+        c.observe(
+            &p,
+            "health",
+            &[
+                obs("http://a", HealthState::Up),
+                obs("http://b", HealthState::Down),
+            ],
+            at(0),
+        );
+        assert_eq!(c.get("h").unwrap().status, ItemStatus::Pass);
+    }
+
+    #[test]
+    fn command_results_and_sign_offs() {
+        let cmd = Item {
+            id: "asset".into(),
+            title: "asset".into(),
+            description: None,
+            check: Some(Check::Command(CommandCheck {
+                argv: vec!["test".into()],
+                timeout: Duration::from_secs(1),
+                cwd: None,
+                env: vec![],
+            })),
+        };
+        let p = profile_with(
+            vec![
+                ("t-30", cmd),
+                ("t-30", manual("ci")),
+                ("post", manual("promo")),
+            ],
+            &["http://a"],
+        );
+        let mut c = Checklist::new(&p);
+        assert_eq!(c.current_phase(&p).as_deref(), Some("t-30"));
+        c.start("asset", at(0));
+        assert_eq!(c.get("asset").unwrap().status, ItemStatus::Running);
+        let outcome = CommandOutcome {
+            exit_code: Some(1),
+            tail: vec!["missing file".into()],
+            duration: Duration::from_millis(20),
+            ..CommandOutcome::default()
+        };
+        c.command_finished("asset", &outcome, at(1));
+        let item = c.get("asset").unwrap();
+        assert_eq!(item.status, ItemStatus::Fail);
+        assert!(item.detail.contains("exit 1") && item.detail.contains("missing file"));
+        let record = |event| Record {
+            at: at(5),
+            operator: "ana".into(),
+            service: "svc".into(),
+            version: "v2".into(),
+            event,
+        };
+        c.apply_record(&record(Event::SignOff {
+            item: "ci".into(),
+            note: Some("green".into()),
+        }));
+        c.apply_record(&record(Event::Waiver {
+            item: "asset".into(),
+            reason: "known".into(),
+        }));
+        assert_eq!(c.get("ci").unwrap().status, ItemStatus::Signed);
+        assert_eq!(c.get("ci").unwrap().by.as_deref(), Some("ana"));
+        assert_eq!(c.get("asset").unwrap().status, ItemStatus::Waived);
+        // A waived item is not reopened by later facts.
+        c.command_finished("asset", &outcome, at(6));
+        assert_eq!(c.get("asset").unwrap().status, ItemStatus::Waived);
+        assert_eq!(c.phase_progress("t-30"), (2, 2));
+        assert_eq!(c.current_phase(&p).as_deref(), Some("post"));
+    }
+
+    #[test]
+    fn short_durations() {
+        assert_eq!(short_duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(short_duration(Duration::from_secs(90)), "1m30s");
+        assert_eq!(short_duration(Duration::from_secs(3600)), "1h");
+    }
+}

@@ -11,5 +11,7 @@ pub mod keys;
 pub mod logs;
 pub mod probe;
 pub mod record;
+pub mod replicas;
 pub mod sanitize;
+pub mod signoffs;
 pub mod state;

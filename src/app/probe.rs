@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::health::Health;
@@ -44,13 +45,13 @@ impl Observation {
     }
 }
 
-/// One probe result of one replica, as the poller sends it to the cockpit.
-#[derive(Debug, Clone, PartialEq)]
+/// One probe of one replica, as the poller hands it to the state: which
+/// endpoint, which replica (index into the endpoint's `urls`), when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbeReport {
     pub endpoint: String,
-    /// Index into the endpoint's `urls`.
     pub replica: usize,
     pub url: String,
-    pub at: chrono::DateTime<chrono::Utc>,
+    pub at: DateTime<Utc>,
     pub observation: Observation,
 }

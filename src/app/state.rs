@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
-use super::checklist::{Checklist, ItemState, ItemStatus};
+use super::checklist::{Checklist, ItemChange, ItemState, ItemStatus};
 use super::command::CommandOutcome;
 use super::health::HealthState;
 use super::keys::{self, Command, Context, Key};
@@ -585,17 +585,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::CheckFinished { item, outcome } => {
-            app.checklist.command_finished(&item, &outcome, app.now);
-            let (status, detail) = match app.checklist.get(&item) {
-                Some(s) => (s.status, s.detail.clone()),
-                None => return Vec::new(),
-            };
-            vec![app.record(Event::CheckResult {
-                item,
-                status,
-                detail,
-                duration_ms: outcome.duration.as_millis() as u64,
-            })]
+            let change = app.checklist.command_finished(&item, &outcome, app.now);
+            let ms = outcome.duration.as_millis() as u64;
+            change
+                .map(|c| app.record(check_result(c, ms)))
+                .into_iter()
+                .collect()
         }
         Msg::ActionOutput { name, line } => {
             if let Some(action) = app.action.as_mut().filter(|a| a.name == name) {
@@ -657,9 +652,23 @@ fn on_probe(app: &mut App, report: ProbeReport) -> Vec<Effect> {
         .map(|r| r.observation.clone())
         .collect();
     let endpoint = view.id.clone();
-    app.checklist
+    // Items that settled on pass or fail are worth a journal record.
+    let changes = app
+        .checklist
         .observe(&app.profile, &endpoint, &observations, report.at);
-    Vec::new()
+    changes
+        .into_iter()
+        .map(|c| app.record(check_result(c, 0)))
+        .collect()
+}
+
+fn check_result(change: ItemChange, duration_ms: u64) -> Event {
+    Event::CheckResult {
+        item: change.id,
+        status: change.status,
+        detail: change.detail,
+        duration_ms,
+    }
 }
 
 fn on_action_finished(app: &mut App, name: String, outcome: CommandOutcome) -> Vec<Effect> {

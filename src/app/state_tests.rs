@@ -42,12 +42,17 @@ fn flash(app: &App) -> &str {
 }
 
 fn probe(endpoint: &str, replica: usize, ms: u64, state: HealthState, version: &str) -> Msg {
+    let url = sample_profile()
+        .endpoint(endpoint)
+        .and_then(|e| e.urls.get(replica).cloned())
+        .unwrap_or_default();
     Msg::Probe(Box::new(ProbeReport {
         endpoint: endpoint.into(),
         replica,
-        url: format!("http://127.0.0.1:1/{endpoint}/{replica}"),
+        url: url.clone(),
         at: t0(),
         observation: Observation {
+            url,
             connected: true,
             status: Some(200),
             response_time: Duration::from_millis(ms),
@@ -441,8 +446,12 @@ fn action_output_and_finish_journal_and_verify() {
 #[test]
 fn probes_fill_health_sparklines_tracks_and_the_checklist() {
     let mut app = app();
-    update(&mut app, probe("health", 0, 80, HealthState::Up, "v1.1.0"));
-    update(&mut app, probe("health", 0, 120, HealthState::Up, "v1.1.0"));
+    let effects = update(&mut app, probe("health", 0, 80, HealthState::Up, "v1.1.0"));
+    // The item settled on pass: that is journalled, once.
+    assert!(matches!(&appended(&effects)[..], [r] if matches!(&r.event,
+        Event::CheckResult { item, status: ItemStatus::Pass, .. } if item == "health")));
+    let effects = update(&mut app, probe("health", 0, 120, HealthState::Up, "v1.1.0"));
+    assert!(appended(&effects).is_empty());
     let view = &app.endpoints[1];
     assert_eq!(view.latency, [80, 120]);
     assert_eq!(app.tracks["baseline"].len(), 2);

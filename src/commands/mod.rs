@@ -7,15 +7,17 @@ use color_eyre::Result;
 
 use crate::cli::{Cli, Command};
 
+pub mod check;
+pub mod output;
 pub mod run;
 
 /// Runs the parsed command line; the returned code is the process's exit code.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Check(args) => check::run(args, &cli.global),
         Command::Run(args) => run::run(&cli.global, &args),
         Command::Demo(_)
         | Command::Validate(_)
-        | Command::Check(_)
         | Command::Sign(_)
         | Command::Status(_)
         | Command::Act(_)

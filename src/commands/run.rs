@@ -1,7 +1,7 @@
 //! `golive run PROFILE`: load and check the profile, pick the theme, the
 //! operator and the journal, and open the cockpit.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use chrono::Utc;
@@ -10,7 +10,7 @@ use color_eyre::eyre::{WrapErr, eyre};
 
 use crate::app::state::App;
 use crate::cli::{GlobalArgs, RunArgs};
-use crate::io::terminal;
+use crate::io::{journal, operator, terminal};
 use crate::profile::Profile;
 use crate::runtime::{self, Options};
 use crate::ui::Theme;
@@ -26,11 +26,12 @@ pub fn run(global: &GlobalArgs, args: &RunArgs) -> Result<ExitCode> {
 /// its service is up).
 pub fn open_cockpit(global: &GlobalArgs, profile: Profile, theme: &str) -> Result<ExitCode> {
     let theme = resolve_theme(theme, no_color())?;
-    let operator = operator(global);
-    let journal = global
-        .journal
-        .clone()
-        .unwrap_or_else(|| default_journal(&profile));
+    let operator = operator::resolve(global.operator.as_deref());
+    let journal = journal::resolve_path(
+        global.journal.as_deref(),
+        &profile.service.name,
+        &profile.service.version,
+    )?;
     let app = App::new(profile, operator, Utc::now());
     terminal::install_panic_hook();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -69,23 +70,4 @@ pub fn resolve_theme(spec: &str, no_color: bool) -> Result<Theme> {
     } else {
         theme
     })
-}
-
-fn operator(global: &GlobalArgs) -> String {
-    global
-        .operator
-        .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .or_else(|| std::env::var("LOGNAME").ok())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "unknown".into())
-}
-
-/// Under the user data dir, keyed by service and version.
-pub fn default_journal(profile: &Profile) -> PathBuf {
-    let file = format!("{}-{}.jsonl", profile.service.name, profile.service.version)
-        .replace(['/', '\\'], "_");
-    directories::ProjectDirs::from("", "", "golive")
-        .map(|d| d.data_dir().join("journal").join(&file))
-        .unwrap_or_else(|| PathBuf::from(".golive").join(file))
 }

@@ -1,4 +1,8 @@
 //! Adapters, one resource each. They produce facts for `app` and carry out its
 //! effects; none of them knows about the terminal.
 pub mod command;
+pub mod journal;
+pub mod operator;
+pub mod poller;
+pub mod probe;
 pub mod terminal;

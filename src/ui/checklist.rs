@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Theme, fit, pane_block};
+use crate::app::checklist::ItemStatus;
 use crate::app::state::{App, ChecklistRow, Pane, list_offset};
 
 /// Rows under the list that show the selected item's evidence.
@@ -111,19 +112,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ),
             Span::styled(item.id.clone(), theme.accent()),
         ];
-        let why = if !item.detail.is_empty() {
-            r.redact(&item.detail)
-        } else if let Some(by) = &item.by {
-            let at = item
-                .at
-                .map(|t| t.format("%H:%M:%S").to_string())
-                .unwrap_or_default();
-            format!("by {by} at {at}")
-        } else if item.status == crate::app::checklist::ItemStatus::Manual {
-            "awaiting sign-off: space signs, n adds a note".to_string()
-        } else {
-            "no evidence yet".to_string()
-        };
+        let why =
+            if let (Some(by), ItemStatus::Signed | ItemStatus::Waived) = (&item.by, item.status) {
+                let at = item
+                    .at
+                    .map(|t| t.format("%H:%M:%S").to_string())
+                    .unwrap_or_default();
+                format!("by {by} at {at}")
+            } else if !item.detail.is_empty() {
+                r.redact(&item.detail)
+            } else if item.status == ItemStatus::Manual {
+                "awaiting sign-off: space signs, n adds a note".to_string()
+            } else {
+                "no evidence yet".to_string()
+            };
         spans.push(Span::styled(format!(": {why}"), theme.text()));
         if let Some(note) = &item.note {
             spans.push(Span::styled(

@@ -1,0 +1,405 @@
+//! `golive check`: the automated checklist items run once, headless, for CI.
+//! The same engine as the cockpit (the pure checklist and the same adapters);
+//! only the face differs: text, JSON or JUnit on stdout and an exit code.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use color_eyre::Result;
+use color_eyre::eyre::eyre;
+use tokio::task::JoinSet;
+
+use crate::app::checklist::{
+    Checklist, Evaluation, ItemStatus, command_evaluation, evaluate_endpoint,
+};
+use crate::app::record::{Event, Record};
+use crate::app::signoffs::{SignoffKind, Signoffs};
+use crate::cli::{CheckArgs, GlobalArgs, OutputFormat};
+use crate::commands::output::{self, ItemReport};
+use crate::io::command::{self, CommandSpec};
+use crate::io::journal::{self, Journal};
+use crate::io::operator;
+use crate::io::probe::Prober;
+use crate::profile::{Check, EndpointCheck, Item, Phase, Profile};
+
+/// How the headless run is bounded, and where its results are recorded.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// The longest any item may take, `hold` included.
+    pub timeout: Duration,
+    pub operator: String,
+    /// Where check results are appended; None records nothing.
+    pub journal: Option<Arc<Journal>>,
+    /// What the journal already says (sign-offs, waivers).
+    pub signoffs: Signoffs,
+}
+
+pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
+    let profile = match crate::profile::load(&args.profile) {
+        Ok(profile) => profile,
+        Err(err) => {
+            eprintln!("{err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if let Err(err) = profile.ensure_resolved() {
+        eprintln!("{err}");
+        return Ok(ExitCode::from(2));
+    }
+    let timeout = match humantime::parse_duration(&args.timeout) {
+        Ok(t) => t,
+        Err(err) => {
+            eprintln!("--timeout {:?}: {err} (use e.g. 30s, 5m)", args.timeout);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if let Some(phase) = args
+        .phase
+        .as_ref()
+        .filter(|id| !profile.phases.iter().any(|p| &&p.id == id))
+    {
+        let known: Vec<&str> = profile.phases.iter().map(|p| p.id.as_str()).collect();
+        eprintln!(
+            "no phase {phase:?} in {}; phases: {}",
+            profile.path.display(),
+            known.join(", ")
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let operator = operator::resolve(global.operator.as_deref());
+    let (journal, signoffs) = open_journal(&profile, global);
+    let runtime = tokio::runtime::Runtime::new()?;
+    let profile = Arc::new(profile);
+    let format = args.format;
+    let color = output::use_color();
+    let mut stdout = std::io::stdout().lock();
+    let reports = runtime.block_on(run_checks(
+        profile.clone(),
+        args.phase.as_deref(),
+        CheckOptions {
+            timeout,
+            operator,
+            journal,
+            signoffs,
+        },
+        |report| {
+            if format == OutputFormat::Text {
+                let _ = writeln!(stdout, "{}", output::text_line(report, color));
+            }
+        },
+    ))?;
+    let failed = reports.iter().any(|r| r.status == ItemStatus::Fail);
+    match format {
+        OutputFormat::Text => {
+            let _ = writeln!(stdout, "{}", output::text_summary(&reports));
+        }
+        OutputFormat::Json => {
+            let _ = writeln!(stdout, "{}", output::json(&profile, &reports));
+        }
+        OutputFormat::Junit => {
+            let _ = writeln!(stdout, "{}", output::junit(&profile, &reports)?);
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The release's journal, opened for appending check results, and what it
+/// already holds. A journal that cannot be used is a warning: CI may run
+/// where no data directory exists, and the checks still mean something.
+pub fn open_journal(profile: &Profile, global: &GlobalArgs) -> (Option<Arc<Journal>>, Signoffs) {
+    let service = &profile.service;
+    let path =
+        match journal::resolve_path(global.journal.as_deref(), &service.name, &service.version) {
+            Ok(path) => path,
+            Err(err) => {
+                eprintln!("warning: {err}; results are not journalled");
+                return (None, Signoffs::for_release(&service.name, &service.version));
+            }
+        };
+    let signoffs = match journal::read(&path) {
+        Ok(read) => {
+            for warning in &read.warnings {
+                eprintln!("warning: {}: {warning}", path.display());
+            }
+            Signoffs::from_records(&service.name, &service.version, &read.records)
+        }
+        Err(err) => {
+            eprintln!("warning: {err}");
+            Signoffs::for_release(&service.name, &service.version)
+        }
+    };
+    match Journal::open(&path) {
+        Ok(j) => (Some(Arc::new(j)), signoffs),
+        Err(err) => {
+            eprintln!("warning: {err}; results are not journalled");
+            (None, signoffs)
+        }
+    }
+}
+
+/// Runs the automated items of `phase` (all phases when None) in parallel and
+/// returns one report per item in checklist order; `on_result` sees each one
+/// as it settles (manual items first, as they need no work).
+pub async fn run_checks(
+    profile: Arc<Profile>,
+    phase: Option<&str>,
+    options: CheckOptions,
+    mut on_result: impl FnMut(&ItemReport),
+) -> Result<Vec<ItemReport>> {
+    let prober = Prober::new(&profile.settings).map_err(|e| eyre!(e))?;
+    let checklist = Checklist::new(&profile);
+    let selected: Vec<(&Phase, &Item)> = profile
+        .items()
+        .filter(|(p, _)| phase.is_none_or(|id| p.id == id))
+        .collect();
+    let mut reports: Vec<Option<ItemReport>> = vec![None; selected.len()];
+    let mut tasks = JoinSet::new();
+    for (index, (phase, item)) in selected.iter().enumerate() {
+        let base = ItemReport {
+            phase: phase.id.clone(),
+            id: item.id.clone(),
+            title: item.title.clone(),
+            status: ItemStatus::Manual,
+            detail: String::new(),
+            duration_ms: 0,
+            by: None,
+            at: None,
+            note: None,
+        };
+        let signoff = options.signoffs.signoff(&item.id);
+        // A manual item is whatever the journal says; an automated one is run
+        // unless an operator waived it.
+        let waived = signoff.is_some_and(|s| s.kind == SignoffKind::Waived);
+        match &item.check {
+            Some(check) if !waived => {
+                let check = check.clone();
+                let profile = profile.clone();
+                let prober = prober.clone();
+                let options = options.clone();
+                tasks.spawn(async move {
+                    let started = Instant::now();
+                    let (status, detail) = run_one(&profile, &prober, &check, &options).await;
+                    let report = ItemReport {
+                        status,
+                        detail: profile.redactor.redact(&detail),
+                        duration_ms: started.elapsed().as_millis() as u64,
+                        ..base
+                    };
+                    (index, report)
+                });
+            }
+            _ => {
+                let report = match signoff {
+                    Some(s) => ItemReport {
+                        status: s.kind.status(),
+                        detail: match s.kind {
+                            SignoffKind::Signed => format!("signed off by {}", s.by),
+                            SignoffKind::Waived => format!("waived by {}", s.by),
+                        },
+                        by: Some(s.by.clone()),
+                        at: Some(s.at),
+                        note: s.note.clone(),
+                        ..base
+                    },
+                    None => ItemReport {
+                        status: checklist
+                            .get(&item.id)
+                            .map_or(ItemStatus::Manual, |s| s.status),
+                        detail: "awaiting sign-off".into(),
+                        ..base
+                    },
+                };
+                on_result(&report);
+                reports[index] = Some(report);
+            }
+        }
+    }
+    while let Some(joined) = tasks.join_next().await {
+        let (index, report) = joined.map_err(|e| eyre!("a check task failed: {e}"))?;
+        record_result(&profile, &options, &report);
+        on_result(&report);
+        reports[index] = Some(report);
+    }
+    Ok(reports.into_iter().flatten().collect())
+}
+
+/// Appends a check result to the journal; a failure to record is reported,
+/// not fatal, since the result itself is still printed.
+fn record_result(profile: &Profile, options: &CheckOptions, report: &ItemReport) {
+    let Some(journal) = &options.journal else {
+        return;
+    };
+    let record = Record {
+        at: Utc::now(),
+        operator: options.operator.clone(),
+        service: profile.service.name.clone(),
+        version: profile.service.version.clone(),
+        event: Event::CheckResult {
+            item: report.id.clone(),
+            status: report.status,
+            detail: report.detail.clone(),
+            duration_ms: report.duration_ms,
+        },
+    };
+    if let Err(err) = journal.append(&record, &profile.redactor) {
+        eprintln!(
+            "warning: check result of {} not journalled: {err}",
+            report.id
+        );
+    }
+}
+
+async fn run_one(
+    profile: &Profile,
+    prober: &Prober,
+    check: &Check,
+    options: &CheckOptions,
+) -> (ItemStatus, String) {
+    match check {
+        Check::Command(cmd) => {
+            let spec = CommandSpec {
+                argv: cmd.argv.clone(),
+                cwd: cmd.cwd.clone(),
+                env: cmd.env.clone(),
+                timeout: cmd.timeout.min(options.timeout),
+            };
+            let outcome = command::run(&spec, None, None).await;
+            settle(command_evaluation(&outcome))
+        }
+        Check::Endpoint(ep) => run_endpoint(profile, prober, ep, options).await,
+        Check::Metric(_) => (
+            ItemStatus::Fail,
+            "no data: metric checks are not evaluated headless yet".into(),
+        ),
+        Check::Logs(_) => (
+            ItemStatus::Fail,
+            "no data: log checks are not evaluated headless yet".into(),
+        ),
+        Check::Docker(_) => (
+            ItemStatus::Fail,
+            "no data: container checks are not evaluated headless yet".into(),
+        ),
+    }
+}
+
+/// Probes the replicas the check needs until it settles: at once without
+/// `hold`; with `hold`, until the conditions held that long or time ran out.
+async fn run_endpoint(
+    profile: &Profile,
+    prober: &Prober,
+    check: &EndpointCheck,
+    options: &CheckOptions,
+) -> (ItemStatus, String) {
+    let Some(endpoint) = profile.endpoint(&check.endpoint) else {
+        return (
+            ItemStatus::Fail,
+            format!("no endpoint {:?}", check.endpoint),
+        );
+    };
+    let started = Instant::now();
+    let mut checklist = ChecklistOfOne::new(check);
+    loop {
+        let wanted = if check.all_replicas {
+            endpoint.urls.len()
+        } else {
+            1
+        };
+        let probes = endpoint
+            .urls
+            .iter()
+            .take(wanted)
+            .map(|url| prober.probe(endpoint, url, check.requests));
+        let observations = futures::future::join_all(probes).await;
+        let evaluation = evaluate_endpoint(check, endpoint, &observations);
+        let failed = matches!(evaluation, Evaluation::Fail(_));
+        let (status, detail) = checklist.apply(evaluation);
+        let out_of_time = started.elapsed() + profile.settings.poll_interval > options.timeout;
+        match status {
+            ItemStatus::Pass => return (status, detail),
+            _ if check.hold.is_none() && failed => return (status, detail),
+            _ if out_of_time => {
+                let why = if check.hold.is_some() {
+                    format!(
+                        "did not hold within {}: {detail}",
+                        crate::app::checklist::short_duration(options.timeout)
+                    )
+                } else {
+                    detail
+                };
+                return (ItemStatus::Fail, why);
+            }
+            _ => tokio::time::sleep(profile.settings.poll_interval).await,
+        }
+    }
+}
+
+/// The checklist's hold bookkeeping for a single item, driven by wall time.
+struct ChecklistOfOne {
+    checklist: Checklist,
+    hold: Option<Duration>,
+}
+
+impl ChecklistOfOne {
+    fn new(check: &EndpointCheck) -> Self {
+        let profile = single_item_profile(check);
+        Self {
+            checklist: Checklist::new(&profile),
+            hold: check.hold,
+        }
+    }
+
+    fn apply(&mut self, evaluation: Evaluation) -> (ItemStatus, String) {
+        self.checklist
+            .apply_evaluation("item", self.hold, evaluation, Utc::now());
+        self.checklist
+            .get("item")
+            .map(|s| (s.status, s.detail.clone()))
+            .unwrap_or((ItemStatus::Fail, "lost track of the item".into()))
+    }
+}
+
+fn single_item_profile(check: &EndpointCheck) -> Profile {
+    Profile {
+        path: Default::default(),
+        service: crate::profile::Service {
+            name: String::new(),
+            version: String::new(),
+            previous: None,
+        },
+        settings: Default::default(),
+        endpoints: vec![],
+        metrics: vec![],
+        baseline: None,
+        logs: vec![],
+        phases: vec![Phase {
+            id: "phase".into(),
+            title: String::new(),
+            duration: None,
+            items: vec![Item {
+                id: "item".into(),
+                title: String::new(),
+                description: None,
+                check: Some(Check::Endpoint(check.clone())),
+            }],
+        }],
+        gates: vec![],
+        actions: Default::default(),
+        redactor: Default::default(),
+        unresolved: vec![],
+        warnings: vec![],
+    }
+}
+
+fn settle(evaluation: Evaluation) -> (ItemStatus, String) {
+    match evaluation {
+        Evaluation::Pass(d) => (ItemStatus::Pass, d),
+        Evaluation::Fail(d) | Evaluation::Waiting(d) => (ItemStatus::Fail, d),
+    }
+}

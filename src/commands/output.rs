@@ -1,0 +1,182 @@
+//! How headless commands print checklist results: text with symbols (colour
+//! only on a terminal without NO_COLOR), JSON for scripts, JUnit XML for CI.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use color_eyre::Result;
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use serde::Serialize;
+
+use crate::app::checklist::ItemStatus;
+use crate::app::sanitize::clean_text;
+use crate::profile::Profile;
+
+/// One item's outcome as headless faces report it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemReport {
+    pub phase: String,
+    pub id: String,
+    pub title: String,
+    pub status: ItemStatus,
+    pub detail: String,
+    pub duration_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Colour only for a terminal, and never when NO_COLOR is set (any value).
+pub fn use_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+fn paint(status: ItemStatus, text: &str, color: bool) -> String {
+    if !color {
+        return text.to_string();
+    }
+    let code = match status {
+        ItemStatus::Pass | ItemStatus::Signed => "32",
+        ItemStatus::Fail => "31",
+        ItemStatus::Waived | ItemStatus::Manual => "33",
+        ItemStatus::Running | ItemStatus::Pending => "36",
+    };
+    format!("\u{1b}[{code}m{text}\u{1b}[0m")
+}
+
+/// `✔ t-30/health  Health answers 200 — HTTP 200 in 12 ms (0.0s)`
+pub fn text_line(report: &ItemReport, color: bool) -> String {
+    let symbol = paint(report.status, report.status.symbol(), color);
+    let detail = clean_text(&report.detail);
+    let mut line = format!(
+        "{symbol} {:<7} {}/{}  {}",
+        report.status.as_str(),
+        report.phase,
+        report.id,
+        clean_text(&report.title)
+    );
+    if !detail.is_empty() {
+        line.push_str(" — ");
+        line.push_str(&detail);
+    }
+    if report.duration_ms > 0 {
+        line.push_str(&format!(" ({:.1}s)", report.duration_ms as f64 / 1000.0));
+    }
+    line
+}
+
+/// `3 passed, 1 failed, 2 manual`
+pub fn text_summary(reports: &[ItemReport]) -> String {
+    let count = |s: ItemStatus| reports.iter().filter(|r| r.status == s).count();
+    let mut parts = vec![
+        format!("{} passed", count(ItemStatus::Pass)),
+        format!("{} failed", count(ItemStatus::Fail)),
+    ];
+    for status in [ItemStatus::Manual, ItemStatus::Signed, ItemStatus::Waived] {
+        let n = count(status);
+        if n > 0 {
+            parts.push(format!("{n} {}", status.as_str()));
+        }
+    }
+    parts.join(", ")
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    service: &'a str,
+    version: &'a str,
+    items: &'a [ItemReport],
+}
+
+pub fn json(profile: &Profile, reports: &[ItemReport]) -> String {
+    let doc = JsonReport {
+        service: &profile.service.name,
+        version: &profile.service.version,
+        items: reports,
+    };
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// One test suite per phase, one test case per item; manual items are skipped.
+pub fn junit(profile: &Profile, reports: &[ItemReport]) -> Result<String> {
+    let mut report = Report::new(format!(
+        "golive {} {}",
+        profile.service.name, profile.service.version
+    ));
+    for phase in &profile.phases {
+        let items: Vec<&ItemReport> = reports.iter().filter(|r| r.phase == phase.id).collect();
+        if items.is_empty() {
+            continue;
+        }
+        let mut suite = TestSuite::new(phase.id.clone());
+        for item in items {
+            let status = match item.status {
+                ItemStatus::Pass | ItemStatus::Signed => TestCaseStatus::success(),
+                ItemStatus::Fail => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(clean_text(&item.detail));
+                    s
+                }
+                _ => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(format!(
+                        "{}: {}",
+                        item.status.as_str(),
+                        clean_text(&item.detail)
+                    ));
+                    s
+                }
+            };
+            let mut case = TestCase::new(item.id.clone(), status);
+            case.set_classname(format!("{}.{}", profile.service.name, phase.id));
+            case.set_time(Duration::from_millis(item.duration_ms));
+            suite.add_test_case(case);
+        }
+        report.add_test_suite(suite);
+    }
+    Ok(report.to_string()?)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn report(status: ItemStatus, detail: &str) -> ItemReport {
+        ItemReport {
+            phase: "t-30".into(),
+            id: "health".into(),
+            title: "Health".into(),
+            status,
+            detail: detail.into(),
+            duration_ms: 1500,
+            by: None,
+            at: None,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn text_uses_symbols_and_strips_escapes() {
+        let line = text_line(&report(ItemStatus::Fail, "HTTP 503 \u{1b}[2J"), false);
+        assert!(line.starts_with("✘ fail"), "{line}");
+        assert!(!line.contains('\u{1b}'));
+        assert!(line.ends_with("(1.5s)"));
+        let colored = text_line(&report(ItemStatus::Pass, ""), true);
+        assert!(colored.contains("\u{1b}[32m✔"));
+    }
+
+    #[test]
+    fn summary_counts() {
+        let rs = [
+            report(ItemStatus::Pass, ""),
+            report(ItemStatus::Fail, ""),
+            report(ItemStatus::Manual, ""),
+        ];
+        assert_eq!(text_summary(&rs), "1 passed, 1 failed, 1 manual");
+    }
+}
