@@ -68,18 +68,18 @@ pub async fn run(mut app: App, options: Options) -> Result<()> {
     let events = Box::pin(terminal::events().filter_map(|e| async move { e.ok() }));
     let result = event_loop(guard.terminal(), app, options, offset, events).await;
     drop(guard);
-    result
+    result.map(|_| ())
 }
 
 /// The loop itself, generic over the backend and the event source so tests
-/// and benchmarks can drive it without a terminal.
+/// and benchmarks can drive it without a terminal. Returns the final state.
 pub async fn event_loop<B, E>(
     terminal: &mut Terminal<B>,
     mut app: App,
     options: Options,
     journal_offset: u64,
     mut events: E,
-) -> Result<()>
+) -> Result<App>
 where
     B: Backend,
     B::Error: Send + Sync + 'static,
@@ -177,7 +177,7 @@ where
     if terminal::panicked() {
         return Err(eyre!("golive panicked; the terminal was restored"));
     }
-    Ok(())
+    Ok(app)
 }
 
 /// Updates the state by one message and carries out its effects; true when
