@@ -597,8 +597,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 if action.output.len() == ACTION_TAIL {
                     action.output.pop_front();
                 }
-                action.output.push_back(line);
+                action.output.push_back(line.clone());
             }
+            // The logs pane is where the operator watches output scroll.
+            update(
+                app,
+                Msg::Logs(vec![LogLine {
+                    source: format!("action:{name}"),
+                    at: Some(app.now),
+                    text: line,
+                    severity: super::logs::Severity::Info,
+                }]),
+            );
             Vec::new()
         }
         Msg::ActionFinished { name, outcome } => on_action_finished(app, name, outcome),

@@ -420,6 +420,7 @@ fn action_output_and_finish_journal_and_verify() {
         },
     );
     assert_eq!(app.action.as_ref().unwrap().output.len(), 1);
+    assert_eq!(app.logs.iter().last().unwrap().source, "action:rollback");
     let effects = update(
         &mut app,
         Msg::ActionFinished {

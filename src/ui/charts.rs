@@ -20,12 +20,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Pane::Charts && app.modal.is_none();
     // The legend lives in the title: it costs no plot space and survives 80×24.
     let legend = Line::from(vec![
-        Span::styled("━ canary ", theme.canary()),
+        Span::styled(" ━ canary ", theme.canary()),
         Span::styled("━ baseline ", theme.baseline()),
         Span::styled("• threshold", theme.threshold()),
     ]);
-    let block =
-        pane_block("Canary vs baseline", None, focused, theme).title(legend.right_aligned());
+    let block = pane_block("Charts", None, focused, theme).title(legend.right_aligned());
     frame.render_widget(block, area);
     let content = area.inner(Margin::new(1, 1));
     if app.tracks.values().all(|s| s.is_empty()) {
@@ -60,9 +59,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     for (track, samples) in &app.tracks {
         let recent: Vec<&TrackSample> =
             samples.iter().filter(|s| x_of(s) >= -WINDOW_SECS).collect();
+        // A failed probe has no meaningful latency: it shows in the error rate.
         latency.push((
             track.clone(),
-            recent.iter().map(|s| (x_of(s), s.latency_ms)).collect(),
+            recent
+                .iter()
+                .filter(|s| !s.failed)
+                .map(|s| (x_of(s), s.latency_ms))
+                .collect(),
         ));
         let rates = recent
             .iter()
