@@ -48,6 +48,9 @@ pub enum Command {
     Logs(LogsArgs),
     /// Capture and inspect metric baselines.
     Baseline(BaselineArgs),
+    /// Talk to a running demo service (used by the demo profile's actions).
+    #[command(name = "demo-ctl", hide = true)]
+    DemoCtl(DemoCtlArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -69,7 +72,7 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Print the demo service's URLs and keep serving, without the cockpit.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "headless")]
     pub serve_only: bool,
     /// Run the demo checklist headless, printing results as they come.
     #[arg(long)]
@@ -82,6 +85,26 @@ pub struct DemoArgs {
     pub speed: f64,
     #[arg(long, default_value = "dark")]
     pub theme: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoCtlArgs {
+    /// The control URL (for rollback, promote, state) or a replica URL (for logs).
+    pub url: String,
+    #[arg(value_enum)]
+    pub action: DemoCtlAction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoCtlAction {
+    /// POST {url}/rollback: the canaries return to the previous version.
+    Rollback,
+    /// POST {url}/promote: the canaries are marked promoted.
+    Promote,
+    /// GET {url}/state: the demo's phase as JSON.
+    State,
+    /// Stream {url}/logs to stdout, one line per event.
+    Logs,
 }
 
 #[derive(Debug, Args)]

@@ -23,16 +23,18 @@ use tokio::task::JoinSet;
 
 use crate::app::command::CommandOutcome;
 use crate::app::keys::Key;
-use crate::app::logs::{LogLine, Severity};
+use crate::app::logs::LogLine;
 use crate::app::probe::ProbeReport;
 use crate::app::record::Record;
 use crate::app::state::{App, Effect, Msg, update};
+use crate::io::actions::{self, ExecOptions, Recorder};
 use crate::io::command::{CommandSpec, Stream, run as run_command};
 use crate::io::journal::{self, Journal, JournalWatcher};
+use crate::io::logs::{self, SourceOptions};
 use crate::io::poller::{DEFAULT_CONCURRENCY, Poller, PollerConfig};
 use crate::io::probe::Prober;
 use crate::io::terminal;
-use crate::profile::{ActionKind, Check, LogKind, Profile};
+use crate::profile::{Check, Profile};
 use crate::ui::{self, Theme};
 
 /// Capacity of the adapters' channel: a flood slows its producer instead of
@@ -43,9 +45,6 @@ const MIN_FRAME: Duration = Duration::from_millis(100);
 /// How often the journal watcher looks at the file when no notification
 /// arrives: records from another shell show within a second either way.
 const JOURNAL_POLL: Duration = Duration::from_millis(400);
-/// Log lines are batched: this many, or this long, whichever comes first.
-const LOG_BATCH: usize = 50;
-const LOG_BATCH_WAIT: Duration = Duration::from_millis(100);
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -239,6 +238,7 @@ struct Driver {
     appends: mpsc::Sender<Record>,
     poller: Poller,
     cancel: Option<watch::Sender<bool>>,
+    stop_logs: watch::Sender<bool>,
     tasks: JoinSet<()>,
 }
 
@@ -268,17 +268,34 @@ impl Driver {
             },
             probes,
         );
-        for source in &profile.logs {
-            if let LogKind::Command(argv) = &source.kind {
-                tasks.spawn(command_logs(source.id.clone(), argv.clone(), tx.clone()));
-            }
+        let (log_tx, mut log_rx) = mpsc::channel::<Vec<LogLine>>(64);
+        let (stop_logs, stop_rx) = watch::channel(false);
+        for handle in logs::spawn_sources(
+            &profile.logs,
+            None,
+            &SourceOptions::default(),
+            log_tx,
+            stop_rx,
+        ) {
+            tasks.spawn(async move {
+                let _ = handle.await;
+            });
         }
+        let log_msgs = tx.clone();
+        tasks.spawn(async move {
+            while let Some(batch) = log_rx.recv().await {
+                if log_msgs.send(Msg::Logs(batch)).await.is_err() {
+                    return;
+                }
+            }
+        });
         Ok(Self {
             profile: profile.clone(),
             tx,
             appends,
             poller,
             cancel: None,
+            stop_logs,
             tasks,
         })
     }
@@ -329,42 +346,44 @@ impl Driver {
         };
         let (cancel, cancel_rx) = watch::channel(false);
         self.cancel = Some(cancel);
-        let redactor = self.profile.redactor.clone();
+        let profile = self.profile.clone();
         self.tasks.spawn(async move {
-            let outcome = match action.kind {
-                ActionKind::Command { argv, cwd, env } => {
-                    let spec = CommandSpec {
-                        argv,
-                        cwd,
-                        env,
-                        timeout: action.timeout,
+            let (lines, mut lines_rx) = mpsc::channel::<(Stream, String)>(256);
+            let forward_tx = tx.clone();
+            let forward_name = name.clone();
+            let redactor = profile.redactor.clone();
+            let forward = tokio::spawn(async move {
+                while let Some((_, line)) = lines_rx.recv().await {
+                    let msg = Msg::ActionOutput {
+                        name: forward_name.clone(),
+                        line: redactor.redact(&line),
                     };
-                    let (lines, mut lines_rx) = mpsc::channel::<(Stream, String)>(256);
-                    let forward_tx = tx.clone();
-                    let forward_name = name.clone();
-                    let forward = tokio::spawn(async move {
-                        while let Some((_, line)) = lines_rx.recv().await {
-                            let line = redactor.redact(&line);
-                            let msg = Msg::ActionOutput {
-                                name: forward_name.clone(),
-                                line,
-                            };
-                            if forward_tx.send(msg).await.is_err() {
-                                return;
-                            }
-                        }
-                    });
-                    let outcome = run_command(&spec, Some(lines), Some(cancel_rx)).await;
-                    let _ = forward.await;
-                    outcome
+                    if forward_tx.send(msg).await.is_err() {
+                        return;
+                    }
                 }
-                ActionKind::Docker { .. } => CommandOutcome {
-                    spawn_error: Some(
-                        "Docker actions run through the actions adapter, not built in yet".into(),
-                    ),
-                    ..CommandOutcome::default()
-                },
-            };
+            });
+            // The state journals the start and the end (it knows who asked);
+            // the adapter only runs the command or the Docker operation.
+            // `execute` takes a `&mut dyn Recorder`, which is not `Send`: it
+            // runs on a blocking thread of its own, driven by this runtime.
+            let handle = tokio::runtime::Handle::current();
+            let outcome = tokio::task::spawn_blocking(move || {
+                handle.block_on(actions::execute(
+                    &action,
+                    &profile,
+                    &ExecOptions::default(),
+                    Some(lines),
+                    Some(cancel_rx),
+                    &mut StateJournals,
+                ))
+            })
+            .await
+            .unwrap_or_else(|e| CommandOutcome {
+                spawn_error: Some(format!("the action task failed: {e}")),
+                ..CommandOutcome::default()
+            });
+            let _ = forward.await;
             let _ = tx.send(Msg::ActionFinished { name, outcome }).await;
         });
     }
@@ -373,9 +392,17 @@ impl Driver {
         if let Some(cancel) = &self.cancel {
             let _ = cancel.send(true);
         }
+        let _ = self.stop_logs.send(true);
         self.tasks.abort_all();
         while self.tasks.join_next().await.is_some() {}
     }
+}
+
+/// The action adapter's recorder, for when the state journals instead.
+struct StateJournals;
+
+impl Recorder for StateJournals {
+    fn record(&mut self, _event: crate::app::record::Event) {}
 }
 
 /// The one journal writer: records are appended in the order they were
@@ -399,52 +426,5 @@ async fn journal_writer(
         if tx.send(Msg::Problem(problem)).await.is_err() {
             return;
         }
-    }
-}
-
-/// A command log source (`kubectl logs -f ...`): its lines, batched.
-async fn command_logs(source: String, argv: Vec<String>, tx: mpsc::Sender<Msg>) {
-    let spec = CommandSpec {
-        argv,
-        cwd: None,
-        env: Vec::new(),
-        timeout: Duration::from_secs(365 * 24 * 3600),
-    };
-    let (lines, mut lines_rx) = mpsc::channel::<(Stream, String)>(1024);
-    let run = tokio::spawn(async move { run_command(&spec, Some(lines), None).await });
-    let mut batch = Vec::with_capacity(LOG_BATCH);
-    loop {
-        let next = tokio::time::timeout(LOG_BATCH_WAIT, lines_rx.recv()).await;
-        let done = matches!(next, Ok(None));
-        let idle = next.is_err();
-        if let Ok(Some((stream, text))) = next {
-            batch.push(LogLine {
-                source: source.clone(),
-                at: Some(Utc::now()),
-                severity: guess_severity(&text, stream),
-                text,
-            });
-        }
-        if !batch.is_empty() && (done || batch.len() >= LOG_BATCH || idle) {
-            let lines = std::mem::take(&mut batch);
-            if tx.send(Msg::Logs(lines)).await.is_err() {
-                break;
-            }
-        }
-        if done {
-            break;
-        }
-    }
-    let _ = run.await;
-}
-
-fn guess_severity(text: &str, stream: Stream) -> Severity {
-    let upper = text.to_ascii_uppercase();
-    if upper.contains("ERROR") || upper.contains("FATAL") || upper.contains("PANIC") {
-        Severity::Error
-    } else if upper.contains("WARN") || stream == Stream::Stderr {
-        Severity::Warn
-    } else {
-        Severity::Info
     }
 }

@@ -435,12 +435,9 @@ pub fn sample_app() -> App {
     let lines = (0..24)
         .map(|n| {
             let (severity, source, text) = texts[n % texts.len()];
-            LogLine {
-                source: source.into(),
-                at: Some(secs(1900 + n as i64)),
-                text: text.into(),
-                severity,
-            }
+            let mut line = LogLine::new(source, Some(secs(1900 + n as i64)), text.into());
+            line.severity = severity;
+            line
         })
         .collect();
     update(&mut app, Msg::Logs(lines));

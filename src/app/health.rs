@@ -115,11 +115,17 @@ pub struct HttpFacts<'a> {
 /// does not parse in it is `down` with the parse error; `auto` picks a format
 /// from the content type, then from the shape of the body.
 pub fn interpret(format: HealthFormat, facts: HttpFacts<'_>) -> Health {
+    let auto = format == HealthFormat::Auto;
     let format = match format {
         HealthFormat::Auto => detect(facts),
         explicit => explicit,
     };
     let parsed = match format {
+        // A body that claims to be JSON and is not (cut off, mangled) is a
+        // broken answer, not "any 2xx body".
+        HealthFormat::Plain | HealthFormat::Auto if claims_json(facts, auto) => {
+            common::parse_json(facts.body).and_then(|_| plain::parse(facts))
+        }
         HealthFormat::Warmup => json_then(facts, warmup::parse),
         HealthFormat::Healthz => json_then(facts, healthz::parse),
         HealthFormat::HealthJson => json_then(facts, health_json::parse),
@@ -156,6 +162,18 @@ fn json_then(
 ) -> Result<Health, String> {
     let value = common::parse_json(facts.body)?;
     parse(&value)
+}
+
+/// The content type says JSON, or (when guessing) the body opens like it.
+fn claims_json(facts: HttpFacts<'_>, guessing: bool) -> bool {
+    let mime = facts
+        .content_type
+        .and_then(|c| c.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    mime == "application/json"
+        || mime.ends_with("+json")
+        || (guessing && common::starts_with_ignoring_space(facts.body, b"{"))
 }
 
 /// Picks a format for `auto`: the content type when it names one, else the

@@ -1,10 +1,21 @@
 //! Log lines as the cockpit holds them: sanitised text, a severity, the source
 //! it came from, kept in a bounded ring buffer so a chatty container cannot
-//! grow memory.
+//! grow memory. The log pane's view state (filter, search, follow, wrap,
+//! timestamps) lives here too, pure, so every key is testable without a
+//! terminal; saving lines is an effect an adapter carries out.
 
 use std::collections::VecDeque;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use regex::Regex;
+
+use crate::profile::LogsCheck;
+
+/// Default ring-buffer size when the profile does not set one.
+pub const DEFAULT_CAPACITY: usize = 50_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Severity {
@@ -16,14 +27,107 @@ pub enum Severity {
     Error,
 }
 
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Trace => "trace",
+            Severity::Debug => "debug",
+            Severity::Info => "info",
+            Severity::Warn => "warn",
+            Severity::Error => "error",
+        }
+    }
+
+    fn from_word(word: &str) -> Option<Severity> {
+        let lower = word.to_ascii_lowercase();
+        Some(match lower.as_str() {
+            "error" | "err" | "fatal" | "critical" | "crit" | "panic" | "emerg" | "alert" => {
+                Severity::Error
+            }
+            "warn" | "warning" => Severity::Warn,
+            "info" | "notice" => Severity::Info,
+            "debug" => Severity::Debug,
+            "trace" => Severity::Trace,
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogLine {
     /// The log source id (or container/replica name) it came from.
     pub source: String,
+    /// The container (replica) within a Docker source, shown as the prefix.
+    pub replica: Option<String>,
     pub at: Option<DateTime<Utc>>,
     /// Sanitised text: no control or escape bytes.
     pub text: String,
     pub severity: Severity,
+}
+
+impl LogLine {
+    /// The name shown before the text: the replica, else the source id.
+    pub fn prefix(&self) -> &str {
+        self.replica.as_deref().unwrap_or(&self.source)
+    }
+
+    /// The line as plain text, as `golive logs` prints it and saving writes it.
+    pub fn render(&self, timestamps: bool) -> String {
+        match (timestamps, self.at) {
+            (true, Some(at)) => format!(
+                "{} {} {}",
+                at.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                self.prefix(),
+                self.text
+            ),
+            _ => format!("{} {}", self.prefix(), self.text),
+        }
+    }
+
+    /// Builds a line from already sanitised text, deriving its severity.
+    pub fn new(source: impl Into<String>, at: Option<DateTime<Utc>>, text: String) -> Self {
+        let severity = severity_of(&text);
+        Self {
+            source: source.into(),
+            replica: None,
+            at,
+            text,
+            severity,
+        }
+    }
+}
+
+/// Severity as a reader would judge it: a JSON line's `level` field (seed
+/// 003's structured logs), then ❌/⚠️ markers (seed 000's monitor output),
+/// then the first level word near the start of the line.
+pub fn severity_of(text: &str) -> Severity {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{')
+        && let Ok(serde_json::Value::Object(map)) = serde_json::from_str(trimmed)
+    {
+        for key in ["level", "severity", "levelname", "lvl"] {
+            if let Some(sev) = map
+                .get(key)
+                .and_then(|v| v.as_str())
+                .and_then(Severity::from_word)
+            {
+                return sev;
+            }
+        }
+    }
+    if text.contains('❌') {
+        return Severity::Error;
+    }
+    if text.contains('⚠') {
+        return Severity::Warn;
+    }
+    // Level words sit near the start ("2024-.. ERROR", "[warn]", "level=error");
+    // a later "error" is usually message text ("0 errors", "no error").
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .take(12)
+        .find_map(Severity::from_word)
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone)]
@@ -59,7 +163,398 @@ impl LogBuffer {
         self.lines.is_empty()
     }
 
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub fn get(&self, index: usize) -> Option<&LogLine> {
+        self.lines.get(index)
+    }
+
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &LogLine> + ExactSizeIterator {
         self.lines.iter()
+    }
+}
+
+/// What the log pane asks an adapter to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogEffect {
+    /// Write these lines (already rendered as text) to `path`.
+    Save { path: PathBuf, lines: Vec<String> },
+}
+
+/// The log pane: the buffer plus how it is being looked at. Indices are
+/// absolute (counted since the start, evictions included), so a position
+/// survives lines falling off the front.
+#[derive(Debug, Clone)]
+pub struct LogView {
+    pub buffer: LogBuffer,
+    filter: Option<Regex>,
+    /// Lines of context kept around each filter match.
+    pub context: usize,
+    search: Option<Regex>,
+    /// Absolute index of the current search match.
+    pub cursor: Option<u64>,
+    /// Follow the tail; false when the operator paused or scrolled.
+    pub follow: bool,
+    pub wrap: bool,
+    pub timestamps: bool,
+    /// Why the last filter or search text was refused, for the status line.
+    pub error: Option<String>,
+}
+
+impl LogView {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            buffer: LogBuffer::new(capacity),
+            filter: None,
+            context: 0,
+            search: None,
+            cursor: None,
+            follow: true,
+            wrap: false,
+            timestamps: true,
+            error: None,
+        }
+    }
+
+    pub fn push_batch(&mut self, lines: impl IntoIterator<Item = LogLine>) {
+        for line in lines {
+            self.buffer.push(line);
+        }
+        if let Some(cursor) = self.cursor
+            && cursor < self.buffer.evicted
+        {
+            self.cursor = None;
+        }
+    }
+
+    /// `/`: an empty text clears the filter; an invalid regex keeps the old
+    /// filter and says why.
+    pub fn set_filter(&mut self, text: &str) {
+        match compile(text) {
+            Ok(re) => {
+                self.filter = re;
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    pub fn set_search(&mut self, text: &str) {
+        match compile(text) {
+            Ok(re) => {
+                self.search = re;
+                self.error = None;
+                self.cursor = None;
+                self.search_next();
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    pub fn filter_text(&self) -> Option<&str> {
+        self.filter.as_ref().map(|r| r.as_str())
+    }
+
+    pub fn toggle_follow(&mut self) {
+        self.follow = !self.follow;
+    }
+
+    pub fn toggle_wrap(&mut self) {
+        self.wrap = !self.wrap;
+    }
+
+    pub fn toggle_timestamps(&mut self) {
+        self.timestamps = !self.timestamps;
+    }
+
+    /// Absolute indices of the lines the filter keeps (all when no filter),
+    /// with `context` lines either side of each match.
+    pub fn visible(&self) -> Vec<u64> {
+        let base = self.buffer.evicted;
+        let Some(filter) = &self.filter else {
+            return (0..self.buffer.len() as u64).map(|i| base + i).collect();
+        };
+        let n = self.buffer.len();
+        let mut keep = vec![false; n];
+        for (i, line) in self.buffer.iter().enumerate() {
+            if filter.is_match(&line.text) {
+                let lo = i.saturating_sub(self.context);
+                let hi = (i + self.context).min(n.saturating_sub(1));
+                for k in keep.iter_mut().take(hi + 1).skip(lo) {
+                    *k = true;
+                }
+            }
+        }
+        keep.iter()
+            .enumerate()
+            .filter(|(_, k)| **k)
+            .map(|(i, _)| base + i as u64)
+            .collect()
+    }
+
+    pub fn line(&self, absolute: u64) -> Option<&LogLine> {
+        let rel = absolute.checked_sub(self.buffer.evicted)?;
+        self.buffer.get(usize::try_from(rel).ok()?)
+    }
+
+    /// Byte ranges of `text` to highlight: search matches, else filter matches.
+    pub fn highlights(&self, text: &str) -> Vec<Range<usize>> {
+        let Some(re) = self.search.as_ref().or(self.filter.as_ref()) else {
+            return Vec::new();
+        };
+        re.find_iter(text)
+            .filter(|m| !m.range().is_empty())
+            .map(|m| m.range())
+            .collect()
+    }
+
+    /// `n`: the next visible line matching the search after the cursor.
+    pub fn search_next(&mut self) -> Option<u64> {
+        self.step_search(true)
+    }
+
+    /// `N`: the previous one.
+    pub fn search_prev(&mut self) -> Option<u64> {
+        self.step_search(false)
+    }
+
+    fn step_search(&mut self, forward: bool) -> Option<u64> {
+        let re = self.search.clone()?;
+        let visible = self.visible();
+        let matches = |i: &&u64| self.line(**i).is_some_and(|l| re.is_match(&l.text));
+        let found = match (self.cursor, forward) {
+            (None, true) => visible.iter().find(matches),
+            (None, false) => visible.iter().rev().find(matches),
+            (Some(c), true) => visible
+                .iter()
+                .filter(|i| **i > c)
+                .find(matches)
+                .or_else(|| visible.iter().find(matches)),
+            (Some(c), false) => visible
+                .iter()
+                .rev()
+                .filter(|i| **i < c)
+                .find(matches)
+                .or_else(|| visible.iter().rev().find(matches)),
+        }
+        .copied();
+        if found.is_some() {
+            self.cursor = found;
+            self.follow = false;
+        }
+        found
+    }
+
+    /// Jumps to the first error line still held; pauses following so it stays.
+    pub fn jump_first_error(&mut self) -> Option<u64> {
+        let found = self
+            .visible()
+            .into_iter()
+            .find(|i| self.line(*i).is_some_and(|l| l.severity == Severity::Error));
+        if found.is_some() {
+            self.cursor = found;
+            self.follow = false;
+        }
+        found
+    }
+
+    /// The visible lines as text (as they would be saved or copied).
+    pub fn render(&self, line: &LogLine) -> String {
+        line.render(self.timestamps)
+    }
+
+    pub fn save(&self, path: PathBuf) -> LogEffect {
+        let lines = self
+            .visible()
+            .into_iter()
+            .filter_map(|i| self.line(i))
+            .map(|l| self.render(l))
+            .collect();
+        LogEffect::Save { path, lines }
+    }
+}
+
+fn compile(text: &str) -> Result<Option<Regex>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    regex::RegexBuilder::new(text)
+        .size_limit(1 << 20)
+        .build()
+        .map(Some)
+        .map_err(|e| format!("invalid pattern: {e}"))
+}
+
+/// What a `check = { logs = ..., pattern, max, window }` saw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogsVerdict {
+    pub passed: bool,
+    pub count: u64,
+    pub explanation: String,
+}
+
+/// Counts lines of the check's source matching its pattern within the window
+/// ending at `now`. Lines without a timestamp count: a silent pass on lines
+/// whose age is unknown would hide errors.
+pub fn evaluate_logs_check<'a>(
+    check: &LogsCheck,
+    lines: impl IntoIterator<Item = &'a LogLine>,
+    now: DateTime<Utc>,
+) -> LogsVerdict {
+    let re = match Regex::new(&check.pattern) {
+        Ok(re) => re,
+        Err(e) => {
+            return LogsVerdict {
+                passed: false,
+                count: 0,
+                explanation: format!("pattern {:?} is not a valid regex: {e}", check.pattern),
+            };
+        }
+    };
+    let window = chrono::Duration::from_std(check.window).unwrap_or(chrono::Duration::MAX);
+    let from = now.checked_sub_signed(window);
+    let count = lines
+        .into_iter()
+        .filter(|l| l.source == check.source)
+        .filter(|l| match (l.at, from) {
+            (Some(at), Some(from)) => at >= from,
+            _ => true,
+        })
+        .filter(|l| re.is_match(&l.text))
+        .count() as u64;
+    let passed = count <= check.max;
+    LogsVerdict {
+        passed,
+        count,
+        explanation: format!(
+            "{count} line(s) of {} matched {:?} in the last {} (max {}){}",
+            check.source,
+            check.pattern,
+            humantime::format_duration(round_secs(check.window)),
+            check.max,
+            if passed { "" } else { ": too many" }
+        ),
+    }
+}
+
+fn round_secs(d: Duration) -> Duration {
+    Duration::from_secs(d.as_secs())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn line(text: &str) -> LogLine {
+        LogLine::new("api", None, text.to_string())
+    }
+
+    #[test]
+    fn severity_from_words_json_and_markers() {
+        assert_eq!(
+            severity_of("2024-01-01T10:00:00Z ERROR boom"),
+            Severity::Error
+        );
+        assert_eq!(severity_of("[warn] slow"), Severity::Warn);
+        assert_eq!(severity_of("level=debug msg=x"), Severity::Debug);
+        assert_eq!(
+            severity_of(r#"{"level":"WARNING","message":"x"}"#),
+            Severity::Warn
+        );
+        assert_eq!(
+            severity_of(r#"{"levelname":"error","msg":"x"}"#),
+            Severity::Error
+        );
+        assert_eq!(severity_of("❌ warm-up failed"), Severity::Error);
+        assert_eq!(severity_of("⚠️ cache cold"), Severity::Warn);
+        assert_eq!(severity_of("served 200 in 3ms"), Severity::Info);
+        // A level word deep in the message is text, not a level.
+        assert_eq!(
+            severity_of("a b c d e f g h i j k l m n o p had no error"),
+            Severity::Info
+        );
+    }
+
+    #[test]
+    fn ring_buffer_is_bounded() {
+        let mut view = LogView::new(3);
+        view.push_batch((0..10).map(|i| line(&format!("l{i}"))));
+        assert_eq!(view.buffer.len(), 3);
+        assert_eq!(view.buffer.evicted, 7);
+        assert_eq!(view.visible(), vec![7, 8, 9]);
+        assert_eq!(view.line(7).unwrap().text, "l7");
+        assert!(view.line(6).is_none());
+    }
+
+    #[test]
+    fn filter_keeps_context_and_highlights() {
+        let mut view = LogView::new(100);
+        view.push_batch(["a", "b", "ERROR x", "c", "d", "e"].map(line));
+        view.context = 1;
+        view.set_filter("ERR(OR)?");
+        assert_eq!(view.visible(), vec![1, 2, 3]);
+        assert_eq!(view.highlights("ERROR x ERR"), vec![0..5, 8..11]);
+        view.set_filter("(");
+        assert!(view.error.is_some());
+        assert_eq!(view.filter_text(), Some("ERR(OR)?"));
+        view.set_filter("");
+        assert_eq!(view.visible().len(), 6);
+    }
+
+    #[test]
+    fn search_steps_and_wraps() {
+        let mut view = LogView::new(100);
+        view.push_batch(["x1", "y", "x2", "y", "x3"].map(line));
+        view.set_search("x");
+        assert_eq!(view.cursor, Some(0));
+        assert!(!view.follow);
+        assert_eq!(view.search_next(), Some(2));
+        assert_eq!(view.search_next(), Some(4));
+        assert_eq!(view.search_next(), Some(0));
+        assert_eq!(view.search_prev(), Some(4));
+        view.set_search("nothing");
+        assert_eq!(view.cursor, None);
+    }
+
+    #[test]
+    fn jump_to_first_error_and_save() {
+        let mut view = LogView::new(100);
+        view.push_batch(["ok", "WARN a", "ERROR b", "ERROR c"].map(line));
+        assert_eq!(view.jump_first_error(), Some(2));
+        view.set_filter("ERROR");
+        view.timestamps = false;
+        let LogEffect::Save { lines, .. } = view.save(PathBuf::from("/tmp/x"));
+        assert_eq!(lines, vec!["api ERROR b", "api ERROR c"]);
+    }
+
+    #[test]
+    fn logs_check_counts_in_window() {
+        let now = Utc::now();
+        let check = LogsCheck {
+            source: "api".into(),
+            pattern: "ERROR|❌".into(),
+            max: 1,
+            window: Duration::from_secs(60),
+        };
+        let mut lines = vec![
+            LogLine::new("api", Some(now), "ERROR new".into()),
+            LogLine::new(
+                "api",
+                Some(now - chrono::Duration::seconds(120)),
+                "ERROR old".into(),
+            ),
+            LogLine::new("other", Some(now), "ERROR elsewhere".into()),
+        ];
+        let v = evaluate_logs_check(&check, &lines, now);
+        assert!(v.passed, "{}", v.explanation);
+        assert_eq!(v.count, 1);
+        lines.push(LogLine::new("api", Some(now), "❌ again".into()));
+        let v = evaluate_logs_check(&check, &lines, now);
+        assert!(!v.passed);
+        assert_eq!(v.count, 2);
+        assert!(v.explanation.contains("too many"));
     }
 }

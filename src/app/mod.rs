@@ -2,13 +2,17 @@
 //! here does I/O or imports tokio; adapters feed it facts and carry out the
 //! effects it asks for.
 
+pub mod actions;
 pub mod checklist;
 pub mod command;
 pub mod condition;
+pub mod containers;
 pub mod fixture;
 pub mod health;
+pub mod judge;
 pub mod keys;
 pub mod logs;
+pub mod metrics;
 pub mod probe;
 pub mod record;
 pub mod replicas;

@@ -602,12 +602,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             // The logs pane is where the operator watches output scroll.
             update(
                 app,
-                Msg::Logs(vec![LogLine {
-                    source: format!("action:{name}"),
-                    at: Some(app.now),
-                    text: line,
-                    severity: super::logs::Severity::Info,
-                }]),
+                Msg::Logs(vec![LogLine::new(
+                    format!("action:{name}"),
+                    Some(app.now),
+                    line,
+                )]),
             );
             Vec::new()
         }

@@ -305,12 +305,7 @@ fn r_reruns_commands_polls_endpoints_and_explains_manual_items() {
 }
 
 fn log(text: &str) -> LogLine {
-    LogLine {
-        source: "api".into(),
-        at: Some(t0()),
-        text: text.into(),
-        severity: crate::app::logs::Severity::Info,
-    }
+    LogLine::new("api", Some(t0()), text.into())
 }
 
 #[test]

@@ -274,10 +274,7 @@ async fn run_one(
             settle(command_evaluation(&outcome))
         }
         Check::Endpoint(ep) => run_endpoint(profile, prober, ep, options).await,
-        Check::Metric(_) => (
-            ItemStatus::Fail,
-            "no data: metric checks are not evaluated headless yet".into(),
-        ),
+        Check::Metric(m) => crate::io::metrics::run_metric_item(profile, m, options.timeout).await,
         Check::Logs(_) => (
             ItemStatus::Fail,
             "no data: log checks are not evaluated headless yet".into(),

@@ -7,24 +7,29 @@ use color_eyre::Result;
 
 use crate::cli::{Cli, Command};
 
+pub mod act;
+pub mod baseline;
 pub mod check;
+pub mod demo;
+pub mod logs;
 pub mod output;
 pub mod run;
+pub mod sign;
+pub mod status;
+pub mod validate;
 
 /// Runs the parsed command line; the returned code is the process's exit code.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args, &cli.global),
+        Command::Validate(args) => validate::run(&args),
+        Command::Sign(args) => sign::run(args, &cli.global),
+        Command::Status(args) => status::run(args, &cli.global),
+        Command::Act(args) => act::run(args, &cli.global),
+        Command::Logs(args) => logs::run(args, &cli.global),
+        Command::Baseline(args) => baseline::run(args),
+        Command::Demo(args) => demo::run(&args, &cli.global),
+        Command::DemoCtl(args) => demo::run_ctl(&args),
         Command::Run(args) => run::run(&cli.global, &args),
-        Command::Demo(_)
-        | Command::Validate(_)
-        | Command::Sign(_)
-        | Command::Status(_)
-        | Command::Act(_)
-        | Command::Logs(_)
-        | Command::Baseline(_) => {
-            eprintln!("golive: this command is not implemented yet");
-            Ok(ExitCode::from(2))
-        }
     }
 }

@@ -35,7 +35,8 @@ pub fn use_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
-fn paint(status: ItemStatus, text: &str, color: bool) -> String {
+/// The status's colour around `text`, or `text` alone without colour.
+pub fn paint(status: ItemStatus, text: &str, color: bool) -> String {
     if !color {
         return text.to_string();
     }

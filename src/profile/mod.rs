@@ -9,13 +9,14 @@ pub mod interpolate;
 pub mod load;
 pub mod raw;
 pub mod secrets;
+pub mod threshold;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub use error::{ProfileError, ProfileIssue};
-pub use load::{load, load_str};
+pub use load::{load, load_str, load_with};
 pub use secrets::Redactor;
 
 use crate::app::condition::Condition;
@@ -118,7 +119,7 @@ pub enum RequestBody {
 }
 
 /// Something to poll: one URL per replica.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Endpoint {
     pub id: String,
     /// One entry per replica; never empty.
@@ -130,6 +131,28 @@ pub struct Endpoint {
     pub headers: Vec<(String, String)>,
     pub body: Option<RequestBody>,
     pub timeout: Duration,
+}
+
+/// Header values are secrets: a `{:?}` of an endpoint (or of the profile
+/// holding it) ends up in logs and panic messages, so it masks them.
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, _)| (name.as_str(), secrets::MASK))
+            .collect();
+        f.debug_struct("Endpoint")
+            .field("id", &self.id)
+            .field("urls", &self.urls)
+            .field("format", &self.format)
+            .field("track", &self.track)
+            .field("method", &self.method)
+            .field("headers", &headers)
+            .field("body", &self.body)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

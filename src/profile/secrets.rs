@@ -1,12 +1,33 @@
 //! Secret masking: every header value and every secret variable's value is
-//! replaced by `••••` before any text is printed, logged or journalled.
+//! replaced by `••••` before any text is printed, logged or journalled. The
+//! loader decides what is secret (see [`is_secret_name`]); everything that
+//! shows text to a human or writes it down passes it through a [`Redactor`].
+
+use std::fmt;
 
 pub const MASK: &str = "••••";
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Name fragments that make a variable's value a secret (case-insensitive).
+pub const SECRET_MARKERS: [&str; 6] = ["TOKEN", "SECRET", "PASSWORD", "PASS", "KEY", "AUTH"];
+
+/// Whether the value of variable `name` must be masked: its name says so, or
+/// the profile lists it in `[settings] secrets`.
+pub fn is_secret_name(name: &str, listed: &[String]) -> bool {
+    let upper = name.to_uppercase();
+    SECRET_MARKERS.iter().any(|m| upper.contains(m)) || listed.iter().any(|l| l == name)
+}
+
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Redactor {
     /// Longest first, so a secret that contains another is masked whole.
     secrets: Vec<String>,
+}
+
+/// Never shows the secrets themselves: a `{:?}` of a profile ends up in logs.
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Redactor({} secrets)", self.secrets.len())
+    }
 }
 
 impl Redactor {
@@ -36,5 +57,37 @@ impl Redactor {
 
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.secrets.len()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names_match_markers_case_insensitively() {
+        assert!(is_secret_name("AI_API_KEY", &[]));
+        assert!(is_secret_name("db_password", &[]));
+        assert!(is_secret_name("GITHUB_TOKEN", &[]));
+        assert!(is_secret_name("Authorization", &[]));
+        assert!(!is_secret_name("AI_SERVICE_URL", &[]));
+        assert!(is_secret_name(
+            "AI_SERVICE_URL",
+            &["AI_SERVICE_URL".to_string()]
+        ));
+    }
+
+    #[test]
+    fn redacts_longest_first_and_debug_hides_values() {
+        let r = Redactor::new(["abc".to_string(), "abcdef".to_string(), String::new()]);
+        assert_eq!(r.redact("x abcdef y abc"), format!("x {MASK} y {MASK}"));
+        let debug = format!("{r:?}");
+        assert!(!debug.contains("abc"), "{debug}");
+        assert_eq!(r.len(), 2);
     }
 }

@@ -434,3 +434,18 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_broken_json_body_is_not_any_2xx_body() {
+    let h = interpret(HealthFormat::Auto, facts(200, None, r#"{"status": "ok""#));
+    assert_eq!(h.state, HealthState::Down);
+    assert_eq!(
+        h.reason.as_deref(),
+        Some("body is not valid JSON: EOF at line 1 column 15")
+    );
+    let h = interpret(HealthFormat::Plain, json("not json"));
+    assert_eq!(h.state, HealthState::Down);
+    // Without a JSON content type, explicit plain accepts any text.
+    let h = interpret(HealthFormat::Plain, facts(200, Some("text/plain"), "{oops"));
+    assert_eq!(h.state, HealthState::Up);
+}

@@ -151,6 +151,10 @@ impl AdvisoryLock {
         fs4::fs_std::FileExt::lock_exclusive(file)
     }
 
+    fn lock_shared(file: &File) -> io::Result<()> {
+        fs4::fs_std::FileExt::lock_shared(file)
+    }
+
     fn unlock(file: &File) -> io::Result<()> {
         fs4::fs_std::FileExt::unlock(file)
     }
@@ -201,7 +205,7 @@ pub struct JournalRead {
 /// journal; a line that does not parse is a warning, never an error.
 pub fn read(path: impl AsRef<Path>) -> Result<JournalRead, JournalError> {
     let path = path.as_ref();
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_settled(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(JournalRead::default()),
         Err(source) => {
@@ -228,6 +232,17 @@ pub fn read(path: impl AsRef<Path>) -> Result<JournalRead, JournalError> {
     }
     out.offset = complete as u64;
     Ok(out)
+}
+
+/// The file's bytes, read under a shared lock: an append in flight finishes
+/// first, so a line being written is not mistaken for a torn one.
+fn read_settled(path: &Path) -> io::Result<Vec<u8>> {
+    let mut file = File::open(path)?;
+    AdvisoryLock::lock_shared(&file)?;
+    let mut bytes = Vec::new();
+    let read = io::Read::read_to_end(&mut file, &mut bytes);
+    let _ = AdvisoryLock::unlock(&file);
+    read.map(|_| bytes)
 }
 
 /// One journal line to a record, or why not, in words.

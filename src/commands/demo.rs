@@ -1,0 +1,275 @@
+//! `golive demo` and the hidden `golive demo-ctl`: start the embedded demo
+//! service and serve it (the cockpit and the headless checklist come on top of
+//! this), or talk to one that is already running.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use color_eyre::Result;
+use color_eyre::eyre::WrapErr;
+
+use crate::app::checklist::ItemStatus;
+use crate::app::signoffs::Signoffs;
+use crate::cli::{DemoArgs, DemoCtlAction, DemoCtlArgs, GlobalArgs};
+use crate::commands::check::{self, CheckOptions};
+use crate::commands::output::{self, ItemReport};
+use crate::demo::{self, DemoOptions, timeline};
+use crate::io::command::{self, CommandSpec};
+use crate::io::operator;
+use crate::profile::{ActionKind, Check, Profile};
+
+pub fn run(args: &DemoArgs, global: &GlobalArgs) -> Result<ExitCode> {
+    let opts = DemoOptions {
+        seed: args.seed,
+        speed: args.speed,
+    };
+    if args.serve_only {
+        return runtime()?.block_on(serve(opts));
+    }
+    // Plain `golive demo` runs headless until the cockpit lands.
+    runtime()?.block_on(headless(opts, global))
+}
+
+pub fn run_ctl(args: &DemoCtlArgs) -> Result<ExitCode> {
+    runtime()?.block_on(ctl(args))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the async runtime")
+}
+
+async fn serve(opts: DemoOptions) -> Result<ExitCode> {
+    let service = demo::start(opts).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        for (name, url) in service.urls() {
+            writeln!(out, "{name} {url}")?;
+        }
+        out.flush()?;
+    }
+    eprintln!(
+        "golive demo: serving {} (seed {}, speed {}x) until Ctrl-C; for {}:",
+        demo::timeline::SERVICE,
+        opts.seed,
+        opts.speed,
+        demo::PROFILE_PATH
+    );
+    for (name, value) in service.vars() {
+        eprintln!("  export {name}={value}");
+    }
+    terminated().await;
+    service.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The longest a headless step (an item with `hold`, a verification) may take.
+const STEP_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long after the scripted regression the headless run looks again, in
+/// simulated seconds: long enough for the canary to show it.
+const LOOK_AFTER_REGRESSION_SEC: f64 = 5.0;
+
+/// The demo's story without a terminal: every phase of the demo checklist,
+/// then the regression, the rollback action and the recovery, each result
+/// printed as it comes. Exits 0 when the rollback was verified.
+async fn headless(opts: DemoOptions, global: &GlobalArgs) -> Result<ExitCode> {
+    let service = demo::start(opts).await?;
+    let profile = match service.profile() {
+        Ok(profile) => Arc::new(profile),
+        Err(err) => {
+            eprintln!("golive demo: the demo profile does not load:\n{err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let color = output::use_color();
+    println!(
+        "golive demo: {} {} (previous {}), seed {}, speed {}x",
+        profile.service.name,
+        profile.service.version,
+        profile.service.previous.as_deref().unwrap_or("-"),
+        opts.seed,
+        opts.speed
+    );
+    for (name, url) in service.urls() {
+        println!("  {name:<9} {url}");
+    }
+    // The demo journals only where asked to: a try-out should not leave a
+    // release record in the operator's data directory.
+    let (journal, signoffs) = if global.journal.is_some() {
+        check::open_journal(&profile, global)
+    } else {
+        (
+            None,
+            Signoffs::for_release(&profile.service.name, &profile.service.version),
+        )
+    };
+    let options = CheckOptions {
+        timeout: STEP_TIMEOUT,
+        operator: operator::resolve(global.operator.as_deref()),
+        journal,
+        signoffs,
+    };
+    let print = |report: &ItemReport| println!("{}", output::text_line(report, color));
+
+    for phase in &profile.phases {
+        println!("\n── {} ({})", phase.title, phase.id);
+        // Items that wait for a condition to hold (readiness) go first, so
+        // the rest are judged on a service that is up.
+        let (waiting, rest): (Vec<&str>, Vec<&str>) = phase
+            .items
+            .iter()
+            .map(|i| i.id.as_str())
+            .partition(|id| holds(&profile, id));
+        for ids in [waiting, rest] {
+            if !ids.is_empty() {
+                let part = Arc::new(only_items(&profile, &ids));
+                check::run_checks(part, Some(&phase.id), options.clone(), print).await?;
+            }
+        }
+    }
+
+    let Some(rollback) = profile.actions.get("rollback") else {
+        eprintln!("golive demo: the demo profile has no rollback action");
+        return Ok(ExitCode::from(2));
+    };
+    let verify: Vec<&str> = rollback.verify.iter().map(String::as_str).collect();
+    let look_at = timeline::REGRESSION_AT_SEC + LOOK_AFTER_REGRESSION_SEC;
+    println!(
+        "\n── Watching the canary (the demo regresses at {}s simulated; now {:.0}s)",
+        timeline::REGRESSION_AT_SEC,
+        service.elapsed()
+    );
+    while service.elapsed() < look_at {
+        let left = (look_at - service.elapsed()) / opts.speed;
+        tokio::time::sleep(Duration::from_secs_f64(left.clamp(0.01, 1.0))).await;
+    }
+    let verify_profile = Arc::new(only_items(&profile, &verify));
+    check::run_checks(verify_profile.clone(), None, options.clone(), print).await?;
+
+    println!("\n── Rollback");
+    let ActionKind::Command { argv, cwd, env } = &rollback.kind else {
+        eprintln!("golive demo: the demo's rollback is not a command");
+        return Ok(ExitCode::from(2));
+    };
+    let decided = Instant::now();
+    let outcome = command::run(
+        &CommandSpec {
+            argv: argv.clone(),
+            cwd: cwd.clone(),
+            env: env.clone(),
+            timeout: rollback.timeout,
+        },
+        None,
+        None,
+    )
+    .await;
+    println!(
+        "{} rollback: {}",
+        if outcome.succeeded() { "↩" } else { "✘" },
+        outcome.summary()
+    );
+    if !outcome.succeeded() {
+        return Ok(ExitCode::from(1));
+    }
+    let recovered = loop {
+        let reports =
+            check::run_checks(verify_profile.clone(), None, options.clone(), print).await?;
+        if reports.iter().all(|r| r.status == ItemStatus::Pass) {
+            break true;
+        }
+        if decided.elapsed() > STEP_TIMEOUT {
+            break false;
+        }
+        tokio::time::sleep(profile.settings.poll_interval).await;
+    };
+    if recovered {
+        println!(
+            "\nhealth recovered {:.1}s after the rollback was decided",
+            decided.elapsed().as_secs_f64()
+        );
+    } else {
+        println!(
+            "\nhealth did not recover within {}s",
+            STEP_TIMEOUT.as_secs()
+        );
+    }
+    service.shutdown().await;
+    Ok(if recovered {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Whether the item waits for its condition to hold for a while.
+fn holds(profile: &Profile, id: &str) -> bool {
+    profile.items().any(|(_, item)| {
+        item.id == id && matches!(&item.check, Some(Check::Endpoint(c)) if c.hold.is_some())
+    })
+}
+
+/// The profile with only the named items (phases left empty are dropped).
+fn only_items(profile: &Profile, ids: &[&str]) -> Profile {
+    let mut part = profile.clone();
+    for phase in &mut part.phases {
+        phase.items.retain(|item| ids.contains(&item.id.as_str()));
+    }
+    part.phases.retain(|phase| !phase.items.is_empty());
+    part
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+async fn ctl(args: &DemoCtlArgs) -> Result<ExitCode> {
+    let outcome = match args.action {
+        DemoCtlAction::Logs => {
+            let keep_colour = !std::io::stdout().is_terminal();
+            let mut out = std::io::stdout().lock();
+            match demo::ctl::stream_logs(&args.url, &mut out, keep_colour).await {
+                // The reader went away: nothing left to do.
+                Err(demo::ctl::CtlError::Output(e))
+                    if e.kind() == std::io::ErrorKind::BrokenPipe =>
+                {
+                    Ok(())
+                }
+                other => other,
+            }
+        }
+        action => {
+            let verb = match action {
+                DemoCtlAction::Rollback => "rollback",
+                DemoCtlAction::Promote => "promote",
+                _ => "state",
+            };
+            demo::ctl::control(&args.url, verb)
+                .await
+                .map(|body| println!("{body}"))
+        }
+    };
+    match outcome {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("golive demo-ctl: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! `golive logs PROFILE [--source ID] [--since D] [--grep RE]`: the merged,
+//! sanitised stream of a profile's log sources, headless (a `stern`-like
+//! face over the same adapters as the cockpit's log pane). It ends cleanly
+//! on Ctrl-C, SIGTERM or a closed pipe.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use color_eyre::Result;
+use regex::Regex;
+use tokio::sync::{mpsc, watch};
+
+use crate::cli::{GlobalArgs, LogsArgs};
+use crate::io::logs::{SourceOptions, spawn_sources};
+use crate::profile::Profile;
+
+pub fn run(args: LogsArgs, global: &GlobalArgs) -> Result<ExitCode> {
+    let _ = global;
+    let profile = match crate::profile::load(&args.profile) {
+        Ok(profile) => profile,
+        Err(err) => {
+            eprintln!("{err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if let Err(err) = profile.ensure_resolved() {
+        eprintln!("{err}");
+        return Ok(ExitCode::from(2));
+    }
+    let opts = match options(&profile, &args) {
+        Ok(opts) => opts,
+        Err(msg) => {
+            eprintln!("golive: {msg}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let mut out = std::io::stdout().lock();
+    runtime.block_on(stream(&profile, args.source.as_deref(), &opts, &mut out))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Validated flags: a bad duration, regex or source id is refused before
+/// anything starts.
+pub fn options(profile: &Profile, args: &LogsArgs) -> Result<SourceOptions, String> {
+    if profile.logs.is_empty() {
+        return Err(format!("{} has no [[logs]] source", profile.path.display()));
+    }
+    if let Some(id) = &args.source
+        && !profile.logs.iter().any(|s| &s.id == id)
+    {
+        let known: Vec<&str> = profile.logs.iter().map(|s| s.id.as_str()).collect();
+        return Err(format!(
+            "no log source {id:?}; sources: {}",
+            known.join(", ")
+        ));
+    }
+    let since = match &args.since {
+        Some(text) => {
+            let d = humantime::parse_duration(text)
+                .map_err(|e| format!("--since {text:?}: {e} (use e.g. 30s, 10m, 1h)"))?;
+            let d = chrono::Duration::from_std(d).map_err(|e| format!("--since: {e}"))?;
+            Some(Utc::now() - d)
+        }
+        None => None,
+    };
+    let grep = match &args.grep {
+        Some(re) => Some(Regex::new(re).map_err(|e| format!("--grep: {e}"))?),
+        None => None,
+    };
+    Ok(SourceOptions {
+        docker_host: None,
+        since,
+        grep,
+    })
+}
+
+/// Prints every line until a stop signal or a closed output.
+pub async fn stream(
+    profile: &Profile,
+    only: Option<&str>,
+    opts: &SourceOptions,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let (tx, mut rx) = mpsc::channel(64);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let tasks = spawn_sources(&profile.logs, only, opts, tx, stop_rx);
+    let stop = crate::commands::act::wait_for_stop_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            batch = rx.recv() => match batch {
+                Some(batch) => {
+                    let mut failed = false;
+                    for line in batch {
+                        let text = profile.redactor.redact(&line.render(true));
+                        if writeln!(out, "{text}").is_err() {
+                            failed = true;
+                            break;
+                        }
+                    }
+                    if failed || out.flush().is_err() {
+                        break;
+                    }
+                }
+                None => break,
+            },
+            _ = &mut stop => break,
+        }
+    }
+    let _ = stop_tx.send(true);
+    drop(rx);
+    for task in tasks {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), task).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,939 @@
+//! The Docker adapter: the only module that talks to a Docker engine (or
+//! podman's Docker-compatible socket). It connects honouring `DOCKER_HOST`,
+//! resolves profile targets (a container, a compose service, a label) to
+//! containers, follows their logs (timestamps, stdout and stderr, merged in
+//! time order, picking up containers that appear later, resuming after a
+//! container or engine restart without repeating lines), reports their
+//! state, and carries out Docker actions (recreate from another image
+//! keeping the container's settings, restart, rolling through a compose
+//! service one container at a time).
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::time::Duration;
+
+use bollard::Docker;
+use bollard::container::LogOutput;
+use bollard::models::{
+    ContainerCreateBody, ContainerInspectResponse, EndpointSettings, HealthStatusEnum,
+    NetworkConnectRequest, NetworkingConfig,
+};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, RenameContainerOptionsBuilder, RestartContainerOptionsBuilder,
+    StopContainerOptionsBuilder,
+};
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use tokio::sync::{mpsc, watch};
+
+use crate::app::containers::{ContainerHealth, ContainerState, TargetState};
+use crate::app::logs::LogLine;
+use crate::app::sanitize::clean_bytes;
+use crate::profile::{DockerOp, DockerTarget};
+
+/// The engine's socket when neither an option nor `DOCKER_HOST` names one.
+pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+/// Longest line kept; a longer one is cut (a 90k-character line must not
+/// stall the pane).
+const MAX_LINE: usize = 16 * 1024;
+/// How long lines are held to put several containers' lines in time order.
+const REORDER_WINDOW: Duration = Duration::from_millis(300);
+/// Request timeout for engine calls other than log streams (seconds).
+const API_TIMEOUT: u64 = 30;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DockerError {
+    #[error("cannot use Docker host {host}: {message}")]
+    Connect { host: String, message: String },
+    #[error("the Docker engine at {host} does not answer: {message}")]
+    Unreachable { host: String, message: String },
+    #[error("no container {0}")]
+    NotFound(String),
+    #[error("Docker engine refused: {0}")]
+    Api(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+fn api(err: bollard::errors::Error) -> DockerError {
+    match err {
+        bollard::errors::Error::DockerResponseServerError {
+            status_code: 404,
+            message,
+        } => DockerError::NotFound(message),
+        other => DockerError::Api(other.to_string()),
+    }
+}
+
+/// Where to connect: the explicit option wins, then `DOCKER_HOST`, then the
+/// default socket. Taken as a value so tests need not mutate their env.
+pub fn host_from(explicit: Option<&str>) -> String {
+    explicit
+        .map(str::to_string)
+        .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| DEFAULT_HOST.to_string())
+}
+
+/// A connection to one engine, its API version negotiated.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    docker: Docker,
+    pub host: String,
+}
+
+impl Engine {
+    /// Connects and pings within `timeout`, so "engine unreachable" is a clear
+    /// error now rather than a hang later.
+    pub async fn connect(host: &str, timeout: Duration) -> Result<Engine, DockerError> {
+        let version = bollard::API_DEFAULT_VERSION;
+        let docker = if let Some(path) = host.strip_prefix("unix://") {
+            Docker::connect_with_unix(path, API_TIMEOUT, version)
+        } else if host.starts_with("tcp://") || host.starts_with("http://") {
+            Docker::connect_with_http(host, API_TIMEOUT, version)
+        } else if host.starts_with('/') {
+            Docker::connect_with_unix(host, API_TIMEOUT, version)
+        } else {
+            return Err(DockerError::Connect {
+                host: host.to_string(),
+                message: "only unix:// and tcp:// hosts are supported".into(),
+            });
+        }
+        .map_err(|e| DockerError::Connect {
+            host: host.to_string(),
+            message: e.to_string(),
+        })?;
+        let unreachable = |message: String| DockerError::Unreachable {
+            host: host.to_string(),
+            message,
+        };
+        // Older engines (and podman) refuse a client newer than they are.
+        let docker = tokio::time::timeout(timeout, docker.negotiate_version())
+            .await
+            .map_err(|_| unreachable(format!("no answer within {timeout:?}")))?
+            .map_err(|e| unreachable(e.to_string()))?;
+        tokio::time::timeout(timeout, docker.ping())
+            .await
+            .map_err(|_| unreachable(format!("no answer within {timeout:?}")))?
+            .map_err(|e| unreachable(e.to_string()))?;
+        Ok(Engine {
+            docker,
+            host: host.to_string(),
+        })
+    }
+
+    pub fn client(&self) -> &Docker {
+        &self.docker
+    }
+
+    /// The containers a target names, running or not, sorted by name.
+    pub async fn resolve(&self, target: &DockerTarget) -> Result<Vec<ContainerRef>, DockerError> {
+        let mut filters: HashMap<String, Vec<String>> = HashMap::new();
+        match target {
+            DockerTarget::Container(name) => {
+                return match self.docker.inspect_container(name, None).await {
+                    Ok(c) => Ok(vec![ContainerRef::from_inspect(&c)]),
+                    Err(e) => match api(e) {
+                        DockerError::NotFound(_) => Ok(Vec::new()),
+                        other => Err(other),
+                    },
+                };
+            }
+            DockerTarget::ComposeService(svc) => {
+                filters.insert(
+                    "label".into(),
+                    vec![format!("com.docker.compose.service={svc}")],
+                );
+            }
+            DockerTarget::Label { key, value } => {
+                filters.insert("label".into(), vec![format!("{key}={value}")]);
+            }
+        }
+        let opts = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = self.docker.list_containers(Some(opts)).await.map_err(api)?;
+        let mut refs: Vec<ContainerRef> = list
+            .into_iter()
+            .filter_map(|c| {
+                let id = c.id?;
+                let name = c
+                    .names
+                    .and_then(|n| n.into_iter().next())
+                    .map(|n| n.trim_start_matches('/').to_string())
+                    .unwrap_or_else(|| id.chars().take(12).collect());
+                Some(ContainerRef { id, name })
+            })
+            .collect();
+        refs.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(refs)
+    }
+
+    /// The state of every container of a target; an engine error becomes
+    /// part of the state (shown, never a silent pass).
+    pub async fn target_state(&self, target: &DockerTarget) -> TargetState {
+        let refs = match self.resolve(target).await {
+            Ok(refs) => refs,
+            Err(e) => {
+                return TargetState {
+                    containers: Vec::new(),
+                    error: Some(e.to_string()),
+                };
+            }
+        };
+        let mut containers = Vec::new();
+        for r in refs {
+            match self.docker.inspect_container(&r.id, None).await {
+                Ok(c) => containers.push(container_state(&c)),
+                Err(e) => match api(e) {
+                    DockerError::NotFound(_) => {}
+                    other => {
+                        return TargetState {
+                            containers,
+                            error: Some(other.to_string()),
+                        };
+                    }
+                },
+            }
+        }
+        TargetState {
+            containers,
+            error: None,
+        }
+    }
+
+    /// Restarts every container of a target, one at a time.
+    pub async fn restart(&self, target: &DockerTarget) -> Result<Vec<String>, DockerError> {
+        let refs = self.non_empty(target).await?;
+        let mut done = Vec::new();
+        for r in refs {
+            let opts = RestartContainerOptionsBuilder::default().t(10).build();
+            self.docker
+                .restart_container(&r.id, Some(opts))
+                .await
+                .map_err(api)?;
+            done.push(format!("restarted {}", r.name));
+        }
+        Ok(done)
+    }
+
+    async fn non_empty(&self, target: &DockerTarget) -> Result<Vec<ContainerRef>, DockerError> {
+        let refs = self.resolve(target).await?;
+        if refs.is_empty() {
+            return Err(DockerError::NotFound(crate::app::actions::describe_target(
+                target,
+            )));
+        }
+        Ok(refs)
+    }
+
+    /// Carries out a Docker action: every container of the target in turn,
+    /// waiting for each to be healthy (or running, without a healthcheck)
+    /// before the next. Returns one line per step, for the journal.
+    pub async fn apply(
+        &self,
+        target: &DockerTarget,
+        op: &DockerOp,
+        health_timeout: Duration,
+    ) -> Result<Vec<String>, DockerError> {
+        match op {
+            DockerOp::Restart => self.restart(target).await,
+            DockerOp::Image(image) => {
+                let refs = self.non_empty(target).await?;
+                let mut steps = Vec::new();
+                for r in refs {
+                    let id = self.recreate(&r.name, image).await?;
+                    steps.push(format!("recreated {} from {image}", r.name));
+                    self.wait_ready(&id, health_timeout).await?;
+                    steps.push(format!("{} is up", r.name));
+                }
+                Ok(steps)
+            }
+        }
+    }
+
+    /// Waits until the container runs and, when it has a healthcheck, is
+    /// healthy.
+    pub async fn wait_ready(&self, id: &str, timeout: Duration) -> Result<(), DockerError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let c = self.docker.inspect_container(id, None).await.map_err(api)?;
+            let state = container_state(&c);
+            let ready = state.running
+                && matches!(
+                    state.health,
+                    ContainerHealth::None | ContainerHealth::Healthy
+                );
+            if ready {
+                return Ok(());
+            }
+            if state.status == "exited" || state.status == "dead" {
+                return Err(DockerError::Failed(format!(
+                    "{} exited (code {}) instead of starting",
+                    state.name,
+                    state.exit_code.unwrap_or(-1)
+                )));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(DockerError::Failed(format!(
+                    "{} not ready after {timeout:?} ({}, health {:?})",
+                    state.name, state.status, state.health
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// Recreates container `name` from `image`, keeping its name, env,
+    /// labels, command, ports, volumes, networks and restart policy. The old
+    /// container is kept (renamed, stopped) until the new one has started,
+    /// and put back if it cannot be.
+    pub async fn recreate(&self, name: &str, image: &str) -> Result<String, DockerError> {
+        let old = self
+            .docker
+            .inspect_container(name, None)
+            .await
+            .map_err(api)?;
+        let old_id = old.id.clone().unwrap_or_else(|| name.to_string());
+        let was_running = old.state.as_ref().and_then(|s| s.running).unwrap_or(false);
+        let (body, extra_networks) = recreate_body(&old, image);
+        let parked = format!("{name}-golive-replaced-{}", Utc::now().timestamp_millis());
+        if was_running {
+            // The container's own stop timeout, as `docker stop` would use.
+            let grace = old
+                .config
+                .as_ref()
+                .and_then(|c| c.stop_timeout)
+                .and_then(|t| i32::try_from(t).ok())
+                .unwrap_or(10);
+            let opts = StopContainerOptionsBuilder::default().t(grace).build();
+            self.docker
+                .stop_container(&old_id, Some(opts))
+                .await
+                .map_err(api)?;
+        }
+        let rename = |to: &str| RenameContainerOptionsBuilder::default().name(to).build();
+        self.docker
+            .rename_container(&old_id, rename(&parked))
+            .await
+            .map_err(api)?;
+        match self.create_and_start(name, body, &extra_networks).await {
+            Ok(new_id) => {
+                let opts = RemoveContainerOptionsBuilder::default().force(true).build();
+                // Its named volumes stay; anonymous ones were carried over.
+                let _ = self.docker.remove_container(&old_id, Some(opts)).await;
+                Ok(new_id)
+            }
+            Err((err, created)) => {
+                if let Some(id) = created {
+                    let opts = RemoveContainerOptionsBuilder::default().force(true).build();
+                    let _ = self.docker.remove_container(&id, Some(opts)).await;
+                }
+                let _ = self.docker.rename_container(&old_id, rename(name)).await;
+                if was_running {
+                    let _ = self.docker.start_container(&old_id, None).await;
+                }
+                Err(DockerError::Failed(format!(
+                    "could not recreate {name} from {image} ({err}); the old container was put back"
+                )))
+            }
+        }
+    }
+
+    async fn create_and_start(
+        &self,
+        name: &str,
+        body: ContainerCreateBody,
+        extra_networks: &[(String, EndpointSettings)],
+    ) -> Result<String, (DockerError, Option<String>)> {
+        let opts = CreateContainerOptionsBuilder::default().name(name).build();
+        let created = self
+            .docker
+            .create_container(Some(opts), body)
+            .await
+            .map_err(|e| (api(e), None))?;
+        let id = created.id;
+        for (network, settings) in extra_networks {
+            self.docker
+                .connect_network(
+                    network,
+                    NetworkConnectRequest {
+                        container: id.clone(),
+                        endpoint_config: Some(settings.clone()),
+                    },
+                )
+                .await
+                .map_err(|e| (api(e), Some(id.clone())))?;
+        }
+        self.docker
+            .start_container(&id, None)
+            .await
+            .map_err(|e| (api(e), Some(id.clone())))?;
+        Ok(id)
+    }
+}
+
+/// A container as a target resolved it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerRef {
+    pub id: String,
+    pub name: String,
+}
+
+impl ContainerRef {
+    fn from_inspect(c: &ContainerInspectResponse) -> Self {
+        let id = c.id.clone().unwrap_or_default();
+        let name = c
+            .name
+            .as_deref()
+            .map(|n| n.trim_start_matches('/').to_string())
+            .unwrap_or_else(|| id.chars().take(12).collect());
+        Self { id, name }
+    }
+}
+
+fn container_state(c: &ContainerInspectResponse) -> ContainerState {
+    let state = c.state.as_ref();
+    let health = match state.and_then(|s| s.health.as_ref()).and_then(|h| h.status) {
+        Some(HealthStatusEnum::HEALTHY) => ContainerHealth::Healthy,
+        Some(HealthStatusEnum::UNHEALTHY) => ContainerHealth::Unhealthy,
+        Some(HealthStatusEnum::STARTING) => ContainerHealth::Starting,
+        _ => ContainerHealth::None,
+    };
+    let status = state
+        .and_then(|s| s.status)
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "unknown".into());
+    ContainerState {
+        name: ContainerRef::from_inspect(c).name,
+        image: c
+            .config
+            .as_ref()
+            .and_then(|cfg| cfg.image.clone())
+            .unwrap_or_default(),
+        running: state.and_then(|s| s.running).unwrap_or(false),
+        exit_code: state.and_then(|s| s.exit_code),
+        status,
+        health,
+        restart_count: c.restart_count.unwrap_or(0).max(0) as u64,
+    }
+}
+
+/// The create request that reproduces `old` on `image`, and the networks to
+/// connect after creation (older engines accept one at create time).
+fn recreate_body(
+    old: &ContainerInspectResponse,
+    image: &str,
+) -> (ContainerCreateBody, Vec<(String, EndpointSettings)>) {
+    let cfg = old.config.clone().unwrap_or_default();
+    let mut host = old.host_config.clone().unwrap_or_default();
+    let short_id: String = old
+        .id
+        .clone()
+        .unwrap_or_default()
+        .chars()
+        .take(12)
+        .collect();
+    // Anonymous volumes are not in the binds; carry them by name so the data
+    // follows the container.
+    let mut binds = host.binds.clone().unwrap_or_default();
+    for m in old.mounts.iter().flatten() {
+        if m.typ.as_deref() == Some("volume")
+            && let (Some(vol), Some(dest)) = (&m.name, &m.destination)
+            && !binds
+                .iter()
+                .any(|b| b.split(':').nth(1) == Some(dest.as_str()))
+        {
+            let mode = if m.rw == Some(false) { ":ro" } else { "" };
+            binds.push(format!("{vol}:{dest}{mode}"));
+        }
+    }
+    if !binds.is_empty() {
+        host.binds = Some(binds);
+    }
+    let mut networks: Vec<(String, EndpointSettings)> = old
+        .network_settings
+        .as_ref()
+        .and_then(|n| n.networks.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, ep)| {
+            let aliases = ep
+                .aliases
+                .map(|a| a.into_iter().filter(|x| *x != short_id).collect::<Vec<_>>());
+            let settings = EndpointSettings {
+                aliases: aliases.filter(|a| !a.is_empty()),
+                ipam_config: ep.ipam_config,
+                links: ep.links,
+                driver_opts: ep.driver_opts,
+                ..Default::default()
+            };
+            (name, settings)
+        })
+        .collect();
+    networks.sort_by(|a, b| a.0.cmp(&b.0));
+    let primary = host.network_mode.clone().unwrap_or_default();
+    let (first, rest): (Vec<_>, Vec<_>) = networks.into_iter().partition(|(n, _)| *n == primary);
+    let networking_config = first.into_iter().next().map(|(n, ep)| NetworkingConfig {
+        endpoints_config: Some(HashMap::from([(n, ep)])),
+    });
+    // The hostname defaults to the old id; a new container gets its own.
+    let hostname = cfg.hostname.filter(|h| *h != short_id);
+    let body = ContainerCreateBody {
+        hostname,
+        domainname: cfg.domainname,
+        user: cfg.user,
+        exposed_ports: cfg.exposed_ports,
+        tty: cfg.tty,
+        open_stdin: cfg.open_stdin,
+        stdin_once: cfg.stdin_once,
+        env: cfg.env,
+        cmd: cfg.cmd,
+        healthcheck: cfg.healthcheck,
+        image: Some(image.to_string()),
+        volumes: cfg.volumes,
+        working_dir: cfg.working_dir,
+        entrypoint: cfg.entrypoint,
+        labels: cfg.labels,
+        stop_signal: cfg.stop_signal,
+        stop_timeout: cfg.stop_timeout,
+        host_config: Some(host),
+        networking_config,
+        ..Default::default()
+    };
+    (body, rest)
+}
+
+/// Runs a `check = { docker = ..., conditions = [...] }` once: every
+/// condition against the target's state. An empty condition list asks for at
+/// least one container, all running. Returns the verdict and its evidence.
+pub async fn run_check(
+    host: &str,
+    check: &crate::profile::DockerCheck,
+    restart_baseline: u64,
+) -> (bool, String) {
+    let state = match Engine::connect(host, Duration::from_secs(5)).await {
+        Ok(engine) => engine.target_state(&check.target).await,
+        Err(e) => TargetState {
+            containers: Vec::new(),
+            error: Some(e.to_string()),
+        },
+    };
+    evaluate_check(check, &state, restart_baseline)
+}
+
+/// The pure half of [`run_check`].
+pub fn evaluate_check(
+    check: &crate::profile::DockerCheck,
+    state: &TargetState,
+    restart_baseline: u64,
+) -> (bool, String) {
+    use crate::app::containers::evaluate_condition;
+    let defaults = ["[CONTAINERS] > 0", "[RUNNING] == [CONTAINERS]"];
+    let sources: Vec<&str> = if check.conditions.is_empty() {
+        defaults.to_vec()
+    } else {
+        check.conditions.iter().map(|c| c.source.as_str()).collect()
+    };
+    let verdicts: Vec<_> = sources
+        .iter()
+        .map(|s| evaluate_condition(s, state, restart_baseline))
+        .collect();
+    let passed = verdicts.iter().all(|v| v.passed);
+    let mut detail: Vec<String> = verdicts.into_iter().map(|v| v.explanation).collect();
+    detail.extend(state.describe());
+    (passed, detail.join("; "))
+}
+
+// ---------------------------------------------------------------- log follow
+
+/// How a Docker log source is followed.
+#[derive(Debug, Clone)]
+pub struct FollowOptions {
+    /// The profile's log source id.
+    pub source: String,
+    /// Only lines at or after this time (None: the whole backlog).
+    pub since: Option<DateTime<Utc>>,
+    /// How often the target is re-resolved to pick up new containers.
+    pub rescan: Duration,
+    /// Longest wait between reconnection attempts.
+    pub max_backoff: Duration,
+    /// Lines per batch sent downstream.
+    pub batch: usize,
+}
+
+impl FollowOptions {
+    pub fn new(source: impl Into<String>) -> Self {
+        Self {
+            source: source.into(),
+            since: None,
+            rescan: Duration::from_secs(2),
+            max_backoff: Duration::from_secs(5),
+            batch: 256,
+        }
+    }
+}
+
+/// One line as read from a container, before merging.
+#[derive(Debug)]
+struct Raw {
+    at: DateTime<Utc>,
+    seq: u64,
+    line: LogLine,
+}
+
+impl PartialEq for Raw {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for Raw {}
+impl PartialOrd for Raw {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Raw {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+/// Follows every container of `target` until `stop` turns true (or the
+/// receiver goes away), sending batches of merged, sanitised lines. Engine
+/// trouble is retried with back-off, never fatal: a note line says so.
+pub async fn follow(
+    host: String,
+    target: DockerTarget,
+    opts: FollowOptions,
+    tx: mpsc::Sender<Vec<LogLine>>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let (raw_tx, mut raw_rx) = mpsc::channel::<Vec<Raw>>(64);
+    let discover = tokio::spawn(discover(host, target, opts.clone(), raw_tx, stop.clone()));
+    let mut held: BinaryHeap<Reverse<Raw>> = BinaryHeap::new();
+    let mut arrivals: std::collections::VecDeque<(tokio::time::Instant, usize)> =
+        std::collections::VecDeque::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut open = true;
+    loop {
+        tokio::select! {
+            batch = raw_rx.recv(), if open => match batch {
+                Some(batch) => {
+                    arrivals.push_back((tokio::time::Instant::now(), batch.len()));
+                    held.extend(batch.into_iter().map(Reverse));
+                }
+                None => open = false,
+            },
+            _ = tick.tick() => {
+                // Lines wait out the reorder window from their arrival, then
+                // leave in timestamp order.
+                let now = tokio::time::Instant::now();
+                let mut due = 0;
+                while let Some((at, n)) = arrivals.front() {
+                    if now.duration_since(*at) >= REORDER_WINDOW || !open {
+                        due += n;
+                        arrivals.pop_front();
+                    } else {
+                        break;
+                    }
+                }
+                if due > 0 {
+                    let mut out = Vec::with_capacity(due.min(opts.batch));
+                    for _ in 0..due {
+                        let Some(Reverse(raw)) = held.pop() else { break };
+                        out.push(raw.line);
+                        if out.len() >= opts.batch
+                            && tx.send(std::mem::take(&mut out)).await.is_err()
+                        {
+                            discover.abort();
+                            return;
+                        }
+                    }
+                    if !out.is_empty() && tx.send(out).await.is_err() {
+                        discover.abort();
+                        return;
+                    }
+                }
+                if !open && held.is_empty() {
+                    break;
+                }
+            }
+            _ = stop.changed() => {
+                if *stop.borrow() { break; }
+            }
+        }
+    }
+    discover.abort();
+}
+
+async fn discover(
+    host: String,
+    target: DockerTarget,
+    opts: FollowOptions,
+    raw_tx: mpsc::Sender<Vec<Raw>>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut followers: BTreeMap<String, tokio::task::JoinHandle<()>> = BTreeMap::new();
+    let mut engine: Option<Engine> = None;
+    let mut backoff = Duration::from_millis(200);
+    let mut warned = false;
+    loop {
+        if engine.is_none() {
+            match Engine::connect(&host, Duration::from_secs(5)).await {
+                Ok(e) => {
+                    engine = Some(e);
+                    backoff = Duration::from_millis(200);
+                    warned = false;
+                }
+                Err(e) => {
+                    if !warned {
+                        let _ = raw_tx.send(vec![note(&opts.source, &e.to_string())]).await;
+                        warned = true;
+                    }
+                }
+            }
+        }
+        if let Some(e) = &engine {
+            match e.resolve(&target).await {
+                Ok(refs) => {
+                    for r in refs {
+                        let alive = followers.get(&r.id).is_some_and(|h| !h.is_finished());
+                        if !alive {
+                            let task = follow_container(
+                                e.clone(),
+                                r.clone(),
+                                opts.clone(),
+                                raw_tx.clone(),
+                            );
+                            followers.insert(r.id.clone(), tokio::spawn(task));
+                        }
+                    }
+                    backoff = Duration::from_millis(200);
+                }
+                Err(_) => engine = None,
+            }
+        }
+        let wait = if engine.is_some() {
+            opts.rescan
+        } else {
+            backoff
+        };
+        backoff = (backoff * 2).min(opts.max_backoff);
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => if *stop.borrow() { break },
+        }
+        if raw_tx.is_closed() {
+            break;
+        }
+    }
+    for (_, h) in followers {
+        h.abort();
+    }
+}
+
+fn note(source: &str, text: &str) -> Raw {
+    let at = Utc::now();
+    Raw {
+        at,
+        seq: 0,
+        line: LogLine::new(source, Some(at), format!("golive: {text}")),
+    }
+}
+
+/// Splits a `timestamps=true` log line into its time and text.
+fn split_timestamp(line: &[u8]) -> (Option<DateTime<Utc>>, &[u8]) {
+    if let Some(pos) = memchr::memchr(b' ', line)
+        && pos >= 20
+        && let Ok(ts) = std::str::from_utf8(&line[..pos])
+        && let Ok(at) = DateTime::parse_from_rfc3339(ts)
+    {
+        return (Some(at.with_timezone(&Utc)), &line[pos + 1..]);
+    }
+    (None, line)
+}
+
+/// What a follower has already passed on, so a reconnect skips it.
+#[derive(Debug, Default)]
+struct Seen {
+    last: Option<DateTime<Utc>>,
+    /// Texts seen at exactly `last` (several lines can share a timestamp).
+    at_last: Vec<Vec<u8>>,
+}
+
+impl Seen {
+    /// True when the line is new; records it.
+    fn admit(&mut self, at: DateTime<Utc>, text: &[u8]) -> bool {
+        match self.last {
+            Some(last) if at < last => false,
+            Some(last) if at == last => {
+                if self.at_last.iter().any(|t| t == text) {
+                    false
+                } else {
+                    self.at_last.push(text.to_vec());
+                    true
+                }
+            }
+            _ => {
+                self.last = Some(at);
+                self.at_last.clear();
+                self.at_last.push(text.to_vec());
+                true
+            }
+        }
+    }
+}
+
+async fn follow_container(
+    engine: Engine,
+    container: ContainerRef,
+    opts: FollowOptions,
+    raw_tx: mpsc::Sender<Vec<Raw>>,
+) {
+    let mut seen = Seen::default();
+    let mut backoff = Duration::from_millis(100);
+    let mut seq: u64 = 1;
+    let mut engine = engine;
+    loop {
+        // Resume from the last line held (to the second: the API's
+        // granularity); `Seen` drops the overlap.
+        let since = seen
+            .last
+            .or(opts.since)
+            .map(|t| i32::try_from(t.timestamp()).unwrap_or(0))
+            .unwrap_or(0);
+        let logs_opts = LogsOptionsBuilder::default()
+            .follow(true)
+            .stdout(true)
+            .stderr(true)
+            .timestamps(true)
+            .since(since)
+            .build();
+        let mut stream = engine.docker.logs(&container.id, Some(logs_opts));
+        let mut partial: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+        let mut got_any = false;
+        while let Some(item) = stream.next().await {
+            let (slot, bytes) = match item {
+                Ok(LogOutput::StdErr { message }) => (1, message),
+                Ok(LogOutput::StdOut { message } | LogOutput::Console { message }) => (0, message),
+                Ok(LogOutput::StdIn { .. }) => continue,
+                Err(_) => break,
+            };
+            got_any = true;
+            let buf = &mut partial[slot];
+            buf.extend_from_slice(&bytes);
+            let mut batch = Vec::new();
+            let mut start = 0;
+            while let Some(nl) = memchr::memchr(b'\n', &buf[start..]) {
+                let line = &buf[start..start + nl];
+                start += nl + 1;
+                if let Some(raw) = make_line(line, &container, &opts, &mut seen, &mut seq) {
+                    batch.push(raw);
+                }
+            }
+            buf.drain(..start);
+            if buf.len() > MAX_LINE * 4 {
+                let line = std::mem::take(buf);
+                if let Some(raw) = make_line(&line, &container, &opts, &mut seen, &mut seq) {
+                    batch.push(raw);
+                }
+            }
+            if !batch.is_empty() && raw_tx.send(batch).await.is_err() {
+                return;
+            }
+        }
+        if got_any {
+            backoff = Duration::from_millis(100);
+        }
+        // The stream ended: the container stopped, restarted, or the engine
+        // went away. Wait, then look again.
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(opts.max_backoff);
+        match engine.docker.inspect_container(&container.id, None).await {
+            Ok(_) => {}
+            Err(e) => match api(e) {
+                DockerError::NotFound(_) => return,
+                _ => {
+                    if let Ok(e) = Engine::connect(&engine.host, Duration::from_secs(5)).await {
+                        engine = e;
+                    }
+                }
+            },
+        }
+        if raw_tx.is_closed() {
+            return;
+        }
+    }
+}
+
+fn make_line(
+    line: &[u8],
+    container: &ContainerRef,
+    opts: &FollowOptions,
+    seen: &mut Seen,
+    seq: &mut u64,
+) -> Option<Raw> {
+    let (at, text) = split_timestamp(line);
+    let text = text.strip_suffix(b"\r").unwrap_or(text);
+    let at = at.unwrap_or_else(Utc::now);
+    if let Some(since) = opts.since
+        && at < since
+    {
+        return None;
+    }
+    if !seen.admit(at, text) {
+        return None;
+    }
+    let cut = &text[..text.len().min(MAX_LINE)];
+    *seq += 1;
+    let mut line = LogLine::new(opts.source.clone(), Some(at), clean_bytes(cut));
+    line.replica = Some(container.name.clone());
+    Some(Raw {
+        at,
+        seq: *seq,
+        line,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_split_off() {
+        let (at, text) = split_timestamp(b"2026-01-02T03:04:05.123456789Z hello world");
+        assert_eq!(
+            at.unwrap()
+                .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+            "2026-01-02T03:04:05.123456789Z"
+        );
+        assert_eq!(text, b"hello world");
+        let (at, text) = split_timestamp(b"no timestamp here at all");
+        assert!(at.is_none());
+        assert_eq!(text, b"no timestamp here at all");
+    }
+
+    #[test]
+    fn seen_drops_the_overlap_only() {
+        let t = |s: i64| DateTime::from_timestamp(s, 0).unwrap();
+        let mut seen = Seen::default();
+        assert!(seen.admit(t(10), b"a"));
+        assert!(seen.admit(t(10), b"b"));
+        assert!(seen.admit(t(11), b"c"));
+        // A reconnect from second 10 replays a, b, c.
+        assert!(!seen.admit(t(10), b"a"));
+        assert!(!seen.admit(t(10), b"b"));
+        assert!(!seen.admit(t(11), b"c"));
+        assert!(seen.admit(t(11), b"d"));
+        assert!(seen.admit(t(12), b"c"));
+    }
+
+    #[test]
+    fn host_option_wins() {
+        assert_eq!(host_from(Some("tcp://127.0.0.1:1")), "tcp://127.0.0.1:1");
+    }
+}

@@ -1,0 +1,476 @@
+//! `golive check` as CI runs it: the real binary against real HTTP servers on
+//! loopback, asserting exit codes, reported statuses and evidence.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+
+/// A loopback server with a few behaviours, alive while the runtime is.
+struct Server {
+    addr: SocketAddr,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn server() -> Server {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = Router::new()
+        .route("/ok", get(|| async { r#"{"status":"ok","ready":true}"# }))
+        .route(
+            "/down",
+            get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "maintenance") }),
+        )
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                "late"
+            }),
+        )
+        .route(
+            "/echo-auth",
+            get(|headers: HeaderMap| async move {
+                headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("none")
+                    .to_string()
+            }),
+        );
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    Server {
+        addr,
+        _runtime: runtime,
+    }
+}
+
+fn write_profile(dir: &Path, body: &str) -> PathBuf {
+    let path = dir.join("profile.toml");
+    let text = format!(
+        "[service]\nname = \"shop\"\nversion = \"v2\"\nprevious = \"v1\"\n\n[settings]\npoll_interval = \"200ms\"\ntimeout = \"1s\"\n\n{body}"
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn golive(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("golive").unwrap();
+    cmd.env("GOLIVE_JOURNAL", dir.join("journal.jsonl"))
+        .env("GOLIVE_OPERATOR", "ci-bot")
+        .env_remove("NO_COLOR");
+    cmd
+}
+
+fn json_items(stdout: &[u8]) -> Vec<serde_json::Value> {
+    let doc: serde_json::Value = serde_json::from_slice(stdout).unwrap();
+    doc["items"].as_array().unwrap().clone()
+}
+
+fn item<'a>(items: &'a [serde_json::Value], id: &str) -> &'a serde_json::Value {
+    items.iter().find(|i| i["id"] == id).unwrap()
+}
+
+#[test]
+fn passing_items_exit_zero_and_report_evidence() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(
+        dir.path(),
+        &format!(
+            r#"
+[[endpoint]]
+id = "health"
+url = "http://{addr}/ok"
+
+[[phase]]
+id = "t-30"
+title = "Pre-launch"
+
+  [[phase.item]]
+  id = "ci"
+  title = "CI green"
+
+  [[phase.item]]
+  id = "health"
+  title = "Health answers"
+  check = {{ endpoint = "health", conditions = ["[STATUS] == 200", "[BODY].ready == true", "[RESPONSE_TIME] < 900ms"] }}
+
+  [[phase.item]]
+  id = "up"
+  title = "Health is up"
+  check = {{ endpoint = "health" }}
+
+  [[phase.item]]
+  id = "asset"
+  title = "Asset present"
+  check = {{ command = ["test", "-f", "{asset}"] }}
+"#,
+            addr = srv.addr,
+            asset = dir.path().join("profile.toml").display()
+        ),
+    );
+    let out = golive(dir.path())
+        .args(["check", profile.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let items = json_items(&out.stdout);
+    assert_eq!(items.len(), 4);
+    assert_eq!(item(&items, "ci")["status"], "manual");
+    assert_eq!(item(&items, "health")["status"], "pass");
+    assert!(
+        item(&items, "health")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("200")
+    );
+    assert_eq!(item(&items, "up")["status"], "pass");
+    assert_eq!(item(&items, "asset")["status"], "pass");
+    assert_eq!(item(&items, "asset")["phase"], "t-30");
+
+    // Every automated result went to the journal, with the operator.
+    let journal = std::fs::read_to_string(dir.path().join("journal.jsonl")).unwrap();
+    let results: Vec<serde_json::Value> = journal
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(results.len(), 3);
+    assert!(
+        results
+            .iter()
+            .all(|r| r["kind"] == "check_result" && r["operator"] == "ci-bot")
+    );
+}
+
+#[test]
+fn a_failing_status_exits_one_and_names_the_observed_value() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(
+        dir.path(),
+        &format!(
+            r#"
+[[endpoint]]
+id = "health"
+url = "http://{}/down"
+
+[[phase]]
+id = "t-30"
+title = "Pre-launch"
+
+  [[phase.item]]
+  id = "health"
+  title = "Health answers 200"
+  check = {{ endpoint = "health", conditions = ["[STATUS] == 200"] }}
+"#,
+            srv.addr
+        ),
+    );
+    let out = golive(dir.path())
+        .args(["check", profile.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("✘"), "{text}");
+    assert!(text.contains("503"), "{text}");
+    assert!(text.contains("0 passed, 1 failed"), "{text}");
+    // Not a terminal: no colour codes.
+    assert!(!text.contains('\u{1b}'), "{text}");
+}
+
+#[test]
+fn timeouts_and_refused_connections_fail_with_reasons_in_bounded_time() {
+    let srv = server();
+    let refused = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(
+        dir.path(),
+        &format!(
+            r#"
+[[endpoint]]
+id = "slow"
+url = "http://{slow}/slow"
+
+[[endpoint]]
+id = "gone"
+url = "http://{refused}/health"
+
+[[phase]]
+id = "t-30"
+title = "Pre-launch"
+
+  [[phase.item]]
+  id = "slow"
+  title = "Slow"
+  check = {{ endpoint = "slow", conditions = ["[STATUS] == 200"] }}
+
+  [[phase.item]]
+  id = "gone"
+  title = "Gone"
+  check = {{ endpoint = "gone" }}
+"#,
+            slow = srv.addr,
+        ),
+    );
+    let started = Instant::now();
+    let out = golive(dir.path())
+        .args(["check", profile.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let items = json_items(&out.stdout);
+    let slow = item(&items, "slow")["detail"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(slow.contains("timed out"), "{slow}");
+    let gone = item(&items, "gone")["detail"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(gone.contains("refused"), "{gone}");
+}
+
+#[test]
+fn hold_waits_until_the_conditions_held_long_enough() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(
+        dir.path(),
+        &format!(
+            r#"
+[[endpoint]]
+id = "warm"
+urls = ["http://{a}/ok", "http://{a}/ok"]
+
+[[phase]]
+id = "canary"
+title = "Canary"
+
+  [[phase.item]]
+  id = "ready"
+  title = "Ready on all replicas"
+  check = {{ endpoint = "warm", conditions = ["[BODY].ready == true"], all_replicas = true, hold = "1s" }}
+"#,
+            a = srv.addr
+        ),
+    );
+    let out = golive(dir.path())
+        .args([
+            "check",
+            profile.to_str().unwrap(),
+            "--format",
+            "json",
+            "--phase",
+            "canary",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let items = json_items(&out.stdout);
+    let ready = item(&items, "ready");
+    assert!(ready["duration_ms"].as_u64().unwrap() >= 1000);
+    let detail = ready["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("held for 1s") && detail.contains("all 2 replicas"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn a_hold_that_never_holds_fails_at_the_timeout() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(
+        dir.path(),
+        &format!(
+            r#"
+[[endpoint]]
+id = "down"
+url = "http://{}/down"
+
+[[phase]]
+id = "canary"
+title = "Canary"
+
+  [[phase.item]]
+  id = "ready"
+  title = "Ready"
+  check = {{ endpoint = "down", conditions = ["[STATUS] == 200"], hold = "10s" }}
+"#,
+            srv.addr
+        ),
+    );
+    let out = golive(dir.path())
+        .args([
+            "check",
+            profile.to_str().unwrap(),
+            "--format",
+            "json",
+            "--timeout",
+            "1s",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let items = json_items(&out.stdout);
+    let detail = item(&items, "ready")["detail"].as_str().unwrap();
+    assert!(detail.contains("did not hold within 1s"), "{detail}");
+}
+
+#[test]
+fn secrets_never_reach_output_or_journal() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(
+        dir.path(),
+        &format!(
+            r#"
+[[endpoint]]
+id = "echo"
+url = "http://{}/echo-auth"
+headers = {{ Authorization = "Bearer ${{API_TOKEN}}" }}
+
+[[phase]]
+id = "t-30"
+title = "Pre-launch"
+
+  [[phase.item]]
+  id = "echo"
+  title = "Echo"
+  check = {{ endpoint = "echo", conditions = ["[BODY] == nothing"] }}
+"#,
+            srv.addr
+        ),
+    );
+    for format in ["text", "json", "junit"] {
+        let out = golive(dir.path())
+            .env("API_TOKEN", "tok-5up3r-s3cr3t")
+            .args(["check", profile.to_str().unwrap(), "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains("tok-5up3r-s3cr3t"), "{format}: {all}");
+        assert!(
+            all.contains("••••"),
+            "{format}: the masked value should be visible: {all}"
+        );
+    }
+    let journal = std::fs::read_to_string(dir.path().join("journal.jsonl")).unwrap();
+    assert!(!journal.contains("tok-5up3r-s3cr3t"));
+}
+
+#[test]
+fn junit_has_a_suite_per_phase_and_failures() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(
+        dir.path(),
+        &format!(
+            r#"
+[[endpoint]]
+id = "down"
+url = "http://{}/down"
+
+[[phase]]
+id = "t-30"
+title = "Pre-launch"
+
+  [[phase.item]]
+  id = "manual"
+  title = "Manual"
+
+[[phase]]
+id = "canary"
+title = "Canary"
+
+  [[phase.item]]
+  id = "down"
+  title = "Down"
+  check = {{ endpoint = "down" }}
+"#,
+            srv.addr
+        ),
+    );
+    let out = golive(dir.path())
+        .args(["check", profile.to_str().unwrap(), "--format", "junit"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(xml.contains(r#"<testsuite name="t-30""#), "{xml}");
+    assert!(xml.contains(r#"<testsuite name="canary""#), "{xml}");
+    assert!(xml.contains("<failure"), "{xml}");
+    assert!(xml.contains("<skipped"), "{xml}");
+}
+
+#[test]
+fn usage_and_profile_errors_exit_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(
+        dir.path(),
+        r#"
+[[endpoint]]
+id = "h"
+url = "${UNSET_GOLIVE_TEST_URL}/health"
+
+[[phase]]
+id = "t-30"
+title = "Pre-launch"
+
+  [[phase.item]]
+  id = "h"
+  title = "H"
+  check = { endpoint = "h" }
+"#,
+    );
+    let out = golive(dir.path())
+        .env_remove("UNSET_GOLIVE_TEST_URL")
+        .args(["check", profile.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("UNSET_GOLIVE_TEST_URL"));
+
+    let out = golive(dir.path())
+        .env("UNSET_GOLIVE_TEST_URL", "http://127.0.0.1:9")
+        .args(["check", profile.to_str().unwrap(), "--phase", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("phases: t-30"));
+}

@@ -1,0 +1,260 @@
+//! Container logs against the real Docker engine: sanitising, resuming after
+//! a restart without duplicates, merging several containers in time order,
+//! picking up containers that appear later, and an unreachable engine.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod docker_support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use docker_support::{Cleanup, build_image, docker, engine_or_skip, poll, unique};
+use golive::app::logs::LogLine;
+use golive::io::docker::{self, Engine, FollowOptions};
+use golive::profile::DockerTarget;
+use tokio::sync::{mpsc, watch};
+
+/// Follows `target` in the background; the lines land in the returned vec.
+struct Follower {
+    lines: Arc<Mutex<Vec<LogLine>>>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Follower {
+    fn start(host: String, target: DockerTarget) -> Self {
+        let (tx, mut rx) = mpsc::channel::<Vec<LogLine>>(16);
+        let (stop, stop_rx) = watch::channel(false);
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        let mut opts = FollowOptions::new("app");
+        opts.rescan = Duration::from_millis(300);
+        let task = tokio::spawn(async move {
+            let follow = tokio::spawn(docker::follow(host, target, opts, tx, stop_rx));
+            while let Some(batch) = rx.recv().await {
+                sink.lock().unwrap().extend(batch);
+            }
+            let _ = follow.await;
+        });
+        Self { lines, stop, task }
+    }
+
+    fn texts(&self) -> Vec<String> {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|l| l.text.clone())
+            .collect()
+    }
+
+    async fn wait_for(&self, what: &str, timeout: Duration, f: impl Fn(&[LogLine]) -> bool) {
+        let ok = poll(timeout, || f(&self.lines.lock().unwrap()).then_some(())).await;
+        assert!(
+            ok.is_some(),
+            "timed out waiting for {what}; got {:?}",
+            self.texts()
+        );
+    }
+
+    async fn finish(self) -> Vec<LogLine> {
+        self.stop.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("follower stops on request")
+            .unwrap();
+        Arc::try_unwrap(self.lines).unwrap().into_inner().unwrap()
+    }
+}
+
+fn host(engine: &Engine) -> String {
+    engine.host.clone()
+}
+
+#[tokio::test]
+async fn stdout_stderr_escapes_and_invalid_utf8_are_sanitised() {
+    let Some(engine) = engine_or_skip("stdout_stderr_escapes_and_invalid_utf8_are_sanitised").await
+    else {
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    let image = format!("{}:1", unique("img"));
+    build_image(&mut cleanup, &image, "v1");
+    let name = unique("san");
+    cleanup.containers.push(name.clone());
+    let script = r#"printf 'out \033[2J\033[H\033]0;pwned\007clear \033[31mred\033[0m\n';
+printf 'bell\007 and bad \377\376 utf8\n';
+echo 'ERROR to-stderr' >&2;
+echo done-marker; sleep 300"#;
+    docker(&["run", "-d", "--name", &name, &image, script]);
+    let f = Follower::start(host(&engine), DockerTarget::Container(name.clone()));
+    f.wait_for("done-marker", Duration::from_secs(20), |l| {
+        l.iter().any(|x| x.text == "done-marker")
+    })
+    .await;
+    let lines = f.finish().await;
+    let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    assert!(texts.contains(&"out clear red"), "{texts:?}");
+    assert!(
+        texts.contains(&"bell and bad \u{fffd}\u{fffd} utf8"),
+        "{texts:?}"
+    );
+    let err = lines.iter().find(|l| l.text == "ERROR to-stderr").unwrap();
+    assert_eq!(err.severity, golive::app::logs::Severity::Error);
+    for l in &lines {
+        assert!(
+            !l.text.chars().any(|c| c.is_control()),
+            "control character got through: {:?}",
+            l.text
+        );
+        assert_eq!(l.replica.as_deref(), Some(name.as_str()));
+        assert!(l.at.is_some());
+    }
+}
+
+#[tokio::test]
+async fn restart_mid_stream_resumes_without_duplicates() {
+    let Some(engine) = engine_or_skip("restart_mid_stream_resumes_without_duplicates").await else {
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    let image = format!("{}:1", unique("img"));
+    build_image(&mut cleanup, &image, "v1");
+    let name = unique("restart");
+    cleanup.containers.push(name.clone());
+    // Each start gets its own run id, so every line is unique across runs.
+    let script = r#"run=$(cat /proc/sys/kernel/random/uuid | cut -c1-8); i=0;
+while true; do i=$((i+1)); echo "run-$run-$i"; sleep 0.05; done"#;
+    docker(&["run", "-d", "--name", &name, &image, script]);
+    let f = Follower::start(host(&engine), DockerTarget::Container(name.clone()));
+    f.wait_for("20 lines", Duration::from_secs(20), |l| l.len() >= 20)
+        .await;
+    docker(&["restart", "-t", "1", &name]);
+    let first_run = f.texts()[0].split('-').nth(1).unwrap().to_string();
+    f.wait_for("20 lines of the second run", Duration::from_secs(30), |l| {
+        l.iter()
+            .filter(|x| !x.text.contains(&format!("run-{first_run}-")))
+            .count()
+            >= 20
+    })
+    .await;
+    let lines = f.finish().await;
+    let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    let mut seen = std::collections::HashSet::new();
+    for t in &texts {
+        assert!(seen.insert(*t), "line {t:?} delivered twice");
+    }
+    // Nothing of the first run was lost either: its counters are contiguous.
+    let mut counters: Vec<u64> = texts
+        .iter()
+        .filter(|t| t.starts_with(&format!("run-{first_run}-")))
+        .map(|t| t.rsplit('-').next().unwrap().parse().unwrap())
+        .collect();
+    counters.sort();
+    assert_eq!(counters.first(), Some(&1));
+    assert_eq!(
+        counters,
+        (1..=counters.len() as u64).collect::<Vec<_>>(),
+        "gap in the first run"
+    );
+}
+
+#[tokio::test]
+async fn two_containers_merge_in_time_order_and_late_ones_join() {
+    let Some(engine) =
+        engine_or_skip("two_containers_merge_in_time_order_and_late_ones_join").await
+    else {
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    let image = format!("{}:1", unique("img"));
+    build_image(&mut cleanup, &image, "v1");
+    let label = unique("merge");
+    let (a, b) = (unique("a"), unique("b"));
+    cleanup.containers.extend([a.clone(), b.clone()]);
+    let script = |who: &str| {
+        format!("i=0; while [ $i -lt 15 ]; do i=$((i+1)); echo \"{who} $i\"; sleep 0.1; done")
+    };
+    let lbl = format!("golive.test={label}");
+    docker(&["run", "-d", "--name", &a, "-l", &lbl, &image, &script("A")]);
+    docker(&["run", "-d", "--name", &b, "-l", &lbl, &image, &script("B")]);
+    // Both have finished: the whole backlog arrives at once and must still
+    // come out in time order.
+    let done = poll(Duration::from_secs(20), || {
+        let out = docker(&["ps", "-q", "--filter", &format!("label={lbl}")]);
+        out.is_empty().then_some(())
+    })
+    .await;
+    assert!(done.is_some(), "test containers did not finish");
+    let target = DockerTarget::Label {
+        key: "golive.test".into(),
+        value: label.clone(),
+    };
+    let f = Follower::start(host(&engine), target);
+    f.wait_for("30 lines", Duration::from_secs(20), |l| l.len() >= 30)
+        .await;
+    // A container appearing later is picked up.
+    let c = unique("c");
+    cleanup.containers.push(c.clone());
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &c,
+        "-l",
+        &lbl,
+        &image,
+        "echo late-comer; sleep 300",
+    ]);
+    f.wait_for("the late container", Duration::from_secs(20), |l| {
+        l.iter().any(|x| x.text == "late-comer")
+    })
+    .await;
+    let lines = f.finish().await;
+    let merged: Vec<&LogLine> = lines.iter().filter(|l| l.text != "late-comer").collect();
+    assert_eq!(merged.len(), 30, "{:?}", merged);
+    for pair in merged.windows(2) {
+        assert!(pair[0].at <= pair[1].at, "out of order: {pair:?}");
+    }
+    // Interleaved, not one container after the other.
+    let switches = merged
+        .windows(2)
+        .filter(|p| p[0].replica != p[1].replica)
+        .count();
+    assert!(switches >= 10, "only {switches} switches between replicas");
+    for l in &merged {
+        let who = if l.text.starts_with('A') { &a } else { &b };
+        assert_eq!(l.replica.as_ref(), Some(who), "{l:?}");
+    }
+    let late = lines.iter().find(|l| l.text == "late-comer").unwrap();
+    assert_eq!(late.replica.as_ref(), Some(&c));
+}
+
+#[tokio::test]
+async fn unreachable_engine_gives_a_clear_state() {
+    let host = "tcp://127.0.0.1:1";
+    let started = std::time::Instant::now();
+    let err = Engine::connect(host, Duration::from_secs(3))
+        .await
+        .expect_err("nothing listens on port 1");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let text = err.to_string();
+    assert!(text.contains("does not answer"), "{text}");
+    assert!(text.contains(host), "{text}");
+
+    let check = golive::profile::DockerCheck {
+        target: DockerTarget::ComposeService("api".into()),
+        conditions: vec![golive::app::condition::Condition::parse("[RUNNING] >= 0").unwrap()],
+    };
+    let (passed, detail) = docker::run_check(host, &check, 0).await;
+    assert!(!passed, "an unreachable engine must never pass: {detail}");
+    assert!(detail.contains("did not answer"), "{detail}");
+
+    // The log follower says so in the stream instead of failing silently.
+    let f = Follower::start(host.to_string(), DockerTarget::Container("x".into()));
+    f.wait_for("a note about the engine", Duration::from_secs(15), |l| {
+        l.iter().any(|x| x.text.contains("does not answer"))
+    })
+    .await;
+    f.finish().await;
+}

@@ -1,0 +1,165 @@
+//! The poller against real loopback servers: every replica of every
+//! endpoint is probed and reported with its index, `poll_now` re-probes at
+//! once, the replicas' versions are compared, and dropping the receiver
+//! stops every task.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::get;
+use golive::app::health::HealthState;
+use golive::app::probe::{Observation, ProbeReport};
+use golive::app::replicas::summarise;
+use golive::io::poller::{Poller, PollerConfig};
+use golive::io::probe::Prober;
+use golive::profile::{Endpoint, HealthFormat, Settings};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+async fn replica(version: &'static str) -> SocketAddr {
+    let router = Router::new().route(
+        "/health",
+        get(move || async move {
+            axum::Json(serde_json::json!({"status": "healthy", "version": version}))
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    addr
+}
+
+fn endpoint(id: &str, urls: Vec<String>) -> Endpoint {
+    Endpoint {
+        id: id.into(),
+        urls,
+        format: HealthFormat::Auto,
+        track: None,
+        method: "GET".into(),
+        headers: Vec::new(),
+        body: None,
+        timeout: Duration::from_secs(2),
+    }
+}
+
+async fn next(rx: &mut mpsc::Receiver<ProbeReport>, within: Duration) -> ProbeReport {
+    tokio::time::timeout(within, rx.recv())
+        .await
+        .expect("no report in time")
+        .expect("poller stopped")
+}
+
+#[tokio::test]
+async fn every_replica_is_polled_and_a_mixed_rollout_is_flagged() {
+    let a = replica("v1.2.0").await;
+    let b = replica("v1.1.0").await;
+    let urls = vec![format!("http://{a}/health"), format!("http://{b}/health")];
+    let prober = Prober::new(&Settings::default()).unwrap();
+    let (tx, mut rx) = mpsc::channel(16);
+    let config = PollerConfig {
+        interval: Duration::from_millis(200),
+        concurrency: 4,
+    };
+    let poller = Poller::spawn(prober, &[endpoint("health", urls.clone())], &config, tx);
+
+    // Two rounds from each replica, each report naming its replica.
+    let mut latest: Vec<Option<Observation>> = vec![None, None];
+    let mut counts = [0usize; 2];
+    while counts.iter().any(|&c| c < 2) {
+        let report = next(&mut rx, Duration::from_secs(5)).await;
+        assert_eq!(report.endpoint, "health");
+        assert_eq!(report.url, urls[report.replica]);
+        assert_eq!(report.observation.health.state, HealthState::Up);
+        counts[report.replica] += 1;
+        latest[report.replica] = Some(report.observation);
+    }
+    let refs: Vec<Option<&Observation>> = latest.iter().map(Option::as_ref).collect();
+    let summary = summarise(&urls, &refs);
+    assert_eq!(summary.overall, HealthState::Up);
+    assert_eq!(
+        summary.mixed_versions,
+        Some(vec!["v1.1.0".to_string(), "v1.2.0".to_string()])
+    );
+
+    drop(rx);
+    tokio::time::timeout(Duration::from_secs(5), poller.finished())
+        .await
+        .expect("poller tasks did not stop after the receiver was dropped");
+}
+
+#[tokio::test]
+async fn poll_now_probes_without_waiting_for_the_interval() {
+    let a = replica("v2").await;
+    let b = replica("v2").await;
+    let prober = Prober::new(&Settings::default()).unwrap();
+    let (tx, mut rx) = mpsc::channel(16);
+    // With an hour's interval, only the first slot probes on its own; the
+    // second is spread half an hour later.
+    let config = PollerConfig {
+        interval: Duration::from_secs(3600),
+        concurrency: 4,
+    };
+    let endpoints = [
+        endpoint("first", vec![format!("http://{a}/health")]),
+        endpoint("second", vec![format!("http://{b}/health")]),
+    ];
+    let poller = Poller::spawn(prober, &endpoints, &config, tx);
+    let first = next(&mut rx, Duration::from_secs(5)).await;
+    assert_eq!(first.endpoint, "first");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), rx.recv())
+            .await
+            .is_err(),
+        "the second endpoint was probed before its slot"
+    );
+
+    assert!(!poller.poll_now("nope"));
+    let asked = Instant::now();
+    assert!(poller.poll_now("second"));
+    let report = next(&mut rx, Duration::from_secs(5)).await;
+    assert_eq!(report.endpoint, "second");
+    assert!(asked.elapsed() < Duration::from_secs(5));
+
+    // And again for the first, whose next tick is an hour away.
+    assert!(poller.poll_now("first"));
+    assert_eq!(
+        next(&mut rx, Duration::from_secs(5)).await.endpoint,
+        "first"
+    );
+}
+
+#[tokio::test]
+async fn a_down_replica_makes_the_endpoint_down() {
+    let a = replica("v2").await;
+    let refused = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let urls = vec![
+        format!("http://{a}/health"),
+        format!("http://127.0.0.1:{refused}/health"),
+    ];
+    let prober = Prober::new(&Settings::default()).unwrap();
+    let (tx, mut rx) = mpsc::channel(16);
+    let config = PollerConfig {
+        interval: Duration::from_millis(100),
+        concurrency: 1,
+    };
+    let _poller = Poller::spawn(prober, &[endpoint("health", urls.clone())], &config, tx);
+    let mut latest: Vec<Option<Observation>> = vec![None, None];
+    while latest.iter().any(Option::is_none) {
+        let report = next(&mut rx, Duration::from_secs(5)).await;
+        latest[report.replica] = Some(report.observation);
+    }
+    let refs: Vec<Option<&Observation>> = latest.iter().map(Option::as_ref).collect();
+    let summary = summarise(&urls, &refs);
+    assert_eq!(summary.overall, HealthState::Down);
+    assert_eq!(
+        summary.replicas[1].reason.as_deref(),
+        Some("connection refused")
+    );
+    assert!(!summary.all_up());
+}

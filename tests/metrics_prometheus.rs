@@ -1,0 +1,218 @@
+//! The PromQL path end to end against a real Prometheus server (Debian's
+//! `prometheus` package): it scrapes a test server on loopback every second,
+//! and golive's instant queries, `query_range` backfill and the scraper task
+//! read the p95 and error rate back. Skipped, with the reason printed, when
+//! the binary is missing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod metrics_common;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use chrono::Utc;
+use golive::app::metrics::{MetricValue, MetricsState};
+use golive::io::metrics;
+use golive::profile::{MetricKind, MetricsKind, MetricsSource};
+use metrics_common::*;
+use tokio::sync::mpsc;
+
+const P95: &str = "histogram_quantile(0.95, sum by (le) (rate(test_duration_seconds_bucket[5s])))";
+const ERRORS: &str =
+    "sum(rate(test_requests_total{code=~\"5..\"}[5s])) / sum(rate(test_requests_total[5s]))";
+
+fn prometheus_binary() -> Option<PathBuf> {
+    let from_env = std::env::var_os("GOLIVE_PROMETHEUS").map(PathBuf::from);
+    from_env
+        .into_iter()
+        .chain(["/usr/bin/prometheus", "/usr/local/bin/prometheus"].map(PathBuf::from))
+        .find(|c| c.is_file())
+}
+
+/// Kills and reaps the server however the test ends.
+struct Prometheus {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+fn start_prometheus(binary: &PathBuf, target: std::net::SocketAddr) -> Prometheus {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+             scrape_configs:\n  - job_name: golive-test\n    static_configs:\n      - targets: ['{target}']\n"
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    let child = Command::new(binary)
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.path().join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg("--log.level=warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Prometheus {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn promql_path_against_a_real_prometheus() {
+    let Some(binary) = prometheus_binary() else {
+        eprintln!(
+            "skipped: no prometheus binary (apt-get install prometheus, or set GOLIVE_PROMETHEUS)"
+        );
+        return;
+    };
+    let server = start_server().await;
+    let prom = start_prometheus(&binary, server.addr);
+    let client = metrics::client(Duration::from_secs(2)).unwrap();
+
+    // Wait (bounded) until Prometheus has scraped enough for rate() to answer.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    let mut last;
+    let p95 = loop {
+        match metrics::instant_query(&client, &prom.url, P95).await {
+            Ok(MetricValue::Ok(v)) => break v,
+            Ok(MetricValue::NoData(r)) => last = r,
+            Err(e) => last = e.to_string(),
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Prometheus gave no p95 in time; last answer: {last}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert!((p95 - EXPECTED_P95).abs() < 1e-6, "p95 {p95}");
+    let errors = metrics::instant_query(&client, &prom.url, ERRORS)
+        .await
+        .unwrap();
+    assert!(
+        matches!(errors, MetricValue::Ok(e) if (e - EXPECTED_ERROR_RATE).abs() < 1e-6),
+        "{errors:?}"
+    );
+
+    // An unaggregated query is no data, said so; a broken one is an error.
+    let many = metrics::instant_query(&client, &prom.url, "test_requests_total")
+        .await
+        .unwrap();
+    assert!(
+        matches!(&many, MetricValue::NoData(r) if r.contains("2 series")),
+        "{many:?}"
+    );
+    let err = metrics::instant_query(&client, &prom.url, "sum(")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("refused the query"), "{err}");
+
+    // The backfill range query, once a few seconds of history exist.
+    let points = loop {
+        let now = Utc::now();
+        let points = metrics::range_query(
+            &client,
+            &prom.url,
+            P95,
+            now - chrono::Duration::seconds(30),
+            now,
+            Duration::from_secs(1),
+        )
+        .await
+        .unwrap();
+        if points.len() >= 3 {
+            break points;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {} points of history in time",
+            points.len()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert!(
+        points.iter().all(|(_, v)| (v - EXPECTED_P95).abs() < 1e-6),
+        "{points:?}"
+    );
+
+    // And the scraper task with a PromQL source, into the pure state.
+    let source = MetricsSource {
+        track: "canary".into(),
+        kind: MetricsKind::PromQl {
+            url: prom.url.clone(),
+            latency_p50: None,
+            latency_p95: Some(P95.into()),
+            latency_p99: None,
+            error_rate: Some(ERRORS.into()),
+            request_rate: Some("sum(rate(test_requests_total[5s]))".into()),
+        },
+        window: Duration::from_secs(5),
+    };
+    let prof = profile(vec![source.clone()], Duration::from_millis(500));
+    let mut state = MetricsState::new(&prof);
+    let (tx, mut rx) = mpsc::channel(8);
+    let task = tokio::spawn(metrics::run_source(
+        source,
+        Duration::from_millis(500),
+        Duration::from_secs(2),
+        Some(Duration::from_secs(60)),
+        tx,
+    ));
+    // First the backfill, then live answers.
+    let first = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    state.apply(first);
+    let backfilled = state.series("canary", MetricKind::LatencyP95).len();
+    assert!(backfilled >= 2, "backfill gave {backfilled} points");
+    let report = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let at = report.at;
+    state.apply(report);
+    let v = state.value("canary", MetricKind::LatencyP95, at);
+    assert!(
+        matches!(v, MetricValue::Ok(p) if (p - EXPECTED_P95).abs() < 1e-6),
+        "{v:?}"
+    );
+    let e = state.value("canary", MetricKind::ErrorRate, at);
+    assert!(
+        matches!(e, MetricValue::Ok(r) if (r - EXPECTED_ERROR_RATE).abs() < 1e-6),
+        "{e:?}"
+    );
+    assert!(
+        matches!(state.value("canary", MetricKind::RequestRate, at), MetricValue::Ok(r) if r > 0.0)
+    );
+    assert!(state.series("canary", MetricKind::LatencyP95).len() > backfilled);
+    drop(rx);
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the scraper did not stop")
+        .unwrap();
+}
