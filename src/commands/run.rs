@@ -1,7 +1,7 @@
 //! `golive run PROFILE`: load and check the profile, pick the theme, the
 //! operator and the journal, and open the cockpit.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::Utc;
@@ -22,25 +22,35 @@ pub fn run(global: &GlobalArgs, args: &RunArgs) -> Result<ExitCode> {
     open_cockpit(global, profile, &args.theme)
 }
 
-/// Opens the cockpit on a loaded profile (also what `golive demo` does once
-/// its service is up).
+/// Opens the cockpit on a loaded profile, on a runtime of its own.
 pub fn open_cockpit(global: &GlobalArgs, profile: Profile, theme: &str) -> Result<ExitCode> {
-    let theme = resolve_theme(theme, no_color())?;
-    let operator = operator::resolve(global.operator.as_deref());
     let journal = journal::resolve_path(
         global.journal.as_deref(),
         &profile.service.name,
         &profile.service.version,
     )?;
-    let app = App::new(profile, operator, Utc::now());
-    terminal::install_panic_hook();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .wrap_err("cannot start the async runtime")?;
-    rt.block_on(runtime::run(app, Options { journal, theme }))?;
+    rt.block_on(cockpit(global, profile, theme, journal))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The cockpit on a loaded profile, inside a running tokio runtime (what
+/// `golive demo` calls once its service is up).
+pub async fn cockpit(
+    global: &GlobalArgs,
+    profile: Profile,
+    theme: &str,
+    journal: PathBuf,
+) -> Result<()> {
+    let theme = resolve_theme(theme, no_color())?;
+    let operator = operator::resolve(global.operator.as_deref());
+    let app = App::new(profile, operator, Utc::now());
+    terminal::install_panic_hook();
+    runtime::run(app, Options { journal, theme }).await
 }
 
 /// NO_COLOR set to anything non-empty turns colour off (no-color.org).
