@@ -7,4 +7,5 @@ pub mod commands;
 pub mod demo;
 pub mod io;
 pub mod profile;
+pub mod runtime;
 pub mod ui;

@@ -28,8 +28,11 @@ pub fn run(args: &DemoArgs, global: &GlobalArgs) -> Result<ExitCode> {
     if args.serve_only {
         return runtime()?.block_on(serve(opts, args.port));
     }
-    // Plain `golive demo` runs headless until the cockpit lands.
-    runtime()?.block_on(headless(opts, args.port, global))
+    // Without a terminal (CI, a pipe) plain `golive demo` runs headless.
+    if args.headless || !std::io::stdout().is_terminal() {
+        return runtime()?.block_on(headless(opts, args.port, global));
+    }
+    runtime()?.block_on(cockpit(opts, &args.theme, global))
 }
 
 pub fn run_ctl(args: &DemoCtlArgs) -> Result<ExitCode> {
@@ -72,6 +75,33 @@ async fn serve(opts: DemoOptions, port: Option<u16>) -> Result<ExitCode> {
     terminated().await;
     service.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The demo in the cockpit: start the service, load the demo profile with
+/// its URLs, open the cockpit on it. Sign-offs go to `--journal` when given,
+/// else to a scratch journal removed on exit (a try-out leaves no record).
+async fn cockpit(opts: DemoOptions, theme: &str, global: &GlobalArgs) -> Result<ExitCode> {
+    let service = demo::start(opts).await?;
+    let profile = match service.profile() {
+        Ok(profile) => profile,
+        Err(err) => {
+            eprintln!("golive demo: the demo profile does not load:\n{err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let (journal, scratch) = match &global.journal {
+        Some(path) => (path.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!("golive-demo-{}.jsonl", std::process::id())),
+            true,
+        ),
+    };
+    let result = crate::commands::run::cockpit(global, profile, theme, journal.clone()).await;
+    service.shutdown().await;
+    if scratch {
+        let _ = std::fs::remove_file(&journal);
+    }
+    result.map(|()| ExitCode::SUCCESS)
 }
 
 /// The longest a headless step (an item with `hold`, a verification) may

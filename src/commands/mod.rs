@@ -13,6 +13,7 @@ pub mod check;
 pub mod demo;
 pub mod logs;
 pub mod output;
+pub mod run;
 pub mod sign;
 pub mod status;
 pub mod validate;
@@ -29,9 +30,6 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Baseline(args) => baseline::run(args),
         Command::Demo(args) => demo::run(&args, &cli.global),
         Command::DemoCtl(args) => demo::run_ctl(&args),
-        Command::Run(_) => {
-            eprintln!("golive: this command is not implemented yet");
-            Ok(ExitCode::from(2))
-        }
+        Command::Run(args) => run::run(&cli.global, &args),
     }
 }

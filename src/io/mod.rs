@@ -9,3 +9,4 @@ pub mod metrics;
 pub mod operator;
 pub mod poller;
 pub mod probe;
+pub mod terminal;

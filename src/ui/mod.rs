@@ -1,1 +1,205 @@
-//! Rendering only: draws the cockpit from the state; never does I/O.
+//! Rendering only: draws the cockpit from the state; never does I/O and never
+//! changes domain state. One file per pane; `layout` is shared with the
+//! runtime so mouse clicks land on what was drawn.
+
+pub mod charts;
+pub mod checklist;
+pub mod header;
+pub mod health;
+pub mod help;
+pub mod keybar;
+pub mod logs;
+pub mod modal;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Margin, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+use unicode_width::UnicodeWidthChar;
+
+use crate::app::state::{App, Pane};
+pub use theme::Theme;
+
+/// The smallest terminal the cockpit draws in.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Where everything goes on a screen of a given size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    pub checklist: Rect,
+    pub health: Rect,
+    pub charts: Rect,
+    pub logs: Rect,
+    pub keybar: Rect,
+}
+
+impl Areas {
+    pub fn pane(&self, pane: Pane) -> Rect {
+        match pane {
+            Pane::Checklist => self.checklist,
+            Pane::Health => self.health,
+            Pane::Charts => self.charts,
+            Pane::Logs => self.logs,
+        }
+    }
+
+    /// The pane under a screen cell, with the cell's row inside the pane's
+    /// content (below the border), and that content's height.
+    pub fn hit(&self, column: u16, row: u16) -> Option<(Pane, usize, usize)> {
+        Pane::ALL.into_iter().find_map(|pane| {
+            let content = self.pane(pane).inner(Margin::new(1, 1));
+            let inside = column >= content.x
+                && column < content.right()
+                && row >= content.y
+                && row < content.bottom();
+            inside.then(|| {
+                let height = match pane {
+                    Pane::Checklist => checklist::list_height(content),
+                    _ => content.height,
+                };
+                ((pane), usize::from(row - content.y), usize::from(height))
+            })
+        })
+    }
+}
+
+/// The layout: header, a 2×2 grid of panes, the key bar. Wide screens give
+/// the checklist more room; tall ones give the top row more.
+pub fn layout(area: Rect) -> Areas {
+    let [header, body, keybar] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
+    let [checklist, health] =
+        Layout::horizontal([Constraint::Percentage(52), Constraint::Percentage(48)]).areas(top);
+    let [charts, logs] =
+        Layout::horizontal([Constraint::Percentage(52), Constraint::Percentage(48)]).areas(bottom);
+    Areas {
+        header,
+        checklist,
+        health,
+        charts,
+        logs,
+        keybar,
+    }
+}
+
+/// Draws the whole cockpit.
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    frame.render_widget(Block::default().style(theme.text()), area);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        draw_too_small(frame, area, theme);
+        return;
+    }
+    let areas = layout(area);
+    header::draw(frame, areas.header, app, theme);
+    checklist::draw(frame, areas.checklist, app, theme);
+    health::draw(frame, areas.health, app, theme);
+    charts::draw(frame, areas.charts, app, theme);
+    logs::draw(frame, areas.logs, app, theme);
+    keybar::draw(frame, areas.keybar, app, theme);
+    if app.help.is_some() {
+        help::draw(frame, area, app, theme);
+    }
+    if app.modal.is_some() {
+        modal::draw(frame, area, app, theme);
+    }
+}
+
+fn draw_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let text = vec![
+        Line::styled("terminal too small", theme.bad()),
+        Line::raw(format!(
+            "{}×{}, golive needs {MIN_WIDTH}×{MIN_HEIGHT}",
+            area.width, area.height
+        )),
+    ];
+    let y = area.height.saturating_sub(2) / 2;
+    let rect = Rect::new(area.x, area.y + y, area.width, area.height.min(2));
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
+}
+
+/// A pane's frame: its title, bold and marked when focused.
+pub(crate) fn pane_block<'a>(
+    title: &'a str,
+    extra: Option<Span<'a>>,
+    focused: bool,
+    theme: &Theme,
+) -> Block<'a> {
+    let marker = if focused { "▶ " } else { "" };
+    let mut spans = vec![Span::styled(
+        format!(" {marker}{title} "),
+        if focused { theme.title() } else { theme.text() },
+    )];
+    if let Some(extra) = extra {
+        spans.push(extra);
+        spans.push(Span::raw(" "));
+    }
+    Block::bordered()
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(theme.border(focused))
+        .title(Line::from(spans))
+}
+
+/// Cuts `text` to `width` terminal columns, ending with `…` when cut.
+pub(crate) fn fit(text: &str, width: usize) -> String {
+    let mut used = 0;
+    let mut out = String::new();
+    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return text.to_string();
+    }
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// A centred rectangle of at most `width`×`height` inside `area`.
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// Block characters for a sparkline of `values` scaled to their maximum.
+pub(crate) fn spark(values: impl Iterator<Item = u64> + Clone, width: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let count = values.clone().count();
+    let skip = count.saturating_sub(width);
+    let max = values.clone().skip(skip).max().unwrap_or(0).max(1);
+    values
+        .skip(skip)
+        .map(|v| BARS[((v * 7) / max).min(7) as usize])
+        .collect()
+}

@@ -1,0 +1,180 @@
+//! Idle CPU of the cockpit: the real event loop, poller, prober and journal
+//! watcher polling 20 loopback endpoints at 1 Hz, drawing to a 120×40
+//! `TestBackend`, with no keys pressed. The endpoints are served by a child
+//! process (this binary re-run with `--serve`), so only the cockpit's own
+//! work is counted: utime+stime of this process from /proc/self/stat over
+//! the measured window (GOLIVE_IDLE_SECS, default 60, after 5 s of warm-up).
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use golive::app::fixture::sample_profile;
+use golive::app::state::App;
+use golive::runtime::{Options, event_loop};
+use golive::ui::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const ENDPOINTS: usize = 20;
+
+fn serve(n: usize) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    rt.block_on(async move {
+        let mut servers = Vec::new();
+        for _ in 0..n {
+            let app = axum::Router::new().route(
+                "/health",
+                axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+            );
+            let Ok(listener) = tokio::net::TcpListener::bind("127.0.0.1:0").await else {
+                return;
+            };
+            if let Ok(addr) = listener.local_addr() {
+                println!("http://{addr}/health");
+            }
+            servers.push(tokio::spawn(
+                async move { axum::serve(listener, app).await },
+            ));
+        }
+        println!("ready");
+        for s in servers {
+            let _ = s.await;
+        }
+    });
+}
+
+/// utime + stime of this process, in clock ticks.
+fn cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at ')'.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let get = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of stat; 12 and 13 after ')'.
+    get(11) + get(12)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--serve") {
+        serve(ENDPOINTS);
+        return;
+    }
+    let secs: u64 = std::env::var("GOLIVE_IDLE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let Ok(mut child) = Command::new(exe)
+        .arg("--serve")
+        .stdout(Stdio::piped())
+        .spawn()
+    else {
+        eprintln!("cannot start the endpoint server");
+        return;
+    };
+    let mut urls = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if line == "ready" {
+                break;
+            }
+            urls.push(line);
+        }
+    }
+    let mut profile = sample_profile();
+    profile.settings.poll_interval = Duration::from_secs(1);
+    let template = profile.endpoints[0].clone();
+    profile.endpoints = urls
+        .iter()
+        .enumerate()
+        .map(|(i, url)| {
+            let mut e = template.clone();
+            e.id = format!("ep{i:02}");
+            e.urls = vec![url.clone()];
+            e.track = Some(if i % 2 == 0 { "canary" } else { "baseline" }.into());
+            e
+        })
+        .collect();
+    for phase in &mut profile.phases {
+        phase.items.retain(|i| i.check.is_none());
+    }
+    let Ok(dir) = tempfile::tempdir() else { return };
+    let options = Options {
+        journal: dir.path().join("journal.jsonl"),
+        theme: Theme::default(),
+    };
+    let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    let hz = clock_ticks_per_sec();
+    let result = rt.block_on(async move {
+        let Ok(mut terminal) = Terminal::new(TestBackend::new(120, 40));
+        let warmup = Duration::from_secs(5);
+        let window = Duration::from_secs(secs);
+        let measure = async {
+            tokio::time::sleep(warmup).await;
+            let (t0, c0) = (Instant::now(), cpu_ticks());
+            tokio::time::sleep(window).await;
+            (t0.elapsed(), cpu_ticks() - c0)
+        };
+        let app = App::new(profile, "bench", Utc::now());
+        // No key ever arrives; the loop ends when the measurement does.
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        let events = tokio_stream::wrappers::ReceiverStream::new(rx);
+        let (looped, measured) =
+            tokio::join!(event_loop(&mut terminal, app, options, 0, events), async {
+                let m = measure.await;
+                drop(tx);
+                m
+            });
+        looped.ok().map(|app| (app, measured))
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let Some((app, (elapsed, ticks))) = result else {
+        eprintln!("the cockpit loop failed");
+        return;
+    };
+    let cpu_secs = ticks as f64 / hz;
+    let probed = app
+        .endpoints
+        .iter()
+        .filter(|e| !e.latency.is_empty())
+        .count();
+    println!(
+        "idle cockpit, {} endpoints at 1 Hz ({probed} answered): {:.2} s CPU over {:.1} s = {:.3} % of one core",
+        app.endpoints.len(),
+        cpu_secs,
+        elapsed.as_secs_f64(),
+        100.0 * cpu_secs / elapsed.as_secs_f64()
+    );
+}
+
+/// Clock ticks per second (USER_HZ), from `getconf CLK_TCK`; 100 on Linux.
+fn clock_ticks_per_sec() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}

@@ -1,0 +1,324 @@
+//! The one key registry of the cockpit. Every binding is listed once, here,
+//! with the contexts it works in; key handling (`state::update`), the key bar
+//! and the help overlay all read this table, so what the bar shows is exactly
+//! what the keys do.
+
+/// A key as the cockpit sees it, independent of the terminal library (the
+/// runtime translates crossterm events into these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Key {
+    Char(char),
+    Ctrl(char),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Backspace,
+}
+
+/// What a key asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Command {
+    Help,
+    Quit,
+    NextPane,
+    PrevPane,
+    Down,
+    Up,
+    PageDown,
+    PageUp,
+    Top,
+    Bottom,
+    Details,
+    Sign,
+    SignWithNote,
+    Waive,
+    Rerun,
+    FilterLogs,
+    Follow,
+    Promote,
+    Rollback,
+    /// `y` in a confirmation.
+    Confirm,
+    /// Esc (and, in confirmations, any other key).
+    Cancel,
+    /// Enter in a text input.
+    Submit,
+}
+
+/// Where the keyboard focus is; decides which bindings apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Context {
+    Checklist,
+    Health,
+    Charts,
+    Logs,
+    Help,
+    Details,
+    Confirm,
+    TextInput,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub keys: &'static [Key],
+    /// How the key is written in the bar and the help ("space/s").
+    pub label: &'static str,
+    pub command: Command,
+    /// Short word for the key bar.
+    pub short: &'static str,
+    /// Sentence for the help overlay.
+    pub help: &'static str,
+    pub contexts: &'static [Context],
+}
+
+use Context as C;
+
+const PANES: &[Context] = &[C::Checklist, C::Health, C::Charts, C::Logs];
+const MOVING: &[Context] = &[C::Checklist, C::Health, C::Logs, C::Help, C::Details];
+
+/// The registry, in the order the help overlay lists it.
+pub const BINDINGS: &[Binding] = &[
+    Binding {
+        keys: &[Key::Char('y')],
+        label: "y",
+        command: Command::Confirm,
+        short: "confirm",
+        help: "Run the action shown (any other key cancels)",
+        contexts: &[C::Confirm],
+    },
+    Binding {
+        keys: &[Key::Enter],
+        label: "enter",
+        command: Command::Submit,
+        short: "submit",
+        help: "Accept the text typed",
+        contexts: &[C::TextInput],
+    },
+    Binding {
+        keys: &[Key::Esc],
+        label: "esc",
+        command: Command::Cancel,
+        short: "cancel",
+        help: "Close the overlay or cancel the input",
+        contexts: &[C::TextInput, C::Confirm, C::Help, C::Details],
+    },
+    Binding {
+        keys: &[Key::Char('s'), Key::Char(' ')],
+        label: "space/s",
+        command: Command::Sign,
+        short: "sign",
+        help: "Sign off the selected manual item",
+        contexts: &[C::Checklist],
+    },
+    Binding {
+        keys: &[Key::Char('n')],
+        label: "n",
+        command: Command::SignWithNote,
+        short: "sign+note",
+        help: "Sign off the selected item with a note",
+        contexts: &[C::Checklist],
+    },
+    Binding {
+        keys: &[Key::Char('w')],
+        label: "w",
+        command: Command::Waive,
+        short: "waive",
+        help: "Waive the selected item, with a reason",
+        contexts: &[C::Checklist],
+    },
+    Binding {
+        keys: &[Key::Char('r')],
+        label: "r",
+        command: Command::Rerun,
+        short: "re-run",
+        help: "Re-run the selected item's check (health: poll now)",
+        contexts: &[C::Checklist, C::Health],
+    },
+    Binding {
+        keys: &[Key::Enter],
+        label: "enter",
+        command: Command::Details,
+        short: "details",
+        help: "Show the selected item's evidence in full",
+        contexts: &[C::Checklist, C::Health],
+    },
+    Binding {
+        keys: &[Key::Char('/')],
+        label: "/",
+        command: Command::FilterLogs,
+        short: "filter",
+        help: "Filter the logs (empty clears the filter)",
+        contexts: &[C::Logs],
+    },
+    Binding {
+        keys: &[Key::Char('f')],
+        label: "f",
+        command: Command::Follow,
+        short: "follow",
+        help: "Follow new log lines on or off",
+        contexts: &[C::Logs],
+    },
+    Binding {
+        keys: &[Key::Char('j'), Key::Down],
+        label: "j/↓",
+        command: Command::Down,
+        short: "down",
+        help: "Move down",
+        contexts: MOVING,
+    },
+    Binding {
+        keys: &[Key::Char('k'), Key::Up],
+        label: "k/↑",
+        command: Command::Up,
+        short: "up",
+        help: "Move up",
+        contexts: MOVING,
+    },
+    Binding {
+        keys: &[Key::PageDown],
+        label: "pgdn",
+        command: Command::PageDown,
+        short: "page",
+        help: "Move down a page",
+        contexts: &[C::Logs, C::Help],
+    },
+    Binding {
+        keys: &[Key::PageUp],
+        label: "pgup",
+        command: Command::PageUp,
+        short: "page",
+        help: "Move up a page",
+        contexts: &[C::Logs, C::Help],
+    },
+    Binding {
+        keys: &[Key::Char('g'), Key::Home],
+        label: "g/home",
+        command: Command::Top,
+        short: "top",
+        help: "Go to the first line",
+        contexts: &[C::Checklist, C::Health, C::Logs],
+    },
+    Binding {
+        keys: &[Key::Char('G'), Key::End],
+        label: "G/end",
+        command: Command::Bottom,
+        short: "bottom",
+        help: "Go to the last line",
+        contexts: &[C::Checklist, C::Health, C::Logs],
+    },
+    Binding {
+        keys: &[Key::Tab],
+        label: "tab",
+        command: Command::NextPane,
+        short: "pane",
+        help: "Next pane",
+        contexts: PANES,
+    },
+    Binding {
+        keys: &[Key::BackTab],
+        label: "S-tab",
+        command: Command::PrevPane,
+        short: "pane",
+        help: "Previous pane",
+        contexts: PANES,
+    },
+    Binding {
+        keys: &[Key::Char('P')],
+        label: "P",
+        command: Command::Promote,
+        short: "promote",
+        help: "Promote: shows what will run, runs only on y",
+        contexts: PANES,
+    },
+    Binding {
+        keys: &[Key::Char('R')],
+        label: "R",
+        command: Command::Rollback,
+        short: "rollback",
+        help: "Roll back: shows what will run, runs only on y",
+        contexts: PANES,
+    },
+    Binding {
+        keys: &[Key::Char('?')],
+        label: "?",
+        command: Command::Help,
+        short: "help",
+        help: "Open or close this help",
+        contexts: &[C::Checklist, C::Health, C::Charts, C::Logs, C::Help],
+    },
+    Binding {
+        keys: &[Key::Char('q'), Key::Ctrl('c')],
+        label: "q",
+        command: Command::Quit,
+        short: "quit",
+        help: "Quit (asks first while an action runs)",
+        contexts: &[
+            C::Checklist,
+            C::Health,
+            C::Charts,
+            C::Logs,
+            C::Help,
+            C::Details,
+        ],
+    },
+];
+
+/// The command `key` means in `context`, if any.
+pub fn lookup(context: Context, key: Key) -> Option<Command> {
+    BINDINGS
+        .iter()
+        .find(|b| b.contexts.contains(&context) && b.keys.contains(&key))
+        .map(|b| b.command)
+}
+
+/// The bindings that work in `context`, in registry order (for the key bar).
+pub fn bindings_for(context: Context) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS
+        .iter()
+        .filter(move |b| b.contexts.contains(&context))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_key_means_two_things_in_one_context() {
+        let contexts = [
+            C::Checklist,
+            C::Health,
+            C::Charts,
+            C::Logs,
+            C::Help,
+            C::Details,
+            C::Confirm,
+            C::TextInput,
+        ];
+        for ctx in contexts {
+            let mut seen = std::collections::HashSet::new();
+            for b in bindings_for(ctx) {
+                for key in b.keys {
+                    assert!(seen.insert(*key), "{key:?} bound twice in {ctx:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lookup_follows_the_context() {
+        assert_eq!(lookup(C::Checklist, Key::Char(' ')), Some(Command::Sign));
+        assert_eq!(lookup(C::Logs, Key::Char(' ')), None);
+        assert_eq!(lookup(C::Checklist, Key::Enter), Some(Command::Details));
+        assert_eq!(lookup(C::TextInput, Key::Enter), Some(Command::Submit));
+        assert_eq!(lookup(C::Logs, Key::Char('f')), Some(Command::Follow));
+    }
+}

@@ -1,0 +1,1206 @@
+//! The cockpit's state and the one function that moves it: `update(&mut App,
+//! Msg) -> Vec<Effect>`. Keys, probe reports, journal records, log lines and
+//! the clock all arrive as [`Msg`]; whatever needs the outside world (append a
+//! record, run an action, poll now, quit) leaves as an [`Effect`] for the
+//! runtime to carry out. Pure: no I/O, no async, time comes in as data, so
+//! every transition is tested without a terminal or a network.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use chrono::{DateTime, Utc};
+
+use super::checklist::{Checklist, ItemChange, ItemState, ItemStatus};
+use super::command::CommandOutcome;
+use super::health::HealthState;
+use super::keys::{self, Command, Context, Key};
+use super::logs::{LogBuffer, LogLine};
+use super::probe::{Observation, ProbeReport};
+use super::record::{Event, Record};
+use crate::profile::{
+    Action, ActionKind, Check, DockerOp, DockerTarget, MetricKind, Profile, Threshold,
+};
+
+/// Latency samples kept per endpoint for its sparkline.
+pub const SPARK_SAMPLES: usize = 120;
+/// Samples kept per track for the charts.
+pub const TRACK_SAMPLES: usize = 600;
+/// Lines of a running action's output kept on screen.
+const ACTION_TAIL: usize = 200;
+/// How long a flash message stays in the key bar.
+const FLASH_SECS: i64 = 6;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Checklist,
+    Health,
+    Charts,
+    Logs,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 4] = [Pane::Checklist, Pane::Health, Pane::Charts, Pane::Logs];
+
+    fn context(self) -> Context {
+        match self {
+            Pane::Checklist => Context::Checklist,
+            Pane::Health => Context::Health,
+            Pane::Charts => Context::Charts,
+            Pane::Logs => Context::Logs,
+        }
+    }
+
+    fn step(self, forward: bool) -> Pane {
+        let i = Pane::ALL.iter().position(|p| *p == self).unwrap_or(0);
+        let n = Pane::ALL.len();
+        Pane::ALL[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+}
+
+/// Everything that can happen to the cockpit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Key(Key),
+    /// The clock (at most 1 Hz).
+    Tick(DateTime<Utc>),
+    Resize(u16, u16),
+    /// Mouse wheel over a pane: positive scrolls down.
+    Scroll {
+        pane: Pane,
+        delta: i32,
+    },
+    /// A click on `row` of a pane's content area `height` rows tall.
+    Click {
+        pane: Pane,
+        row: usize,
+        height: usize,
+    },
+    Probe(Box<ProbeReport>),
+    /// A journal record, ours or another process's: the only way sign-offs land.
+    Record(Box<Record>),
+    Logs(Vec<LogLine>),
+    CheckFinished {
+        item: String,
+        outcome: CommandOutcome,
+    },
+    ActionOutput {
+        name: String,
+        line: String,
+    },
+    ActionFinished {
+        name: String,
+        outcome: CommandOutcome,
+    },
+    /// Something an adapter could not do (journal append failed, ...): shown loudly.
+    Problem(String),
+}
+
+/// What the runtime must do for the state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Append to the journal; the record comes back as `Msg::Record`.
+    Append(Box<Record>),
+    RunAction {
+        name: String,
+    },
+    CancelAction,
+    RunCheck {
+        item: String,
+    },
+    PollNow,
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputPurpose {
+    Note { item: String },
+    Waive { item: String },
+    Filter,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Modal {
+    ConfirmAction {
+        name: String,
+        lines: Vec<String>,
+    },
+    ConfirmQuit,
+    Input {
+        purpose: InputPurpose,
+        text: String,
+    },
+    Details {
+        title: String,
+        lines: Vec<String>,
+        scroll: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicaView {
+    pub url: String,
+    pub at: DateTime<Utc>,
+    pub observation: Observation,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointView {
+    pub id: String,
+    pub track: Option<String>,
+    /// One slot per replica URL, filled by its latest report.
+    pub replicas: Vec<Option<ReplicaView>>,
+    /// Recent latency in ms (worst replica per report), oldest first.
+    pub latency: VecDeque<u64>,
+}
+
+impl EndpointView {
+    /// Worst state over the replicas that answered; unknown before any report.
+    pub fn state(&self) -> HealthState {
+        self.replicas
+            .iter()
+            .flatten()
+            .map(|r| replica_state(&r.observation))
+            .max_by_key(|s| match s {
+                HealthState::Up => 0,
+                HealthState::Unknown => 1,
+                HealthState::Degraded => 2,
+                HealthState::Down => 3,
+            })
+            .unwrap_or(HealthState::Unknown)
+    }
+
+    /// More than one version among the replicas: a rollout is half done.
+    pub fn mixed_versions(&self) -> bool {
+        let mut versions = self
+            .replicas
+            .iter()
+            .flatten()
+            .filter_map(|r| r.observation.health.version.as_deref());
+        match versions.next() {
+            Some(first) => versions.any(|v| v != first),
+            None => false,
+        }
+    }
+}
+
+/// A replica that did not answer is down whatever its last body said.
+pub fn replica_state(o: &Observation) -> HealthState {
+    if o.error.is_some() || !o.connected {
+        HealthState::Down
+    } else {
+        o.health.state
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrackSample {
+    pub at: DateTime<Utc>,
+    pub latency_ms: f64,
+    pub failed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunningAction {
+    pub name: String,
+    pub started: DateTime<Utc>,
+    pub output: VecDeque<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every item done and nothing down.
+    Ready,
+    InProgress,
+    /// An item failed or an endpoint is down.
+    Failing,
+    /// An action (promote, rollback) is running.
+    Acting,
+}
+
+/// A row of the checklist pane: phase headings interleave the items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChecklistRow {
+    Phase(usize),
+    Item(usize),
+}
+
+/// The whole cockpit state.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub profile: Profile,
+    pub checklist: Checklist,
+    pub operator: String,
+    /// The release started at the first journal record, or when the cockpit opened.
+    pub started_at: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+    pub focus: Pane,
+    /// Index into `checklist.items()`.
+    pub selected_item: usize,
+    /// Index into `endpoints`.
+    pub selected_endpoint: usize,
+    pub endpoints: Vec<EndpointView>,
+    pub tracks: BTreeMap<String, VecDeque<TrackSample>>,
+    pub logs: LogBuffer,
+    /// Lines between the newest matching line and the bottom of the logs pane.
+    pub log_offset: usize,
+    pub follow: bool,
+    pub log_filter: String,
+    pub modal: Option<Modal>,
+    /// The help overlay, with its scroll.
+    pub help: Option<usize>,
+    pub action: Option<RunningAction>,
+    /// The last finished action and its outcome summary.
+    pub last_action: Option<(String, String)>,
+    pub flash: Option<(String, DateTime<Utc>)>,
+    pub size: (u16, u16),
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(profile: Profile, operator: impl Into<String>, now: DateTime<Utc>) -> Self {
+        let checklist = Checklist::new(&profile);
+        let endpoints = profile
+            .endpoints
+            .iter()
+            .map(|e| EndpointView {
+                id: e.id.clone(),
+                track: e.track.clone(),
+                replicas: vec![None; e.urls.len()],
+                latency: VecDeque::with_capacity(SPARK_SAMPLES),
+            })
+            .collect();
+        let logs = LogBuffer::new(profile.settings.log_buffer);
+        Self {
+            profile,
+            checklist,
+            operator: operator.into(),
+            started_at: now,
+            now,
+            focus: Pane::Checklist,
+            selected_item: 0,
+            selected_endpoint: 0,
+            endpoints,
+            tracks: BTreeMap::new(),
+            logs,
+            log_offset: 0,
+            follow: true,
+            log_filter: String::new(),
+            modal: None,
+            help: None,
+            action: None,
+            last_action: None,
+            flash: None,
+            size: (0, 0),
+            quit: false,
+        }
+    }
+
+    /// What the cockpit asks for as soon as it opens: run every command check once.
+    pub fn startup_effects(&self) -> Vec<Effect> {
+        self.profile
+            .items()
+            .filter(|(_, i)| matches!(i.check, Some(Check::Command(_))))
+            .map(|(_, i)| Effect::RunCheck { item: i.id.clone() })
+            .collect()
+    }
+
+    /// The key context: a modal or overlay wins over the focused pane.
+    pub fn context(&self) -> Context {
+        match &self.modal {
+            Some(Modal::ConfirmAction { .. } | Modal::ConfirmQuit) => Context::Confirm,
+            Some(Modal::Input { .. }) => Context::TextInput,
+            Some(Modal::Details { .. }) => Context::Details,
+            None if self.help.is_some() => Context::Help,
+            None => self.focus.context(),
+        }
+    }
+
+    pub fn selected(&self) -> Option<&ItemState> {
+        self.checklist.items().get(self.selected_item)
+    }
+
+    pub fn current_phase(&self) -> Option<String> {
+        self.checklist.current_phase(&self.profile)
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        if self.action.is_some() {
+            return Verdict::Acting;
+        }
+        let items = self.checklist.items();
+        let failing = items.iter().any(|i| i.status == ItemStatus::Fail)
+            || self
+                .endpoints
+                .iter()
+                .any(|e| e.state() == HealthState::Down);
+        if failing {
+            Verdict::Failing
+        } else if items.iter().all(|i| i.status.is_done()) {
+            Verdict::Ready
+        } else {
+            Verdict::InProgress
+        }
+    }
+
+    /// Phase headings and items in display order.
+    pub fn checklist_rows(&self) -> Vec<ChecklistRow> {
+        let mut rows = Vec::new();
+        let items = self.checklist.items();
+        for (p, phase) in self.profile.phases.iter().enumerate() {
+            rows.push(ChecklistRow::Phase(p));
+            rows.extend(
+                items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| i.phase == phase.id)
+                    .map(|(n, _)| ChecklistRow::Item(n)),
+            );
+        }
+        rows
+    }
+
+    /// Log lines that pass the filter (case-insensitive substring), oldest first.
+    pub fn visible_logs(&self) -> Vec<&LogLine> {
+        if self.log_filter.is_empty() {
+            return self.logs.iter().collect();
+        }
+        let needle = self.log_filter.to_lowercase();
+        self.logs
+            .iter()
+            .filter(|l| {
+                l.text.to_lowercase().contains(&needle) || l.source.to_lowercase().contains(&needle)
+            })
+            .collect()
+    }
+
+    /// The latency threshold (ms) the charts draw: a latency gate or metric
+    /// check first, else an endpoint check's `[RESPONSE_TIME] <` condition.
+    pub fn latency_threshold_ms(&self) -> Option<f64> {
+        let is_latency = |k: MetricKind| {
+            matches!(
+                k,
+                MetricKind::LatencyP50 | MetricKind::LatencyP95 | MetricKind::LatencyP99
+            )
+        };
+        let as_ms = |t: &Threshold| t.value * 1000.0;
+        if let Some(t) = self
+            .profile
+            .gates
+            .iter()
+            .filter(|g| is_latency(g.metric))
+            .find_map(|g| g.condition.as_ref())
+        {
+            return Some(as_ms(t));
+        }
+        for (_, item) in self.profile.items() {
+            match &item.check {
+                Some(Check::Metric(m)) if is_latency(m.metric) => {
+                    if let Some(t) = &m.condition {
+                        return Some(as_ms(t));
+                    }
+                }
+                Some(Check::Endpoint(e)) => {
+                    for c in &e.conditions {
+                        if let Some(ms) = response_time_bound(&c.source) {
+                            return Some(ms);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// The error-rate threshold (fraction) of the first error-rate gate.
+    pub fn error_threshold(&self) -> Option<f64> {
+        self.profile
+            .gates
+            .iter()
+            .filter(|g| g.metric == MetricKind::ErrorRate)
+            .find_map(|g| g.condition.map(|t| t.value))
+    }
+
+    fn flash(&mut self, text: impl Into<String>) {
+        self.flash = Some((text.into(), self.now));
+    }
+
+    fn record(&self, event: Event) -> Effect {
+        Effect::Append(Box::new(Record {
+            at: self.now,
+            operator: self.operator.clone(),
+            service: self.profile.service.name.clone(),
+            version: self.profile.service.version.clone(),
+            event,
+        }))
+    }
+}
+
+/// `[RESPONSE_TIME] < 500` (or `<= 500ms`) as a bound in ms.
+fn response_time_bound(source: &str) -> Option<f64> {
+    let rest = source.trim().strip_prefix("[RESPONSE_TIME]")?.trim_start();
+    let rest = rest
+        .strip_prefix("<=")
+        .or_else(|| rest.strip_prefix('<'))?
+        .trim();
+    let number = rest.strip_suffix("ms").unwrap_or(rest).trim();
+    number.parse().ok()
+}
+
+/// What an action will do, one line each, secrets masked: this is the text the
+/// confirmation shows and the journal records.
+pub fn describe_action(profile: &Profile, action: &Action) -> Vec<String> {
+    let r = &profile.redactor;
+    let mut lines = Vec::new();
+    match &action.kind {
+        ActionKind::Command { argv, cwd, env } => {
+            lines.push(format!("run: {}", r.redact(&shell_words(argv))));
+            if let Some(cwd) = cwd {
+                lines.push(format!("in: {}", r.redact(&cwd.display().to_string())));
+            }
+            for (k, _) in env {
+                lines.push(format!("env: {k}=••••"));
+            }
+        }
+        ActionKind::Docker { target, op } => {
+            let target = match target {
+                DockerTarget::Container(c) => format!("container {c}"),
+                DockerTarget::ComposeService(s) => format!("compose service {s}"),
+                DockerTarget::Label { key, value } => format!("containers labelled {key}={value}"),
+            };
+            let op = match op {
+                DockerOp::Image(image) => format!("recreate {target} from image {image}"),
+                DockerOp::Restart => format!("restart {target}"),
+            };
+            lines.push(format!("docker: {}", r.redact(&op)));
+        }
+    }
+    lines.push(format!("timeout: {}s", action.timeout.as_secs()));
+    if !action.verify.is_empty() {
+        lines.push(format!("then re-checks: {}", action.verify.join(", ")));
+    }
+    lines
+}
+
+/// An argv as a user would type it: words with spaces or quotes are quoted.
+fn shell_words(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            if a.is_empty()
+                || a.chars()
+                    .any(|c| c.is_whitespace() || "'\"$`\\".contains(c))
+            {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            } else {
+                a.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The first visible row of a list so that `selected` stays in view; the UI
+/// and the click handler share it so a click lands on what is drawn.
+pub fn list_offset(selected: usize, height: usize) -> usize {
+    if height == 0 {
+        0
+    } else {
+        selected.saturating_sub(height - 1)
+    }
+}
+
+/// Moves the state by one message and says what the outside world must do.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(app, key),
+        Msg::Tick(now) => {
+            app.now = now;
+            if let Some((_, at)) = &app.flash
+                && (now - *at).num_seconds() >= FLASH_SECS
+            {
+                app.flash = None;
+            }
+            Vec::new()
+        }
+        Msg::Resize(w, h) => {
+            app.size = (w, h);
+            Vec::new()
+        }
+        Msg::Scroll { pane, delta } => {
+            if app.modal.is_some() {
+                return Vec::new();
+            }
+            let cmd = if delta > 0 {
+                Command::Down
+            } else {
+                Command::Up
+            };
+            let saved = app.focus;
+            app.focus = pane;
+            for _ in 0..delta.unsigned_abs().min(50) {
+                move_selection(app, cmd);
+            }
+            app.focus = if pane == Pane::Charts { saved } else { pane };
+            Vec::new()
+        }
+        Msg::Click { pane, row, height } => {
+            if app.modal.is_some() || app.help.is_some() {
+                return Vec::new();
+            }
+            app.focus = pane;
+            on_click(app, pane, row, height);
+            Vec::new()
+        }
+        Msg::Probe(report) => on_probe(app, *report),
+        Msg::Record(record) => {
+            if record.at < app.started_at {
+                app.started_at = record.at;
+            }
+            app.checklist.apply_record(&record);
+            match &record.event {
+                Event::SignOff { item, .. } if record.operator != app.operator => {
+                    app.flash(format!("{} signed {item}", record.operator));
+                }
+                Event::ActionStarted { action, .. } if record.operator != app.operator => {
+                    app.flash(format!("{} started {action}", record.operator));
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
+        Msg::Logs(lines) => {
+            let needle = app.log_filter.to_lowercase();
+            for line in lines {
+                let matches = needle.is_empty()
+                    || line.text.to_lowercase().contains(&needle)
+                    || line.source.to_lowercase().contains(&needle);
+                if matches && !app.follow {
+                    app.log_offset += 1;
+                }
+                app.logs.push(line);
+            }
+            Vec::new()
+        }
+        Msg::CheckFinished { item, outcome } => {
+            let change = app.checklist.command_finished(&item, &outcome, app.now);
+            let ms = outcome.duration.as_millis() as u64;
+            change
+                .map(|c| app.record(check_result(c, ms)))
+                .into_iter()
+                .collect()
+        }
+        Msg::ActionOutput { name, line } => {
+            if let Some(action) = app.action.as_mut().filter(|a| a.name == name) {
+                if action.output.len() == ACTION_TAIL {
+                    action.output.pop_front();
+                }
+                action.output.push_back(line.clone());
+            }
+            // The logs pane is where the operator watches output scroll.
+            update(
+                app,
+                Msg::Logs(vec![LogLine::new(
+                    format!("action:{name}"),
+                    Some(app.now),
+                    line,
+                )]),
+            );
+            Vec::new()
+        }
+        Msg::ActionFinished { name, outcome } => on_action_finished(app, name, outcome),
+        Msg::Problem(text) => {
+            app.flash(format!("⚠ {text}"));
+            Vec::new()
+        }
+    }
+}
+
+fn on_probe(app: &mut App, report: ProbeReport) -> Vec<Effect> {
+    let Some(view) = app.endpoints.iter_mut().find(|e| e.id == report.endpoint) else {
+        return Vec::new();
+    };
+    if report.replica >= view.replicas.len() {
+        view.replicas.resize(report.replica + 1, None);
+    }
+    let failed = replica_state(&report.observation) == HealthState::Down;
+    let latency_ms = report.observation.response_time.as_secs_f64() * 1000.0;
+    if let Some(track) = &view.track {
+        let samples = app.tracks.entry(track.clone()).or_default();
+        if samples.len() == TRACK_SAMPLES {
+            samples.pop_front();
+        }
+        samples.push_back(TrackSample {
+            at: report.at,
+            latency_ms,
+            failed,
+        });
+    }
+    view.replicas[report.replica] = Some(ReplicaView {
+        url: report.url,
+        at: report.at,
+        observation: report.observation,
+    });
+    let worst = view
+        .replicas
+        .iter()
+        .flatten()
+        .map(|r| r.observation.response_time.as_millis() as u64)
+        .max()
+        .unwrap_or(0);
+    if view.latency.len() == SPARK_SAMPLES {
+        view.latency.pop_front();
+    }
+    view.latency.push_back(worst);
+    let observations: Vec<Observation> = view
+        .replicas
+        .iter()
+        .flatten()
+        .map(|r| r.observation.clone())
+        .collect();
+    let endpoint = view.id.clone();
+    // Items that settled on pass or fail are worth a journal record.
+    let changes = app
+        .checklist
+        .observe(&app.profile, &endpoint, &observations, report.at);
+    changes
+        .into_iter()
+        .map(|c| app.record(check_result(c, 0)))
+        .collect()
+}
+
+fn check_result(change: ItemChange, duration_ms: u64) -> Event {
+    Event::CheckResult {
+        item: change.id,
+        status: change.status,
+        detail: change.detail,
+        duration_ms,
+    }
+}
+
+fn on_action_finished(app: &mut App, name: String, outcome: CommandOutcome) -> Vec<Effect> {
+    if app.action.as_ref().is_some_and(|a| a.name == name) {
+        app.action = None;
+    }
+    let summary = outcome.summary();
+    app.flash(format!("{name}: {summary}"));
+    app.last_action = Some((name.clone(), summary));
+    let mut effects = vec![app.record(Event::ActionFinished {
+        action: name.clone(),
+        exit_code: outcome.exit_code,
+        duration_ms: outcome.duration.as_millis() as u64,
+        output: app.profile.redactor.redact(&outcome.tail.join("\n")),
+        cancelled: outcome.cancelled,
+        timed_out: outcome.timed_out,
+    })];
+    if let Some(action) = app.profile.actions.get(&name) {
+        effects.extend(recheck(app, &action.verify.clone()));
+    }
+    effects
+}
+
+/// Re-runs the given items: command checks run again, endpoint checks poll now.
+fn recheck(app: &mut App, items: &[String]) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    let mut poll = false;
+    for id in items {
+        match app.profile.item(id).and_then(|(_, i)| i.check.as_ref()) {
+            Some(Check::Command(_)) => {
+                app.checklist.start(id, app.now);
+                effects.push(Effect::RunCheck { item: id.clone() });
+            }
+            Some(_) => poll = true,
+            None => {}
+        }
+    }
+    if poll {
+        effects.push(Effect::PollNow);
+    }
+    effects
+}
+
+fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
+    // A modal's text input takes printable keys before any binding.
+    if let Some(Modal::Input { text, .. }) = &mut app.modal {
+        match key {
+            Key::Char(c) => {
+                text.push(c);
+                return Vec::new();
+            }
+            Key::Backspace => {
+                text.pop();
+                return Vec::new();
+            }
+            _ => {}
+        }
+    }
+    let context = app.context();
+    let command = keys::lookup(context, key);
+    if context == Context::Confirm {
+        // Anything but `y` cancels: a stray key never runs an action.
+        return match command {
+            Some(Command::Confirm) => confirm(app),
+            _ => {
+                app.modal = None;
+                app.flash("cancelled");
+                Vec::new()
+            }
+        };
+    }
+    let Some(command) = command else {
+        return Vec::new();
+    };
+    match command {
+        Command::Help => {
+            app.help = if app.help.is_some() { None } else { Some(0) };
+            Vec::new()
+        }
+        Command::Quit => {
+            if app.action.is_some() {
+                app.help = None;
+                app.modal = Some(Modal::ConfirmQuit);
+                Vec::new()
+            } else {
+                app.quit = true;
+                vec![Effect::Quit]
+            }
+        }
+        Command::Cancel => {
+            if app.modal.is_some() {
+                app.modal = None;
+            } else {
+                app.help = None;
+            }
+            Vec::new()
+        }
+        Command::NextPane | Command::PrevPane => {
+            app.focus = app.focus.step(command == Command::NextPane);
+            Vec::new()
+        }
+        Command::Down
+        | Command::Up
+        | Command::PageDown
+        | Command::PageUp
+        | Command::Top
+        | Command::Bottom => {
+            move_selection(app, command);
+            Vec::new()
+        }
+        Command::Details => {
+            open_details(app);
+            Vec::new()
+        }
+        Command::Sign => sign(app, None),
+        Command::SignWithNote => {
+            if let Some(item) = signable(app) {
+                app.modal = Some(Modal::Input {
+                    purpose: InputPurpose::Note { item },
+                    text: String::new(),
+                });
+            }
+            Vec::new()
+        }
+        Command::Waive => {
+            match app.selected() {
+                Some(item) if item.status.is_done() => {
+                    let msg = format!("{} is already {}", item.id, item.status.as_str());
+                    app.flash(msg);
+                }
+                Some(item) => {
+                    app.modal = Some(Modal::Input {
+                        purpose: InputPurpose::Waive {
+                            item: item.id.clone(),
+                        },
+                        text: String::new(),
+                    });
+                }
+                None => {}
+            }
+            Vec::new()
+        }
+        Command::Rerun => {
+            if app.focus == Pane::Health {
+                app.flash("polling every endpoint now");
+                return vec![Effect::PollNow];
+            }
+            let Some(item) = app.selected().map(|i| i.id.clone()) else {
+                return Vec::new();
+            };
+            let effects = recheck(app, std::slice::from_ref(&item));
+            if effects.is_empty() {
+                app.flash(format!("{item} is a manual item: space signs it"));
+            }
+            effects
+        }
+        Command::FilterLogs => {
+            app.modal = Some(Modal::Input {
+                purpose: InputPurpose::Filter,
+                text: app.log_filter.clone(),
+            });
+            Vec::new()
+        }
+        Command::Follow => {
+            app.follow = !app.follow;
+            if app.follow {
+                app.log_offset = 0;
+            }
+            Vec::new()
+        }
+        Command::Promote => open_action(app, "promote"),
+        Command::Rollback => open_action(app, "rollback"),
+        Command::Submit => submit(app),
+        Command::Confirm => Vec::new(),
+    }
+}
+
+fn confirm(app: &mut App) -> Vec<Effect> {
+    match app.modal.take() {
+        Some(Modal::ConfirmAction { name, lines }) => {
+            app.action = Some(RunningAction {
+                name: name.clone(),
+                started: app.now,
+                output: VecDeque::new(),
+            });
+            vec![
+                app.record(Event::ActionStarted {
+                    action: name.clone(),
+                    what: lines.join("; "),
+                    dry_run: false,
+                    trigger: None,
+                }),
+                Effect::RunAction { name },
+            ]
+        }
+        Some(Modal::ConfirmQuit) => {
+            app.quit = true;
+            vec![Effect::CancelAction, Effect::Quit]
+        }
+        other => {
+            app.modal = other;
+            Vec::new()
+        }
+    }
+}
+
+fn submit(app: &mut App) -> Vec<Effect> {
+    let Some(Modal::Input { purpose, text }) = app.modal.take() else {
+        return Vec::new();
+    };
+    let text = text.trim().to_string();
+    match purpose {
+        InputPurpose::Filter => {
+            app.log_filter = text;
+            app.log_offset = 0;
+            Vec::new()
+        }
+        InputPurpose::Note { item } => {
+            let note = (!text.is_empty()).then_some(text);
+            vec![app.record(Event::SignOff { item, note })]
+        }
+        InputPurpose::Waive { item } => {
+            if text.is_empty() {
+                app.flash("a waiver needs a reason");
+                app.modal = Some(Modal::Input {
+                    purpose: InputPurpose::Waive { item },
+                    text,
+                });
+                Vec::new()
+            } else {
+                vec![app.record(Event::Waiver { item, reason: text })]
+            }
+        }
+    }
+}
+
+/// The selected item's id when it can be signed; otherwise flashes why not.
+fn signable(app: &mut App) -> Option<String> {
+    let item = app.selected()?;
+    let manual = app
+        .profile
+        .item(&item.id)
+        .is_some_and(|(_, i)| i.check.is_none());
+    let why_not = if !manual {
+        Some(format!(
+            "{} is checked automatically: r re-runs it, w waives it",
+            item.id
+        ))
+    } else if item.status == ItemStatus::Signed {
+        Some(format!(
+            "{} is already signed by {}",
+            item.id,
+            item.by.as_deref().unwrap_or("someone")
+        ))
+    } else if item.status == ItemStatus::Waived {
+        Some(format!("{} is waived", item.id))
+    } else {
+        None
+    };
+    let id = item.id.clone();
+    match why_not {
+        Some(text) => {
+            app.flash(text);
+            None
+        }
+        None => Some(id),
+    }
+}
+
+fn sign(app: &mut App, note: Option<String>) -> Vec<Effect> {
+    match signable(app) {
+        Some(item) => vec![app.record(Event::SignOff { item, note })],
+        None => Vec::new(),
+    }
+}
+
+fn open_action(app: &mut App, name: &str) -> Vec<Effect> {
+    if let Some(running) = &app.action {
+        let text = format!("{} is still running", running.name);
+        app.flash(text);
+        return Vec::new();
+    }
+    match app.profile.actions.get(name) {
+        Some(action) => {
+            let lines = describe_action(&app.profile, action);
+            app.help = None;
+            app.modal = Some(Modal::ConfirmAction {
+                name: name.to_string(),
+                lines,
+            });
+        }
+        None => app.flash(format!("the profile has no [actions.{name}]")),
+    }
+    Vec::new()
+}
+
+fn move_selection(app: &mut App, command: Command) {
+    if let Some(Modal::Details { scroll, .. }) = &mut app.modal {
+        *scroll = step(*scroll, command, usize::MAX);
+        return;
+    }
+    if let Some(scroll) = &mut app.help {
+        *scroll = step(*scroll, command, keys::BINDINGS.len());
+        return;
+    }
+    match app.focus {
+        Pane::Checklist => {
+            let n = app.checklist.items().len();
+            app.selected_item = step(app.selected_item, command, n);
+        }
+        Pane::Health => {
+            let n = app.endpoints.len();
+            app.selected_endpoint = step(app.selected_endpoint, command, n);
+        }
+        Pane::Logs => {
+            let n = app.visible_logs().len();
+            // The offset counts up from the newest line, so "down" is towards 0.
+            let reversed = match command {
+                Command::Down => Command::Up,
+                Command::Up => Command::Down,
+                Command::PageDown => Command::PageUp,
+                Command::PageUp => Command::PageDown,
+                Command::Top => Command::Bottom,
+                Command::Bottom => Command::Top,
+                other => other,
+            };
+            app.log_offset = step(app.log_offset, reversed, n);
+            app.follow = app.log_offset == 0;
+        }
+        Pane::Charts => {}
+    }
+}
+
+/// One step of a selection in `0..len`, clamped.
+fn step(current: usize, command: Command, len: usize) -> usize {
+    let last = len.saturating_sub(1);
+    let next = match command {
+        Command::Down => current.saturating_add(1),
+        Command::Up => current.saturating_sub(1),
+        Command::PageDown => current.saturating_add(10),
+        Command::PageUp => current.saturating_sub(10),
+        Command::Top => 0,
+        Command::Bottom => last,
+        _ => current,
+    };
+    next.min(last)
+}
+
+fn on_click(app: &mut App, pane: Pane, row: usize, height: usize) {
+    match pane {
+        Pane::Checklist => {
+            let rows = app.checklist_rows();
+            let selected_row = rows
+                .iter()
+                .position(|r| *r == ChecklistRow::Item(app.selected_item))
+                .unwrap_or(0);
+            let offset = list_offset(selected_row, height);
+            if let Some(ChecklistRow::Item(n)) = rows.get(offset + row) {
+                app.selected_item = *n;
+            }
+        }
+        Pane::Health => {
+            // Each endpoint takes one heading row plus one per replica.
+            let mut line = 0;
+            for (n, e) in app.endpoints.iter().enumerate() {
+                let rows = 1 + e.replicas.len();
+                if row < line + rows {
+                    app.selected_endpoint = n;
+                    return;
+                }
+                line += rows;
+            }
+        }
+        Pane::Charts | Pane::Logs => {}
+    }
+}
+
+fn open_details(app: &mut App) {
+    let (title, lines) = match app.focus {
+        Pane::Checklist => match app.selected() {
+            Some(item) => (
+                format!("{} — {}", item.id, item.title),
+                item_details(app, item),
+            ),
+            None => return,
+        },
+        Pane::Health => match app.endpoints.get(app.selected_endpoint) {
+            Some(view) => (format!("endpoint {}", view.id), endpoint_details(app, view)),
+            None => return,
+        },
+        Pane::Charts | Pane::Logs => return,
+    };
+    app.modal = Some(Modal::Details {
+        title,
+        lines,
+        scroll: 0,
+    });
+}
+
+fn item_details(app: &App, item: &ItemState) -> Vec<String> {
+    let r = &app.profile.redactor;
+    let mut lines = vec![
+        format!("status: {} {}", item.status.symbol(), item.status.as_str()),
+        format!("phase: {}", item.phase),
+    ];
+    let spec = app.profile.item(&item.id).map(|(_, i)| i);
+    if let Some(desc) = spec.and_then(|i| i.description.as_deref()) {
+        lines.push(format!("about: {desc}"));
+    }
+    match spec.and_then(|i| i.check.as_ref()) {
+        None => lines.push("check: manual sign-off".into()),
+        Some(Check::Command(c)) => {
+            lines.push(format!("check: run {}", r.redact(&shell_words(&c.argv))))
+        }
+        Some(Check::Endpoint(e)) => {
+            lines.push(format!(
+                "check: endpoint {}{}",
+                e.endpoint,
+                if e.all_replicas {
+                    " (all replicas)"
+                } else {
+                    ""
+                }
+            ));
+            for c in &e.conditions {
+                lines.push(format!("  condition: {}", c.source));
+            }
+            if let Some(hold) = e.hold {
+                lines.push(format!("  hold: {}s", hold.as_secs()));
+            }
+        }
+        Some(Check::Metric(m)) => {
+            let mut text = format!("check: {} of {}", m.metric.name(), m.track);
+            if let Some(t) = &m.condition {
+                text.push_str(&format!(" {} {}", t.cmp.symbol(), t.value));
+            }
+            if let Some(v) = &m.vs_baseline {
+                text.push_str(&format!(" {} {}x baseline", v.cmp.symbol(), v.factor));
+            }
+            lines.push(text);
+        }
+        Some(Check::Logs(l)) => lines.push(format!(
+            "check: at most {} lines matching {} in {} over {}s",
+            l.max,
+            l.pattern,
+            l.source,
+            l.window.as_secs()
+        )),
+        Some(Check::Docker(_)) => lines.push("check: docker container state".into()),
+    }
+    if !item.detail.is_empty() {
+        lines.push(format!("evidence: {}", r.redact(&item.detail)));
+    }
+    if let Some(by) = &item.by {
+        let at = item
+            .at
+            .map(|t| t.format("%H:%M:%S").to_string())
+            .unwrap_or_default();
+        lines.push(format!("by: {by} at {at}"));
+    }
+    if let Some(note) = &item.note {
+        lines.push(format!("note: {}", r.redact(note)));
+    }
+    if let Some(ms) = item.duration_ms {
+        lines.push(format!("took: {ms} ms"));
+    }
+    lines
+}
+
+fn endpoint_details(app: &App, view: &EndpointView) -> Vec<String> {
+    let r = &app.profile.redactor;
+    let mut lines = vec![format!(
+        "state: {}{}",
+        view.state().as_str(),
+        view.track
+            .as_ref()
+            .map(|t| format!("  track: {t}"))
+            .unwrap_or_default()
+    )];
+    for (n, slot) in view.replicas.iter().enumerate() {
+        let Some(rep) = slot else {
+            lines.push(format!("replica {n}: no report yet"));
+            continue;
+        };
+        let o = &rep.observation;
+        lines.push(format!(
+            "replica {n}: {} {} in {} ms",
+            r.redact(&rep.url),
+            o.status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "—".into()),
+            o.response_time.as_millis()
+        ));
+        if let Some(err) = &o.error {
+            lines.push(format!("  error: {}", r.redact(err)));
+        }
+        if let Some(reason) = &o.health.reason {
+            lines.push(format!("  reason: {}", r.redact(reason)));
+        }
+        for c in &o.health.components {
+            lines.push(format!(
+                "  {}: {}{}",
+                c.name,
+                c.state.as_str(),
+                c.latency_ms
+                    .map(|l| format!(" {l:.0} ms"))
+                    .unwrap_or_default()
+            ));
+        }
+        for e in &o.health.errors {
+            lines.push(format!("  error: {}", r.redact(e)));
+        }
+        for w in &o.health.warnings {
+            lines.push(format!("  warning: {}", r.redact(w)));
+        }
+        if !o.body_text.is_empty() {
+            let body: String = o.body_text.chars().take(400).collect();
+            lines.push(format!("  body: {}", r.redact(&body)));
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

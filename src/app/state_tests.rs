@@ -1,0 +1,651 @@
+//! Transition tests of the cockpit state: every key and every message, no
+//! terminal, no network, a fixed clock.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use chrono::Duration as Span;
+
+use super::*;
+use crate::app::fixture::{sample_profile, t0};
+use crate::app::health::Health;
+
+fn app() -> App {
+    App::new(sample_profile(), "alice", t0())
+}
+
+fn press(app: &mut App, key: Key) -> Vec<Effect> {
+    update(app, Msg::Key(key))
+}
+
+fn select(app: &mut App, id: &str) {
+    app.selected_item = app
+        .checklist
+        .items()
+        .iter()
+        .position(|i| i.id == id)
+        .unwrap();
+}
+
+fn appended(effects: &[Effect]) -> Vec<&Record> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Append(r) => Some(r.as_ref()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn flash(app: &App) -> &str {
+    app.flash.as_ref().map(|(t, _)| t.as_str()).unwrap_or("")
+}
+
+fn probe(endpoint: &str, replica: usize, ms: u64, state: HealthState, version: &str) -> Msg {
+    let url = sample_profile()
+        .endpoint(endpoint)
+        .and_then(|e| e.urls.get(replica).cloned())
+        .unwrap_or_default();
+    Msg::Probe(Box::new(ProbeReport {
+        endpoint: endpoint.into(),
+        replica,
+        url: url.clone(),
+        at: t0(),
+        observation: Observation {
+            url,
+            connected: true,
+            status: Some(200),
+            response_time: Duration::from_millis(ms),
+            health: Health {
+                state,
+                version: Some(version.into()),
+                ..Health::default()
+            },
+            ..Observation::default()
+        },
+    }))
+}
+
+fn come_back(app: &mut App, effects: Vec<Effect>) {
+    for e in effects {
+        if let Effect::Append(r) = e {
+            update(app, Msg::Record(r));
+        }
+    }
+}
+
+#[test]
+fn question_mark_toggles_help_and_esc_closes_it() {
+    let mut app = app();
+    press(&mut app, Key::Char('?'));
+    assert_eq!(app.context(), Context::Help);
+    press(&mut app, Key::Char('j'));
+    assert_eq!(app.help, Some(1), "help scrolls");
+    press(&mut app, Key::Char('?'));
+    assert_eq!(app.help, None);
+    press(&mut app, Key::Char('?'));
+    press(&mut app, Key::Esc);
+    assert_eq!(app.help, None);
+}
+
+#[test]
+fn q_quits_at_once_when_nothing_runs() {
+    let mut app = app();
+    assert_eq!(press(&mut app, Key::Char('q')), vec![Effect::Quit]);
+    assert!(app.quit);
+    let mut app = self::app();
+    assert_eq!(press(&mut app, Key::Ctrl('c')), vec![Effect::Quit]);
+}
+
+#[test]
+fn q_asks_while_an_action_runs_and_only_y_quits() {
+    let mut app = app();
+    press(&mut app, Key::Char('R'));
+    press(&mut app, Key::Char('y'));
+    assert!(app.action.is_some());
+    assert!(press(&mut app, Key::Char('q')).is_empty());
+    assert_eq!(app.modal, Some(Modal::ConfirmQuit));
+    assert!(press(&mut app, Key::Char('n')).is_empty());
+    assert!(!app.quit && app.modal.is_none());
+    press(&mut app, Key::Char('q'));
+    assert_eq!(
+        press(&mut app, Key::Char('y')),
+        vec![Effect::CancelAction, Effect::Quit]
+    );
+    assert!(app.quit);
+}
+
+#[test]
+fn tab_and_shift_tab_cycle_the_panes() {
+    let mut app = app();
+    let mut seen = vec![app.focus];
+    for _ in 0..4 {
+        press(&mut app, Key::Tab);
+        seen.push(app.focus);
+    }
+    assert_eq!(
+        seen,
+        [
+            Pane::Checklist,
+            Pane::Health,
+            Pane::Charts,
+            Pane::Logs,
+            Pane::Checklist
+        ]
+    );
+    press(&mut app, Key::BackTab);
+    assert_eq!(app.focus, Pane::Logs);
+}
+
+#[test]
+fn j_k_arrows_home_end_move_and_clamp() {
+    let mut app = app();
+    let last = app.checklist.items().len() - 1;
+    press(&mut app, Key::Char('k'));
+    assert_eq!(app.selected_item, 0);
+    press(&mut app, Key::Char('j'));
+    press(&mut app, Key::Down);
+    assert_eq!(app.selected_item, 2);
+    press(&mut app, Key::Up);
+    assert_eq!(app.selected_item, 1);
+    press(&mut app, Key::Char('G'));
+    assert_eq!(app.selected_item, last);
+    press(&mut app, Key::Down);
+    assert_eq!(app.selected_item, last);
+    press(&mut app, Key::Home);
+    assert_eq!(app.selected_item, 0);
+    press(&mut app, Key::Tab);
+    press(&mut app, Key::End);
+    assert_eq!(app.selected_endpoint, app.endpoints.len() - 1);
+}
+
+#[test]
+fn enter_shows_the_evidence_and_esc_closes() {
+    let mut app = app();
+    select(&mut app, "health");
+    press(&mut app, Key::Enter);
+    let Some(Modal::Details { lines, .. }) = &app.modal else {
+        panic!("no details")
+    };
+    assert!(
+        lines.iter().any(|l| l.contains("[STATUS] == 200")),
+        "{lines:?}"
+    );
+    press(&mut app, Key::Esc);
+    assert!(app.modal.is_none());
+    press(&mut app, Key::Tab);
+    update(&mut app, probe("warmup", 0, 40, HealthState::Up, "v1.2.0"));
+    press(&mut app, Key::Enter);
+    let Some(Modal::Details { lines, .. }) = &app.modal else {
+        panic!("no endpoint details")
+    };
+    assert!(lines.iter().any(|l| l.contains("in 40 ms")), "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("replica 1: no report yet")));
+}
+
+#[test]
+fn space_signs_through_the_journal_not_directly() {
+    let mut app = app();
+    select(&mut app, "ci-green");
+    let effects = press(&mut app, Key::Char(' '));
+    let records = appended(&effects);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].operator, "alice");
+    assert_eq!(
+        records[0].event,
+        Event::SignOff {
+            item: "ci-green".into(),
+            note: None
+        }
+    );
+    assert_eq!(
+        app.selected().unwrap().status,
+        ItemStatus::Manual,
+        "not yet"
+    );
+    come_back(&mut app, effects);
+    let item = app.selected().unwrap();
+    assert_eq!(item.status, ItemStatus::Signed);
+    assert_eq!(item.by.as_deref(), Some("alice"));
+    // Signing again says who already did.
+    assert!(press(&mut app, Key::Char('s')).is_empty());
+    assert!(
+        flash(&app).contains("already signed by alice"),
+        "{}",
+        flash(&app)
+    );
+}
+
+#[test]
+fn automated_items_are_not_signed() {
+    let mut app = app();
+    select(&mut app, "asset");
+    assert!(press(&mut app, Key::Char('s')).is_empty());
+    assert!(flash(&app).contains("r re-runs it"));
+}
+
+#[test]
+fn n_signs_with_a_typed_note() {
+    let mut app = app();
+    select(&mut app, "dashboards");
+    press(&mut app, Key::Char('n'));
+    assert_eq!(app.context(), Context::TextInput);
+    for c in "on it!x".chars() {
+        press(&mut app, Key::Char(c));
+    }
+    press(&mut app, Key::Backspace);
+    // Keys bound elsewhere (q, j) are text here.
+    let effects = press(&mut app, Key::Enter);
+    assert_eq!(
+        appended(&effects)[0].event,
+        Event::SignOff {
+            item: "dashboards".into(),
+            note: Some("on it!".into())
+        }
+    );
+    assert!(app.modal.is_none());
+}
+
+#[test]
+fn typing_q_in_an_input_does_not_quit() {
+    let mut app = app();
+    press(&mut app, Key::Char('n'));
+    assert!(press(&mut app, Key::Char('q')).is_empty());
+    assert!(!app.quit);
+    press(&mut app, Key::Esc);
+    assert!(app.modal.is_none(), "esc cancels the input");
+}
+
+#[test]
+fn w_waives_only_with_a_reason() {
+    let mut app = app();
+    select(&mut app, "p95");
+    press(&mut app, Key::Char('w'));
+    assert!(press(&mut app, Key::Enter).is_empty());
+    assert!(flash(&app).contains("needs a reason"));
+    assert!(
+        matches!(app.modal, Some(Modal::Input { .. })),
+        "still asking"
+    );
+    for c in "no baseline".chars() {
+        press(&mut app, Key::Char(c));
+    }
+    let effects = press(&mut app, Key::Enter);
+    assert_eq!(
+        appended(&effects)[0].event,
+        Event::Waiver {
+            item: "p95".into(),
+            reason: "no baseline".into()
+        }
+    );
+    come_back(&mut app, effects);
+    assert_eq!(app.selected().unwrap().status, ItemStatus::Waived);
+    assert!(press(&mut app, Key::Char('w')).is_empty());
+    assert!(flash(&app).contains("already waived"));
+}
+
+#[test]
+fn r_reruns_commands_polls_endpoints_and_explains_manual_items() {
+    let mut app = app();
+    select(&mut app, "asset");
+    assert_eq!(
+        press(&mut app, Key::Char('r')),
+        vec![Effect::RunCheck {
+            item: "asset".into()
+        }]
+    );
+    assert_eq!(app.selected().unwrap().status, ItemStatus::Running);
+    select(&mut app, "health");
+    assert_eq!(press(&mut app, Key::Char('r')), vec![Effect::PollNow]);
+    select(&mut app, "ci-green");
+    assert!(press(&mut app, Key::Char('r')).is_empty());
+    assert!(flash(&app).contains("manual"));
+    press(&mut app, Key::Tab);
+    assert_eq!(press(&mut app, Key::Char('r')), vec![Effect::PollNow]);
+}
+
+fn log(text: &str) -> LogLine {
+    LogLine::new("api", Some(t0()), text.into())
+}
+
+#[test]
+fn slash_filters_the_logs_and_f_follows() {
+    let mut app = app();
+    update(
+        &mut app,
+        Msg::Logs(vec![
+            log("GET / 200"),
+            log("ERROR boom"),
+            log("GET / 500 error"),
+        ]),
+    );
+    app.focus = Pane::Logs;
+    press(&mut app, Key::Char('/'));
+    for c in "error".chars() {
+        press(&mut app, Key::Char(c));
+    }
+    press(&mut app, Key::Enter);
+    assert_eq!(app.log_filter, "error");
+    assert_eq!(app.visible_logs().len(), 2, "case-insensitive");
+    // Scrolling up pauses following; new matching lines keep the view still.
+    press(&mut app, Key::Char('k'));
+    assert!(!app.follow);
+    assert_eq!(app.log_offset, 1);
+    update(&mut app, Msg::Logs(vec![log("another error"), log("fine")]));
+    assert_eq!(app.log_offset, 2);
+    press(&mut app, Key::Char('f'));
+    assert!(app.follow);
+    assert_eq!(app.log_offset, 0);
+    press(&mut app, Key::Char('f'));
+    assert!(!app.follow);
+    // An empty filter clears it.
+    press(&mut app, Key::Char('/'));
+    for _ in 0..5 {
+        press(&mut app, Key::Backspace);
+    }
+    press(&mut app, Key::Enter);
+    assert_eq!(app.visible_logs().len(), 5);
+}
+
+#[test]
+fn actions_run_only_on_y_and_anything_else_cancels() {
+    for key in [
+        Key::Char('n'),
+        Key::Enter,
+        Key::Esc,
+        Key::Char(' '),
+        Key::Char('R'),
+    ] {
+        let mut app = app();
+        press(&mut app, Key::Char('P'));
+        assert!(matches!(app.modal, Some(Modal::ConfirmAction { .. })));
+        assert!(press(&mut app, key).is_empty(), "{key:?} ran it");
+        assert!(app.modal.is_none() && app.action.is_none());
+    }
+    let mut app = app();
+    press(&mut app, Key::Char('R'));
+    let Some(Modal::ConfirmAction { lines, .. }) = &app.modal else {
+        panic!()
+    };
+    let shown = lines.join("\n");
+    assert!(
+        shown.contains("kubectl --token •••• rollout undo"),
+        "{shown}"
+    );
+    assert!(!shown.contains("s3cr3t"));
+    let effects = press(&mut app, Key::Char('y'));
+    assert_eq!(
+        effects.last(),
+        Some(&Effect::RunAction {
+            name: "rollback".into()
+        })
+    );
+    let started = appended(&effects);
+    assert!(
+        matches!(&started[0].event, Event::ActionStarted { action, what, .. }
+        if action == "rollback" && !what.contains("s3cr3t"))
+    );
+    assert_eq!(app.verdict(), Verdict::Acting);
+    // A second action waits for the first.
+    assert!(press(&mut app, Key::Char('P')).is_empty());
+    assert!(app.modal.is_none());
+    assert!(flash(&app).contains("still running"));
+}
+
+#[test]
+fn a_missing_action_is_explained() {
+    let mut profile = sample_profile();
+    profile.actions.remove("promote");
+    let mut app = App::new(profile, "alice", t0());
+    press(&mut app, Key::Char('P'));
+    assert!(app.modal.is_none());
+    assert!(flash(&app).contains("[actions.promote]"));
+}
+
+#[test]
+fn action_output_and_finish_journal_and_verify() {
+    let mut app = app();
+    press(&mut app, Key::Char('R'));
+    press(&mut app, Key::Char('y'));
+    update(
+        &mut app,
+        Msg::ActionOutput {
+            name: "rollback".into(),
+            line: "deployment rolled back".into(),
+        },
+    );
+    assert_eq!(app.action.as_ref().unwrap().output.len(), 1);
+    assert_eq!(app.logs.iter().last().unwrap().source, "action:rollback");
+    let effects = update(
+        &mut app,
+        Msg::ActionFinished {
+            name: "rollback".into(),
+            outcome: CommandOutcome {
+                exit_code: Some(0),
+                tail: vec!["token s3cr3t-token used".into()],
+                duration: Duration::from_millis(1500),
+                ..CommandOutcome::default()
+            },
+        },
+    );
+    assert!(app.action.is_none());
+    let finished = appended(&effects);
+    assert!(
+        matches!(&finished[0].event, Event::ActionFinished { output, exit_code: Some(0), .. }
+        if output == "token •••• used")
+    );
+    // The rollback verifies `health`, an endpoint item: poll now.
+    assert!(effects.contains(&Effect::PollNow));
+    assert!(app.last_action.as_ref().unwrap().1.contains("exit 0"));
+}
+
+#[test]
+fn probes_fill_health_sparklines_tracks_and_the_checklist() {
+    let mut app = app();
+    let effects = update(&mut app, probe("health", 0, 80, HealthState::Up, "v1.1.0"));
+    // The item settled on pass: that is journalled, once.
+    assert!(matches!(&appended(&effects)[..], [r] if matches!(&r.event,
+        Event::CheckResult { item, status: ItemStatus::Pass, .. } if item == "health")));
+    let effects = update(&mut app, probe("health", 0, 120, HealthState::Up, "v1.1.0"));
+    assert!(appended(&effects).is_empty());
+    let view = &app.endpoints[1];
+    assert_eq!(view.latency, [80, 120]);
+    assert_eq!(app.tracks["baseline"].len(), 2);
+    assert_eq!(
+        app.checklist.get("health").unwrap().status,
+        ItemStatus::Pass
+    );
+    // A report for an unknown endpoint changes nothing.
+    update(&mut app, probe("nope", 0, 1, HealthState::Down, "x"));
+    assert_ne!(app.verdict(), Verdict::Failing);
+    update(&mut app, probe("redis", 0, 5, HealthState::Down, "x"));
+    assert_eq!(app.verdict(), Verdict::Failing);
+}
+
+#[test]
+fn replicas_on_different_versions_are_flagged() {
+    let mut app = app();
+    update(&mut app, probe("warmup", 0, 10, HealthState::Up, "v1.2.0"));
+    assert!(!app.endpoints[0].mixed_versions());
+    update(&mut app, probe("warmup", 1, 10, HealthState::Up, "v1.1.0"));
+    assert!(app.endpoints[0].mixed_versions());
+    assert_eq!(app.endpoints[0].state(), HealthState::Up);
+    update(
+        &mut app,
+        probe("warmup", 1, 10, HealthState::Degraded, "v1.2.0"),
+    );
+    assert!(!app.endpoints[0].mixed_versions());
+    assert_eq!(app.endpoints[0].state(), HealthState::Degraded);
+}
+
+#[test]
+fn check_results_update_the_item_and_are_journalled() {
+    let mut app = app();
+    let effects = update(
+        &mut app,
+        Msg::CheckFinished {
+            item: "asset".into(),
+            outcome: CommandOutcome {
+                exit_code: Some(1),
+                duration: Duration::from_millis(7),
+                ..CommandOutcome::default()
+            },
+        },
+    );
+    assert_eq!(app.checklist.get("asset").unwrap().status, ItemStatus::Fail);
+    assert!(matches!(
+        &appended(&effects)[0].event,
+        Event::CheckResult {
+            status: ItemStatus::Fail,
+            duration_ms: 7,
+            ..
+        }
+    ));
+    assert_eq!(app.verdict(), Verdict::Failing);
+}
+
+#[test]
+fn records_from_another_operator_land_and_are_announced() {
+    let mut app = app();
+    let earlier = t0() - Span::minutes(10);
+    update(
+        &mut app,
+        Msg::Record(Box::new(Record {
+            at: earlier,
+            operator: "bob".into(),
+            service: "ai-service".into(),
+            version: "v1.2.0".into(),
+            event: Event::SignOff {
+                item: "announce".into(),
+                note: None,
+            },
+        })),
+    );
+    assert_eq!(
+        app.checklist.get("announce").unwrap().status,
+        ItemStatus::Signed
+    );
+    assert_eq!(
+        app.started_at, earlier,
+        "the release started with its first record"
+    );
+    assert!(flash(&app).contains("bob signed announce"));
+}
+
+#[test]
+fn the_clock_moves_time_and_clears_old_flashes() {
+    let mut app = app();
+    update(
+        &mut app,
+        Msg::Problem("journal append failed: disk full".into()),
+    );
+    assert!(flash(&app).starts_with('⚠'));
+    update(&mut app, Msg::Tick(t0() + Span::seconds(2)));
+    assert!(app.flash.is_some());
+    update(&mut app, Msg::Tick(t0() + Span::seconds(7)));
+    assert!(app.flash.is_none());
+    assert_eq!(app.now, t0() + Span::seconds(7));
+}
+
+#[test]
+fn resize_is_recorded() {
+    let mut app = app();
+    update(&mut app, Msg::Resize(100, 30));
+    assert_eq!(app.size, (100, 30));
+}
+
+#[test]
+fn wheel_scrolls_the_pane_under_the_mouse() {
+    let mut app = app();
+    update(
+        &mut app,
+        Msg::Scroll {
+            pane: Pane::Checklist,
+            delta: 3,
+        },
+    );
+    assert_eq!(app.selected_item, 3);
+    update(
+        &mut app,
+        Msg::Logs((0..10).map(|n| log(&n.to_string())).collect()),
+    );
+    update(
+        &mut app,
+        Msg::Scroll {
+            pane: Pane::Logs,
+            delta: -3,
+        },
+    );
+    assert_eq!(app.log_offset, 3);
+    assert!(!app.follow);
+    assert_eq!(app.focus, Pane::Logs);
+}
+
+#[test]
+fn click_selects_the_item_drawn_on_that_row() {
+    let mut app = app();
+    // Row 0 is the first phase heading, rows 1-4 its items, row 5 the
+    // second phase heading, row 6 its first item.
+    update(
+        &mut app,
+        Msg::Click {
+            pane: Pane::Checklist,
+            row: 2,
+            height: 20,
+        },
+    );
+    assert_eq!(app.selected().unwrap().id, "asset");
+    update(
+        &mut app,
+        Msg::Click {
+            pane: Pane::Checklist,
+            row: 5,
+            height: 20,
+        },
+    );
+    assert_eq!(
+        app.selected().unwrap().id,
+        "asset",
+        "a heading selects nothing"
+    );
+    update(
+        &mut app,
+        Msg::Click {
+            pane: Pane::Checklist,
+            row: 6,
+            height: 20,
+        },
+    );
+    assert_eq!(app.selected().unwrap().id, "ready");
+    update(
+        &mut app,
+        Msg::Click {
+            pane: Pane::Health,
+            row: 3,
+            height: 20,
+        },
+    );
+    assert_eq!((app.focus, app.selected_endpoint), (Pane::Health, 1));
+}
+
+#[test]
+fn startup_runs_every_command_check() {
+    assert_eq!(
+        app().startup_effects(),
+        vec![Effect::RunCheck {
+            item: "asset".into()
+        }]
+    );
+}
+
+#[test]
+fn every_binding_is_reachable_in_its_context() {
+    // Each (context, key) pair in the registry resolves to its own binding.
+    for b in keys::BINDINGS {
+        for ctx in b.contexts {
+            for key in b.keys {
+                assert_eq!(keys::lookup(*ctx, *key), Some(b.command), "{ctx:?} {key:?}");
+            }
+        }
+    }
+}

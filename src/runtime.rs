@@ -1,0 +1,430 @@
+//! The driver: owns the terminal, the adapter tasks and the one event loop.
+//! A single `tokio::select!` waits on terminal events, the adapters' channel,
+//! the 1 Hz clock, task failures and SIGTERM; it drains what is queued,
+//! updates the pure state, carries out the effects, and draws once, only
+//! when something changed. Nothing here decides anything: `app::state` does.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use color_eyre::Result;
+use color_eyre::eyre::eyre;
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
+};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use crate::app::command::CommandOutcome;
+use crate::app::keys::Key;
+use crate::app::logs::LogLine;
+use crate::app::probe::ProbeReport;
+use crate::app::record::Record;
+use crate::app::state::{App, Effect, Msg, update};
+use crate::io::actions::{self, ExecOptions, Recorder};
+use crate::io::command::{CommandSpec, Stream, run as run_command};
+use crate::io::journal::{self, Journal, JournalWatcher};
+use crate::io::logs::{self, SourceOptions};
+use crate::io::poller::{DEFAULT_CONCURRENCY, Poller, PollerConfig};
+use crate::io::probe::Prober;
+use crate::io::terminal;
+use crate::profile::{Check, Profile};
+use crate::ui::{self, Theme};
+
+/// Capacity of the adapters' channel: a flood slows its producer instead of
+/// growing memory.
+const CHANNEL: usize = 1024;
+/// Non-key updates draw at most this often (keys draw at once).
+const MIN_FRAME: Duration = Duration::from_millis(100);
+/// How often the journal watcher looks at the file when no notification
+/// arrives: records from another shell show within a second either way.
+const JOURNAL_POLL: Duration = Duration::from_millis(400);
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub journal: PathBuf,
+    pub theme: Theme,
+}
+
+/// Runs the cockpit on the real terminal until the operator quits, SIGTERM,
+/// or a task fails. The terminal is restored on every path.
+pub async fn run(mut app: App, options: Options) -> Result<()> {
+    let read = journal::read(&options.journal)?;
+    for record in read.records {
+        update(&mut app, Msg::Record(Box::new(record)));
+    }
+    for warning in read.warnings {
+        update(&mut app, Msg::Problem(warning));
+    }
+    let offset = read.offset;
+    let mut guard = terminal::TerminalGuard::enter()?;
+    let events = Box::pin(terminal::events().filter_map(|e| async move { e.ok() }));
+    let result = event_loop(guard.terminal(), app, options, offset, events).await;
+    drop(guard);
+    result.map(|_| ())
+}
+
+/// The loop itself, generic over the backend and the event source so tests
+/// and benchmarks can drive it without a terminal. Returns the final state.
+pub async fn event_loop<B, E>(
+    terminal: &mut Terminal<B>,
+    mut app: App,
+    options: Options,
+    journal_offset: u64,
+    mut events: E,
+) -> Result<App>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    E: futures::Stream<Item = Event> + Unpin,
+{
+    let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL);
+    let (probe_tx, mut probes) = mpsc::channel::<ProbeReport>(CHANNEL);
+    let (record_tx, mut records) = mpsc::channel::<Record>(CHANNEL);
+    let mut driver = Driver::start(&app.profile, &options, tx.clone(), probe_tx)?;
+    driver.tasks.spawn(
+        JournalWatcher::new(options.journal.clone())
+            .from_offset(journal_offset)
+            .poll_interval(JOURNAL_POLL)
+            .run(record_tx),
+    );
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    let size = terminal.size()?;
+    app.now = Utc::now();
+    update(&mut app, Msg::Resize(size.width, size.height));
+    for effect in app.startup_effects() {
+        driver.carry_out(&mut app, effect);
+    }
+    terminal.draw(|f| ui::draw(f, &app, &options.theme))?;
+    let mut last_draw = Instant::now();
+    let mut dirty = false;
+
+    loop {
+        let mut now_draw = false;
+        let wait_frame = async {
+            if dirty {
+                tokio::time::sleep_until((last_draw + MIN_FRAME).into()).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            event = events.next() => {
+                let Some(event) = event else { break };
+                if let Some(msg) = translate(event, terminal.size()?.into()) {
+                    now_draw = true;
+                    dirty |= step(&mut app, &mut driver, msg);
+                }
+            }
+            msg = rx.recv() => {
+                let Some(msg) = msg else { break };
+                dirty |= step(&mut app, &mut driver, msg);
+                // Drain everything already queued before drawing once.
+                while let Ok(msg) = rx.try_recv() {
+                    dirty |= step(&mut app, &mut driver, msg);
+                }
+            }
+            Some(report) = probes.recv() => {
+                dirty |= step(&mut app, &mut driver, Msg::Probe(Box::new(report)));
+                while let Ok(report) = probes.try_recv() {
+                    dirty |= step(&mut app, &mut driver, Msg::Probe(Box::new(report)));
+                }
+            }
+            Some(record) = records.recv() => {
+                dirty |= step(&mut app, &mut driver, Msg::Record(Box::new(record)));
+                while let Ok(record) = records.try_recv() {
+                    dirty |= step(&mut app, &mut driver, Msg::Record(Box::new(record)));
+                }
+            }
+            _ = clock.tick() => {
+                let before = app.now.timestamp();
+                update(&mut app, Msg::Tick(Utc::now()));
+                dirty |= app.now.timestamp() != before;
+                now_draw = true;
+            }
+            joined = driver.tasks.join_next(), if !driver.tasks.is_empty() => {
+                if let Some(Err(err)) = joined
+                    && err.is_panic()
+                {
+                    return Err(eyre!("a cockpit task panicked; the terminal was restored"));
+                }
+            }
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+            _ = wait_frame => now_draw = true,
+        }
+        if app.quit || terminal::panicked() {
+            break;
+        }
+        if dirty && (now_draw || last_draw.elapsed() >= MIN_FRAME) {
+            terminal.draw(|f| ui::draw(f, &app, &options.theme))?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+    }
+    driver.shutdown().await;
+    if terminal::panicked() {
+        return Err(eyre!("golive panicked; the terminal was restored"));
+    }
+    Ok(app)
+}
+
+/// Updates the state by one message and carries out its effects; true when
+/// the screen may have changed.
+fn step(app: &mut App, driver: &mut Driver, msg: Msg) -> bool {
+    app.now = Utc::now().max(app.now);
+    for effect in update(app, msg) {
+        driver.carry_out(app, effect);
+    }
+    true
+}
+
+/// A crossterm event as a cockpit message; mouse positions become pane rows.
+fn translate(event: Event, area: ratatui::layout::Rect) -> Option<Msg> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => key_of(key).map(Msg::Key),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        Event::Mouse(mouse) => {
+            let areas = ui::layout(area);
+            let (pane, row, height) = areas.hit(mouse.column, mouse.row)?;
+            match mouse.kind {
+                MouseEventKind::ScrollDown => Some(Msg::Scroll { pane, delta: 3 }),
+                MouseEventKind::ScrollUp => Some(Msg::Scroll { pane, delta: -3 }),
+                MouseEventKind::Down(MouseButton::Left) => Some(Msg::Click { pane, row, height }),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn key_of(key: KeyEvent) -> Option<Key> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    Some(match key.code {
+        KeyCode::Char(c) if ctrl => Key::Ctrl(c),
+        KeyCode::Char(c) => Key::Char(c),
+        KeyCode::Enter => Key::Enter,
+        KeyCode::Esc => Key::Esc,
+        KeyCode::Tab => Key::Tab,
+        KeyCode::BackTab => Key::BackTab,
+        KeyCode::Up => Key::Up,
+        KeyCode::Down => Key::Down,
+        KeyCode::Left => Key::Left,
+        KeyCode::Right => Key::Right,
+        KeyCode::PageUp => Key::PageUp,
+        KeyCode::PageDown => Key::PageDown,
+        KeyCode::Home => Key::Home,
+        KeyCode::End => Key::End,
+        KeyCode::Backspace => Key::Backspace,
+        _ => return None,
+    })
+}
+
+/// The adapters and what it takes to carry out effects.
+struct Driver {
+    profile: Profile,
+    tx: mpsc::Sender<Msg>,
+    /// To the one journal writer, which appends in order.
+    appends: mpsc::Sender<Record>,
+    poller: Poller,
+    cancel: Option<watch::Sender<bool>>,
+    stop_logs: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+impl Driver {
+    fn start(
+        profile: &Profile,
+        options: &Options,
+        tx: mpsc::Sender<Msg>,
+        probes: mpsc::Sender<ProbeReport>,
+    ) -> Result<Self> {
+        let mut tasks = JoinSet::new();
+        let journal = Arc::new(Journal::open(&options.journal)?);
+        let (appends, appends_rx) = mpsc::channel(256);
+        tasks.spawn(journal_writer(
+            journal,
+            profile.redactor.clone(),
+            appends_rx,
+            tx.clone(),
+        ));
+        let prober = Prober::new(&profile.settings)?;
+        let poller = Poller::spawn(
+            prober,
+            &profile.endpoints,
+            &PollerConfig {
+                interval: profile.settings.poll_interval,
+                concurrency: DEFAULT_CONCURRENCY,
+            },
+            probes,
+        );
+        let (log_tx, mut log_rx) = mpsc::channel::<Vec<LogLine>>(64);
+        let (stop_logs, stop_rx) = watch::channel(false);
+        for handle in logs::spawn_sources(
+            &profile.logs,
+            None,
+            &SourceOptions::default(),
+            log_tx,
+            stop_rx,
+        ) {
+            tasks.spawn(async move {
+                let _ = handle.await;
+            });
+        }
+        let log_msgs = tx.clone();
+        tasks.spawn(async move {
+            while let Some(batch) = log_rx.recv().await {
+                if log_msgs.send(Msg::Logs(batch)).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Self {
+            profile: profile.clone(),
+            tx,
+            appends,
+            poller,
+            cancel: None,
+            stop_logs,
+            tasks,
+        })
+    }
+
+    fn carry_out(&mut self, app: &mut App, effect: Effect) {
+        match effect {
+            Effect::Append(record) => {
+                if self.appends.try_send(*record).is_err() {
+                    let _ = self
+                        .tx
+                        .try_send(Msg::Problem("journal writer is behind or stopped".into()));
+                }
+            }
+            Effect::PollNow => self.poller.poll_all_now(),
+            Effect::RunCheck { item } => {
+                let Some(Check::Command(check)) =
+                    self.profile.item(&item).and_then(|(_, i)| i.check.clone())
+                else {
+                    return;
+                };
+                let spec = CommandSpec {
+                    argv: check.argv,
+                    cwd: check.cwd,
+                    env: check.env,
+                    timeout: check.timeout,
+                };
+                let tx = self.tx.clone();
+                app.checklist.start(&item, app.now);
+                self.tasks.spawn(async move {
+                    let outcome = run_command(&spec, None, None).await;
+                    let _ = tx.send(Msg::CheckFinished { item, outcome }).await;
+                });
+            }
+            Effect::RunAction { name } => self.run_action(name),
+            Effect::CancelAction => {
+                if let Some(cancel) = &self.cancel {
+                    let _ = cancel.send(true);
+                }
+            }
+            Effect::Quit => {}
+        }
+    }
+
+    fn run_action(&mut self, name: String) {
+        let tx = self.tx.clone();
+        let Some(action) = self.profile.actions.get(&name).cloned() else {
+            return;
+        };
+        let (cancel, cancel_rx) = watch::channel(false);
+        self.cancel = Some(cancel);
+        let profile = self.profile.clone();
+        self.tasks.spawn(async move {
+            let (lines, mut lines_rx) = mpsc::channel::<(Stream, String)>(256);
+            let forward_tx = tx.clone();
+            let forward_name = name.clone();
+            let redactor = profile.redactor.clone();
+            let forward = tokio::spawn(async move {
+                while let Some((_, line)) = lines_rx.recv().await {
+                    let msg = Msg::ActionOutput {
+                        name: forward_name.clone(),
+                        line: redactor.redact(&line),
+                    };
+                    if forward_tx.send(msg).await.is_err() {
+                        return;
+                    }
+                }
+            });
+            // The state journals the start and the end (it knows who asked);
+            // the adapter only runs the command or the Docker operation.
+            // `execute` takes a `&mut dyn Recorder`, which is not `Send`: it
+            // runs on a blocking thread of its own, driven by this runtime.
+            let handle = tokio::runtime::Handle::current();
+            let outcome = tokio::task::spawn_blocking(move || {
+                handle.block_on(actions::execute(
+                    &action,
+                    &profile,
+                    &ExecOptions::default(),
+                    Some(lines),
+                    Some(cancel_rx),
+                    &mut StateJournals,
+                ))
+            })
+            .await
+            .unwrap_or_else(|e| CommandOutcome {
+                spawn_error: Some(format!("the action task failed: {e}")),
+                ..CommandOutcome::default()
+            });
+            let _ = forward.await;
+            let _ = tx.send(Msg::ActionFinished { name, outcome }).await;
+        });
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(cancel) = &self.cancel {
+            let _ = cancel.send(true);
+        }
+        let _ = self.stop_logs.send(true);
+        self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+/// The action adapter's recorder, for when the state journals instead.
+struct StateJournals;
+
+impl Recorder for StateJournals {
+    fn record(&mut self, _event: crate::app::record::Event) {}
+}
+
+/// The one journal writer: records are appended in the order they were
+/// asked for, each durable before the next; they come back through the
+/// watcher like any other process's.
+async fn journal_writer(
+    journal: Arc<Journal>,
+    redactor: crate::profile::Redactor,
+    mut records: mpsc::Receiver<Record>,
+    tx: mpsc::Sender<Msg>,
+) {
+    while let Some(record) = records.recv().await {
+        let journal = journal.clone();
+        let redactor = redactor.clone();
+        let written = tokio::task::spawn_blocking(move || journal.append(&record, &redactor)).await;
+        let problem = match written {
+            Ok(Ok(())) => continue,
+            Ok(Err(err)) => format!("not journalled: {err}"),
+            Err(err) => format!("journal writer failed: {err}"),
+        };
+        if tx.send(Msg::Problem(problem)).await.is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The header: service, version → previous, current phase, elapsed release
+//! time, operator, the overall verdict and every gate's state.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::Theme;
+use crate::app::state::{App, Verdict};
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let svc = &app.profile.service;
+    let elapsed = (app.now - app.started_at).num_seconds().max(0);
+    let phase = app.current_phase();
+    let phase_text = match &phase {
+        Some(id) => {
+            let (done, total) = app.checklist.phase_progress(id);
+            format!("{id} {done}/{total}")
+        }
+        None => "all phases done".to_string(),
+    };
+    let (verdict, style) = match app.verdict() {
+        Verdict::Ready => ("✔ READY".to_string(), theme.ok()),
+        Verdict::InProgress => ("… IN PROGRESS".to_string(), theme.info()),
+        Verdict::Failing => ("✘ FAILING".to_string(), theme.bad()),
+        Verdict::Acting => (
+            format!(
+                "▶ {} RUNNING",
+                app.action
+                    .as_ref()
+                    .map(|a| a.name.to_uppercase())
+                    .unwrap_or_default()
+            ),
+            theme.warn(),
+        ),
+    };
+    let sep = || Span::styled(" │ ", theme.muted());
+    let mut first = vec![
+        Span::styled(" golive ", theme.title()),
+        Span::styled(svc.name.clone(), theme.accent()),
+        Span::raw(" "),
+        Span::styled(svc.version.clone(), theme.title()),
+    ];
+    if let Some(prev) = &svc.previous {
+        first.push(Span::styled(format!(" → {prev}"), theme.muted()));
+    }
+    first.extend([
+        sep(),
+        Span::styled(verdict, style),
+        sep(),
+        Span::styled("phase ", theme.muted()),
+        Span::styled(phase_text, theme.text()),
+        sep(),
+        Span::styled(
+            format!(
+                "⏱ {:02}:{:02}:{:02}",
+                elapsed / 3600,
+                elapsed / 60 % 60,
+                elapsed % 60
+            ),
+            theme.text(),
+        ),
+        sep(),
+        Span::styled("op ", theme.muted()),
+        Span::styled(app.operator.clone(), theme.text()),
+    ]);
+    let mut second = vec![Span::styled(" gates ", theme.muted())];
+    if app.profile.gates.is_empty() {
+        second.push(Span::styled("none defined", theme.muted()));
+    }
+    for gate in &app.profile.gates {
+        let cond = gate
+            .condition
+            .map(|t| format!("{} {}", t.cmp.symbol(), t.value))
+            .or_else(|| {
+                gate.vs_baseline
+                    .map(|r| format!("{} {}x baseline", r.cmp.symbol(), r.factor))
+            })
+            .unwrap_or_default();
+        // Until the metrics engine reports gate states, a gate has no data:
+        // said loudly, never shown as passing.
+        second.push(Span::styled("? ", theme.warn()));
+        second.push(Span::styled(gate.id.clone(), theme.text()));
+        second.push(Span::styled(
+            format!(" ({} {} {cond}) no data  ", gate.track, gate.metric.name()),
+            theme.muted(),
+        ));
+    }
+    if let Some((name, summary)) = &app.last_action {
+        second.push(Span::styled(
+            format!("last {name}: {summary}"),
+            theme.muted(),
+        ));
+    }
+    frame.render_widget(
+        Paragraph::new(vec![Line::from(first), Line::from(second)]),
+        area,
+    );
+}

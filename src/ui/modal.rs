@@ -1,0 +1,106 @@
+//! Modals over the cockpit: the action confirmation (exactly what will run,
+//! secrets masked, runs only on `y`), the quit confirmation while an action
+//! runs, text input (note, waiver reason, log filter) and item details.
+
+use ratatui::Frame;
+use ratatui::layout::{Margin, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+use super::{Theme, centered};
+use crate::app::state::{App, InputPurpose, Modal};
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some(modal) = &app.modal else { return };
+    let (title, lines, border) = match modal {
+        Modal::ConfirmAction { name, lines } => {
+            let mut out = vec![
+                Line::styled(format!("{name} will run now:"), theme.title()),
+                Line::raw(""),
+            ];
+            out.extend(
+                lines
+                    .iter()
+                    .map(|l| Line::styled(format!("  {l}"), theme.text())),
+            );
+            out.push(Line::raw(""));
+            out.push(Line::from(vec![
+                Span::styled(" y ", theme.selection()),
+                Span::styled(format!(" runs {name}   "), theme.text()),
+                Span::styled("any other key cancels", theme.muted()),
+            ]));
+            (format!(" {}? ", name.to_uppercase()), out, theme.bad())
+        }
+        Modal::ConfirmQuit => {
+            let running = app
+                .action
+                .as_ref()
+                .map(|a| a.name.as_str())
+                .unwrap_or("an action");
+            (
+                " Quit? ".to_string(),
+                vec![
+                    Line::styled(format!("{running} is still running."), theme.warn()),
+                    Line::raw("Quitting cancels it (its process group is killed)."),
+                    Line::raw(""),
+                    Line::from(vec![
+                        Span::styled(" y ", theme.selection()),
+                        Span::styled(" quit   ", theme.text()),
+                        Span::styled("any other key stays", theme.muted()),
+                    ]),
+                ],
+                theme.warn(),
+            )
+        }
+        Modal::Input { purpose, text } => {
+            let prompt = match purpose {
+                InputPurpose::Note { item } => format!("Note for signing {item} (optional):"),
+                InputPurpose::Waive { item } => format!("Why is {item} waived? (required)"),
+                InputPurpose::Filter => "Filter logs (empty clears):".to_string(),
+            };
+            (
+                " Input ".to_string(),
+                vec![
+                    Line::styled(prompt, theme.title()),
+                    Line::from(vec![
+                        Span::styled("> ", theme.accent()),
+                        Span::styled(text.clone(), theme.text()),
+                        Span::styled("▏", theme.accent()),
+                    ]),
+                    Line::raw(""),
+                    Line::styled("enter accepts · esc cancels", theme.muted()),
+                ],
+                theme.accent(),
+            )
+        }
+        Modal::Details {
+            title,
+            lines,
+            scroll,
+        } => {
+            let out = lines
+                .iter()
+                .skip(*scroll)
+                .map(|l| Line::styled(l.clone(), theme.text()))
+                .chain([
+                    Line::raw(""),
+                    Line::styled("esc closes · j/k scroll", theme.muted()),
+                ])
+                .collect();
+            (format!(" {title} "), out, theme.accent())
+        }
+    };
+    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
+    let rect = centered(area, 72, height.max(5));
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .border_style(border)
+        .style(theme.text())
+        .title(Span::styled(title, theme.title()));
+    frame.render_widget(block, rect);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }),
+        rect.inner(Margin::new(1, 1)),
+    );
+}

@@ -1,0 +1,190 @@
+//! The event loop end to end, in-process: a real HTTP server on loopback, a
+//! real journal file, the real poller and journal watcher, a `TestBackend`
+//! for the screen and a channel for the keys.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::get;
+use chrono::Utc;
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use golive::app::checklist::ItemStatus;
+use golive::app::fixture::sample_profile;
+use golive::app::record::{Event as RecordEvent, Record};
+use golive::app::state::App;
+use golive::io::journal::{self, Journal};
+use golive::runtime::{Options, event_loop};
+use golive::ui::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+async fn server(hits: Arc<AtomicUsize>) -> String {
+    let app = Router::new().route(
+        "/health",
+        get(move || {
+            hits.fetch_add(1, Ordering::SeqCst);
+            async { axum::Json(serde_json::json!({"status": "ok", "version": "v1.2.0"})) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/health")
+}
+
+async fn until(what: &str, deadline: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn key(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn journal_has(path: &std::path::Path, f: impl Fn(&Record) -> bool) -> bool {
+    journal::read(path)
+        .map(|r| r.records.iter().any(f))
+        .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_off_round_trips_through_the_journal_and_other_shells_show_up() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let url = server(hits.clone()).await;
+    let mut profile = sample_profile();
+    profile.settings.poll_interval = Duration::from_millis(200);
+    for e in &mut profile.endpoints {
+        e.urls = vec![url.clone()];
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.jsonl");
+    let app = App::new(profile, "alice", Utc::now());
+    let options = Options {
+        journal: path.clone(),
+        theme: Theme::default(),
+    };
+    let (keys, keys_rx) = mpsc::channel::<Event>(16);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let driver = async {
+        until("probes", Duration::from_secs(10), || {
+            hits.load(Ordering::SeqCst) >= 3
+        })
+        .await;
+        // ci-green is selected first: space signs it, through the journal.
+        keys.send(key(' ')).await.unwrap();
+        until("our sign-off in the journal", Duration::from_secs(5), || {
+            journal_has(&path, |r| {
+                r.operator == "alice"
+                    && matches!(&r.event, RecordEvent::SignOff { item, .. } if item == "ci-green")
+            })
+        })
+        .await;
+        // Another shell signs `announce` in the same journal.
+        let other = Journal::open(&path).unwrap();
+        let record = Record {
+            at: Utc::now(),
+            operator: "bob".into(),
+            service: "ai-service".into(),
+            version: "v1.2.0".into(),
+            event: RecordEvent::SignOff {
+                item: "announce".into(),
+                note: None,
+            },
+        };
+        other.append(&record, &Default::default()).unwrap();
+        // The promise under test: within a second.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        keys.send(key('q')).await.unwrap();
+    };
+    let events = ReceiverStream::new(keys_rx);
+    let started = Instant::now();
+    let (result, ()) = tokio::join!(event_loop(&mut terminal, app, options, 0, events), driver);
+    let app = result.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let signed = app.checklist.get("ci-green").unwrap();
+    assert_eq!(signed.status, ItemStatus::Signed);
+    assert_eq!(signed.by.as_deref(), Some("alice"));
+    let theirs = app.checklist.get("announce").unwrap();
+    assert_eq!(theirs.status, ItemStatus::Signed, "bob's sign-off landed");
+    assert_eq!(theirs.by.as_deref(), Some("bob"));
+    // The endpoint item passed against the live server, and that was journalled.
+    assert_eq!(
+        app.checklist.get("health").unwrap().status,
+        ItemStatus::Pass
+    );
+    assert!(journal_has(&path, |r| matches!(&r.event,
+        RecordEvent::CheckResult { item, status: ItemStatus::Pass, .. } if item == "health")));
+    // The last frame drawn shows bob's sign-off.
+    let buffer = terminal.backend().buffer();
+    let screen: String = buffer.content().iter().map(|c| c.symbol()).collect();
+    assert!(screen.contains("bob"), "bob not on screen");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_runs_only_after_y_and_its_output_is_journalled() {
+    let mut profile = sample_profile();
+    profile.endpoints.clear();
+    let marker_dir = tempfile::tempdir().unwrap();
+    let marker = marker_dir.path().join("rolled-back");
+    if let Some(action) = profile.actions.get_mut("rollback") {
+        action.kind = golive::profile::ActionKind::Command {
+            argv: vec![
+                "sh".into(),
+                "-c".into(),
+                format!("echo undoing s3cr3t-token && touch {}", marker.display()),
+            ],
+            cwd: None,
+            env: Vec::new(),
+        };
+        action.verify.clear();
+    }
+    let path = marker_dir.path().join("journal.jsonl");
+    let app = App::new(profile, "alice", Utc::now());
+    let options = Options {
+        journal: path.clone(),
+        theme: Theme::default(),
+    };
+    let (keys, keys_rx) = mpsc::channel::<Event>(16);
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let driver = async {
+        // R then a stray key: cancelled, nothing runs.
+        keys.send(key('R')).await.unwrap();
+        keys.send(key('x')).await.unwrap();
+        keys.send(key('R')).await.unwrap();
+        keys.send(key('y')).await.unwrap();
+        until("the rollback to finish", Duration::from_secs(10), || {
+            journal_has(&path, |r| {
+                matches!(&r.event, RecordEvent::ActionFinished { .. })
+            })
+        })
+        .await;
+        keys.send(key('q')).await.unwrap();
+    };
+    let (result, ()) = tokio::join!(
+        event_loop(&mut terminal, app, options, 0, ReceiverStream::new(keys_rx)),
+        driver
+    );
+    let app = result.unwrap();
+    assert!(marker.exists(), "the action ran");
+    let read = journal::read(&path).unwrap();
+    let started: Vec<_> = read
+        .records
+        .iter()
+        .filter(|r| matches!(&r.event, RecordEvent::ActionStarted { .. }))
+        .collect();
+    assert_eq!(started.len(), 1, "x cancelled the first confirmation");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("s3cr3t"), "secret journalled: {text}");
+    assert!(read.records.iter().any(|r| matches!(&r.event,
+        RecordEvent::ActionFinished { exit_code: Some(0), output, .. } if output.contains("undoing ••••"))));
+    assert!(app.action.is_none());
+    assert!(app.last_action.unwrap().1.contains("exit 0"));
+}
