@@ -1,6 +1,9 @@
 //! `golive demo` and the hidden `golive demo-ctl`: start the embedded demo
-//! service and serve it (the cockpit and the headless checklist come on top of
-//! this), or talk to one that is already running.
+//! service and either serve it (`--serve-only`) or walk its story headless
+//! through the same check runner as `golive check` (the checklist, the
+//! scripted regression, the rollback action and its verification); or talk to
+//! a demo that is already running. Plain `golive demo` is headless until the
+//! cockpit lands.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -318,5 +321,50 @@ async fn ctl(args: &DemoCtlArgs) -> Result<ExitCode> {
             eprintln!("golive demo-ctl: {e}");
             Ok(ExitCode::from(1))
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn demo_profile() -> Profile {
+        crate::profile::load_with(
+            std::path::Path::new(demo::PROFILE_PATH),
+            demo::PROFILE,
+            &|_| None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn only_items_keeps_the_named_items_and_drops_empty_phases() {
+        let profile = demo_profile();
+        let part = only_items(&profile, &["healthz", "ready", "control"]);
+        let kept: Vec<(&str, &str)> = part
+            .items()
+            .map(|(p, i)| (p.id.as_str(), i.id.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("t-30", "control"),
+                ("canary", "ready"),
+                ("canary", "healthz")
+            ]
+        );
+        assert!(part.phases.iter().all(|p| p.id != "post-launch"));
+        assert_eq!(part.endpoints, profile.endpoints);
+    }
+
+    #[test]
+    fn only_endpoint_items_with_a_hold_go_first() {
+        let profile = demo_profile();
+        assert!(holds(&profile, "ready"));
+        // A metric item with a hold is judged with the rest.
+        assert!(!holds(&profile, "p95"));
+        assert!(!holds(&profile, "healthz"));
+        assert!(!holds(&profile, "no-such-item"));
     }
 }
