@@ -215,6 +215,17 @@ impl LogBuffer {
     }
 }
 
+/// A stable palette slot (0..6) for a replica's prefix, so each container
+/// keeps its colour across restarts and runs (FNV-1a of the name).
+pub fn prefix_colour(name: &str) -> u8 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in name.bytes() {
+        hash ^= u32::from(b);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    (hash % 6) as u8
+}
+
 /// What the log pane asks an adapter to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogEffect {
@@ -565,6 +576,16 @@ mod tests {
         let plain = LogLine::from_bytes("s", None, b"plain text");
         assert_eq!(plain.text, "plain text");
         assert!(plain.styles.is_empty());
+    }
+
+    #[test]
+    fn prefix_colours_are_stable_and_spread() {
+        assert_eq!(prefix_colour("api-1"), prefix_colour("api-1"));
+        let slots: std::collections::BTreeSet<u8> = (0..20)
+            .map(|i| prefix_colour(&format!("api-{i}")))
+            .collect();
+        assert!(slots.len() >= 4, "{slots:?}");
+        assert!(slots.iter().all(|s| *s < 6));
     }
 
     #[test]

@@ -345,6 +345,24 @@ async fn follow_file(id: String, path: PathBuf, mut out: Batcher, stop: watch::R
     }
 }
 
+/// Carries out the log pane's save effect: the lines, one per line, to a
+/// new file (an existing file is not overwritten). Returns how many were
+/// written.
+pub fn save(effect: &crate::app::logs::LogEffect) -> std::io::Result<usize> {
+    use std::io::Write;
+    let crate::app::logs::LogEffect::Save { path, lines } = effect;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    let mut out = std::io::BufWriter::new(file);
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    Ok(lines.len())
+}
+
 /// Runs a `check = { logs = ..., pattern, max, window }` headless: reads
 /// the source's lines of the last `window` (Docker sources from the engine's
 /// backlog; command and file sources from what they print within `settle`),
@@ -524,5 +542,18 @@ mod tests {
                 .await
                 .passed
         );
+    }
+
+    #[test]
+    fn save_writes_visible_lines_and_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("saved.log");
+        let mut view = crate::app::logs::LogView::new(10);
+        view.timestamps = false;
+        view.push_batch(["ERROR a", "INFO b"].map(|t| LogLine::new("api", None, t.into())));
+        view.set_filter("ERROR");
+        assert_eq!(save(&view.save(path.clone())).unwrap(), 1);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "api ERROR a\n");
+        assert!(save(&view.save(path)).is_err());
     }
 }
