@@ -24,6 +24,7 @@ use tokio::task::JoinSet;
 use crate::app::command::CommandOutcome;
 use crate::app::keys::Key;
 use crate::app::logs::LogLine;
+use crate::app::metrics::MetricsReport;
 use crate::app::probe::ProbeReport;
 use crate::app::record::Record;
 use crate::app::state::{App, Effect, Msg, update};
@@ -31,6 +32,7 @@ use crate::io::actions::{self, ExecOptions, Recorder};
 use crate::io::command::{CommandSpec, Stream, run as run_command};
 use crate::io::journal::{self, Journal, JournalWatcher};
 use crate::io::logs::{self, SourceOptions};
+use crate::io::metrics;
 use crate::io::poller::{DEFAULT_CONCURRENCY, Poller, PollerConfig};
 use crate::io::probe::Prober;
 use crate::io::terminal;
@@ -55,6 +57,8 @@ pub struct Options {
 /// Runs the cockpit on the real terminal until the operator quits, SIGTERM,
 /// or a task fails. The terminal is restored on every path.
 pub async fn run(mut app: App, options: Options) -> Result<()> {
+    // The captured baseline file, if the profile names one, is read once here.
+    app.metrics = metrics::state_for(&app.profile);
     let read = journal::read(&options.journal)?;
     for record in read.records {
         update(&mut app, Msg::Record(Box::new(record)));
@@ -281,6 +285,24 @@ impl Driver {
                 let _ = handle.await;
             });
         }
+        let (metrics_tx, mut metrics_rx) = mpsc::channel::<MetricsReport>(64);
+        for handle in metrics::spawn_sources(profile, metrics_tx) {
+            tasks.spawn(async move {
+                let _ = handle.await;
+            });
+        }
+        let metric_msgs = tx.clone();
+        tasks.spawn(async move {
+            while let Some(report) = metrics_rx.recv().await {
+                if metric_msgs
+                    .send(Msg::Metrics(Box::new(report)))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
         let log_msgs = tx.clone();
         tasks.spawn(async move {
             while let Some(batch) = log_rx.recv().await {

@@ -9,15 +9,18 @@ use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
-use super::checklist::{Checklist, ItemChange, ItemState, ItemStatus};
+use super::checklist::{Checklist, Evaluation, ItemChange, ItemState, ItemStatus};
 use super::command::CommandOutcome;
 use super::health::HealthState;
+use super::judge::JudgeReport;
 use super::keys::{self, Command, Context, Key};
 use super::logs::{LogBuffer, LogLine};
+use super::metrics::{CheckStatus, GateState, MetricsReport, MetricsState};
 use super::probe::{Observation, ProbeReport};
 use super::record::{Event, Record};
 use crate::profile::{
-    Action, ActionKind, Check, DockerOp, DockerTarget, MetricKind, Profile, Threshold,
+    Action, ActionKind, Check, DockerOp, DockerTarget, MetricCheck, MetricKind, OnBreach, Profile,
+    Threshold,
 };
 
 /// Latency samples kept per endpoint for its sparkline.
@@ -79,6 +82,8 @@ pub enum Msg {
         height: usize,
     },
     Probe(Box<ProbeReport>),
+    /// A scrape or PromQL answer for one metrics track.
+    Metrics(Box<MetricsReport>),
     /// A journal record, ours or another process's: the only way sign-offs land.
     Record(Box<Record>),
     Logs(Vec<LogLine>),
@@ -243,6 +248,12 @@ pub struct App {
     pub selected_endpoint: usize,
     pub endpoints: Vec<EndpointView>,
     pub tracks: BTreeMap<String, VecDeque<TrackSample>>,
+    /// Canary and baseline metrics, fed by the metrics adapter.
+    pub metrics: MetricsState,
+    /// Every gate's state at the last evaluation (empty until then).
+    pub gates: Vec<GateState>,
+    /// The statistical judge's latest word on canary against baseline.
+    pub judge: Option<JudgeReport>,
     pub logs: LogBuffer,
     /// Lines between the newest matching line and the bottom of the logs pane.
     pub log_offset: usize,
@@ -273,6 +284,7 @@ impl App {
             })
             .collect();
         let logs = LogBuffer::new(profile.settings.log_buffer);
+        let metrics = MetricsState::new(&profile);
         Self {
             profile,
             checklist,
@@ -284,6 +296,9 @@ impl App {
             selected_endpoint: 0,
             endpoints,
             tracks: BTreeMap::new(),
+            metrics,
+            gates: Vec::new(),
+            judge: None,
             logs,
             log_offset: 0,
             follow: true,
@@ -335,7 +350,8 @@ impl App {
             || self
                 .endpoints
                 .iter()
-                .any(|e| e.state() == HealthState::Down);
+                .any(|e| e.state() == HealthState::Down)
+            || self.gates.iter().any(|g| g.breached);
         if failing {
             Verdict::Failing
         } else if items.iter().all(|i| i.status.is_done()) {
@@ -523,7 +539,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             {
                 app.flash = None;
             }
-            Vec::new()
+            // Holds and gate durations advance with the clock too.
+            on_metrics(app)
         }
         Msg::Resize(w, h) => {
             app.size = (w, h);
@@ -555,6 +572,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Probe(report) => on_probe(app, *report),
+        Msg::Metrics(report) => {
+            app.metrics.apply(*report);
+            app.judge = Some(app.metrics.judge(app.now));
+            on_metrics(app)
+        }
         Msg::Record(record) => {
             if record.at < app.started_at {
                 app.started_at = record.at;
@@ -669,6 +691,99 @@ fn on_probe(app: &mut App, report: ProbeReport) -> Vec<Effect> {
         .into_iter()
         .map(|c| app.record(check_result(c, 0)))
         .collect()
+}
+
+/// Re-evaluates metric items and gates. A breach is journalled once; an
+/// `on_breach = "rollback"` gate opens the rollback confirm, an
+/// `auto-rollback` gate runs it with no key, recorded as golive's doing.
+/// Gates act only once the canary phase has started, as the profile means.
+fn on_metrics(app: &mut App) -> Vec<Effect> {
+    let now = app.now;
+    let mut effects = Vec::new();
+    let metric_items: Vec<(String, MetricCheck)> = app
+        .profile
+        .items()
+        .filter_map(|(_, item)| match &item.check {
+            Some(Check::Metric(m)) => Some((item.id.clone(), m.clone())),
+            _ => None,
+        })
+        .collect();
+    for (id, check) in metric_items {
+        let eval = app.metrics.evaluate_check(&check, now);
+        let evaluation = match eval.status {
+            CheckStatus::Pass => Evaluation::Pass(eval.detail),
+            CheckStatus::Fail => Evaluation::Fail(eval.detail),
+            CheckStatus::Holding => Evaluation::Waiting(eval.detail),
+            CheckStatus::NoData if eval.detail.starts_with("no data") => {
+                Evaluation::Waiting(eval.detail)
+            }
+            CheckStatus::NoData => Evaluation::Waiting(format!("no data: {}", eval.detail)),
+        };
+        if let Some(change) = app.checklist.apply_evaluation(&id, None, evaluation, now) {
+            effects.push(app.record(check_result(change, 0)));
+        }
+    }
+    if app.profile.gates.is_empty() {
+        return effects;
+    }
+    let gates = app.profile.gates.clone();
+    app.gates = app.metrics.evaluate_gates(&gates, now);
+    if !canary_started(app) {
+        return effects;
+    }
+    for state in app.gates.clone() {
+        let Some(gate) = gates.iter().find(|g| g.id == state.id) else {
+            continue;
+        };
+        if state.newly_breached {
+            effects.push(app.record(state.breach_event(gate)));
+            match gate.on_breach {
+                OnBreach::Alert | OnBreach::AutoRollback => {
+                    app.flash(format!("gate {} breached: {}", gate.id, state.detail));
+                }
+                OnBreach::Rollback => {
+                    if app.modal.is_none() && app.action.is_none() {
+                        effects.extend(open_action(app, "rollback"));
+                    }
+                    app.flash(format!("gate {} breached: rollback offered", gate.id));
+                }
+            }
+        }
+        let rollback = app.profile.actions.get("rollback").cloned();
+        if let Some(action) = rollback.filter(|_| state.fired && app.action.is_none()) {
+            {
+                app.action = Some(RunningAction {
+                    name: action.name.clone(),
+                    started: now,
+                    output: VecDeque::new(),
+                });
+                effects.push(app.record(Event::ActionStarted {
+                    action: action.name.clone(),
+                    what: describe_action(&app.profile, &action).join("; "),
+                    dry_run: false,
+                    trigger: Some(format!("gate {} (auto-rollback)", gate.id)),
+                }));
+                effects.push(Effect::RunAction { name: action.name });
+            }
+        }
+    }
+    effects
+}
+
+/// The canary phase has started once every phase before the first one whose
+/// id names the canary is done (a profile without one: from the start).
+fn canary_started(app: &App) -> bool {
+    let phases = &app.profile.phases;
+    let Some(canary) = phases.iter().position(|p| p.id.contains("canary")) else {
+        return true;
+    };
+    match app.checklist.current_phase(&app.profile) {
+        None => true,
+        Some(current) => phases
+            .iter()
+            .position(|p| p.id == current)
+            .is_some_and(|i| i >= canary),
+    }
 }
 
 fn check_result(change: ItemChange, duration_ms: u64) -> Event {

@@ -649,3 +649,142 @@ fn every_binding_is_reachable_in_its_context() {
         }
     }
 }
+
+/// A profile whose canary is scraped, with one error-rate gate (`for` 10s)
+/// reacting as `on_breach` says, and no phase before the canary.
+fn gated_app(on_breach: OnBreach) -> App {
+    let mut profile = sample_profile();
+    profile.phases.retain(|p| p.id.contains("canary"));
+    profile.metrics = vec![crate::profile::MetricsSource {
+        track: "canary".into(),
+        kind: crate::profile::MetricsKind::Scrape {
+            url: "http://127.0.0.1:1/metrics".into(),
+            latency_histogram: None,
+            requests_counter: None,
+            status_label: None,
+            selector: Default::default(),
+        },
+        window: Duration::from_secs(60),
+    }];
+    profile.gates.truncate(1);
+    profile.gates[0].for_ = Duration::from_secs(10);
+    profile.gates[0].on_breach = on_breach;
+    App::new(profile, "ana", t0())
+}
+
+/// A scrape where `ok` requests answered 200 and `bad` answered 500.
+fn scrape(app: &mut App, secs: i64, ok: u64, bad: u64) -> Vec<Effect> {
+    let total = ok + bad;
+    let text = format!(
+        "http_requests_total{{code=\"200\"}} {ok}\nhttp_requests_total{{code=\"500\"}} {bad}\n\
+         http_request_duration_seconds_bucket{{le=\"0.1\"}} {total}\n\
+         http_request_duration_seconds_bucket{{le=\"+Inf\"}} {total}\n\
+         http_request_duration_seconds_sum {}\nhttp_request_duration_seconds_count {total}\n",
+        total as f64 * 0.05
+    );
+    let at = t0() + Span::seconds(secs);
+    app.now = at;
+    update(
+        app,
+        Msg::Metrics(Box::new(crate::app::metrics::MetricsReport {
+            track: "canary".into(),
+            at,
+            payload: crate::app::metrics::MetricsPayload::Scrape(text),
+        })),
+    )
+}
+
+#[test]
+fn a_persisting_breach_offers_the_rollback_once_and_journals_it() {
+    let mut app = gated_app(OnBreach::Rollback);
+    assert!(scrape(&mut app, 0, 100, 0).is_empty());
+    // Half the new requests fail: breaching, but not yet for 10 s.
+    scrape(&mut app, 5, 150, 50);
+    assert!(app.modal.is_none());
+    assert!(app.gates[0].since.is_some() && !app.gates[0].breached);
+    let effects = scrape(&mut app, 16, 200, 100);
+    assert!(app.gates[0].breached, "{:?}", app.gates[0]);
+    let records = appended(&effects);
+    assert!(
+        records
+            .iter()
+            .any(|r| matches!(&r.event, Event::GateBreach { gate, .. } if gate == "errors")),
+        "{effects:?}"
+    );
+    assert!(
+        matches!(&app.modal, Some(Modal::ConfirmAction { name, .. }) if name == "rollback"),
+        "the rollback confirm opens: {:?}",
+        app.modal
+    );
+    // Nothing runs without the operator's `y`.
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::RunAction { .. }))
+    );
+    assert_eq!(app.verdict(), Verdict::Failing);
+    // Still breached later: no second record, no second modal.
+    app.modal = None;
+    let again = scrape(&mut app, 20, 250, 150);
+    assert!(appended(&again).is_empty());
+    assert!(app.modal.is_none());
+}
+
+#[test]
+fn auto_rollback_runs_exactly_once_recorded_as_golive() {
+    let mut app = gated_app(OnBreach::AutoRollback);
+    scrape(&mut app, 0, 100, 0);
+    scrape(&mut app, 5, 150, 50);
+    let effects = scrape(&mut app, 16, 200, 100);
+    let runs = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::RunAction { name } if name == "rollback"))
+        .count();
+    assert_eq!(runs, 1, "{effects:?}");
+    let started = appended(&effects)
+        .into_iter()
+        .find_map(|r| match &r.event {
+            Event::ActionStarted { trigger, .. } => trigger.clone(),
+            _ => None,
+        })
+        .expect("an action_started record");
+    assert!(started.contains("auto-rollback"), "{started}");
+    // The breach goes on after the rollback ends: it does not fire again.
+    app.action = None;
+    for secs in [20, 25, 30] {
+        let more = scrape(
+            &mut app,
+            secs,
+            200 + secs as u64 * 10,
+            100 + secs as u64 * 10,
+        );
+        assert!(!more.iter().any(|e| matches!(e, Effect::RunAction { .. })));
+    }
+}
+
+#[test]
+fn gates_do_not_act_before_the_canary_phase() {
+    let mut app = gated_app(OnBreach::AutoRollback);
+    // Put a manual phase before the canary: nothing acts until it is done.
+    let mut profile = app.profile.clone();
+    profile.phases.insert(
+        0,
+        crate::profile::Phase {
+            id: "t-30".into(),
+            title: "Pre-launch".into(),
+            duration: None,
+            items: vec![crate::profile::Item {
+                id: "go".into(),
+                title: "Go".into(),
+                description: None,
+                check: None,
+            }],
+        },
+    );
+    app = App::new(profile, "ana", t0());
+    scrape(&mut app, 0, 100, 0);
+    scrape(&mut app, 5, 150, 50);
+    let effects = scrape(&mut app, 16, 200, 100);
+    assert!(app.gates[0].breached, "the header still shows the breach");
+    assert!(effects.is_empty(), "{effects:?}");
+}

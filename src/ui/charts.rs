@@ -10,6 +10,7 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
 
 use super::{Theme, pane_block};
 use crate::app::state::{App, Pane, TrackSample};
+use crate::profile::MetricKind;
 
 /// How far back the charts look, in seconds.
 const WINDOW_SECS: f64 = 120.0;
@@ -27,7 +28,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = pane_block("Charts", None, focused, theme).title(legend.right_aligned());
     frame.render_widget(block, area);
     let content = area.inner(Margin::new(1, 1));
-    if app.tracks.values().all(|s| s.is_empty()) {
+    let from_metrics = metric_series(app);
+    if from_metrics.is_none() && app.tracks.values().all(|s| s.is_empty()) {
         frame.render_widget(
             Paragraph::new(vec![
                 Line::styled("? no data yet", theme.warn()),
@@ -52,6 +54,113 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         (content, None)
     };
+    let (latency, errors) = from_metrics.unwrap_or_else(|| probe_series(app));
+    let (gate_latency_ms, gate_error) = gate_thresholds(app);
+    let threshold_ms = gate_latency_ms.or_else(|| app.latency_threshold_ms());
+    let max_ms = latency
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|(_, y)| *y))
+        .chain(threshold_ms)
+        .fold(1.0_f64, f64::max)
+        * 1.1;
+    let threshold_err = gate_error
+        .or_else(|| app.error_threshold())
+        .map(|t| t * 100.0);
+    let max_err = errors
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|(_, y)| *y))
+        .chain(threshold_err)
+        .fold(1.0_f64, f64::max)
+        * 1.1;
+    let lat_line = threshold_ms.map(|t| vec![(-WINDOW_SECS, t), (0.0, t)]);
+    let err_line = threshold_err.map(|t| vec![(-WINDOW_SECS, t), (0.0, t)]);
+    let latency_title = match &app.judge {
+        Some(judge) if from_metrics_present(app) => {
+            format!("p95 ms · judge {}", judge.verdict.as_str())
+        }
+        _ => "latency ms".to_string(),
+    };
+    chart(
+        frame,
+        left,
+        theme,
+        &latency_title,
+        &latency,
+        lat_line.as_deref(),
+        max_ms,
+    );
+    let Some(right) = right else { return };
+    chart(
+        frame,
+        right,
+        theme,
+        "errors %",
+        &errors,
+        err_line.as_deref(),
+        max_err,
+    );
+}
+
+type Series = Vec<(String, Vec<(f64, f64)>)>;
+
+fn from_metrics_present(app: &App) -> bool {
+    app.metrics
+        .tracks()
+        .any(|t| !app.metrics.series(t, MetricKind::LatencyP95).is_empty())
+}
+
+/// p95 latency (ms) and error rate (%) per track from the metrics engine,
+/// when it has any: the real canary-against-baseline picture.
+fn metric_series(app: &App) -> Option<(Series, Series)> {
+    if !from_metrics_present(app) {
+        return None;
+    }
+    let now = app.now;
+    let since = now - chrono::Duration::seconds(WINDOW_SECS as i64);
+    let x_of = |at: chrono::DateTime<chrono::Utc>| (at - now).num_milliseconds() as f64 / 1000.0;
+    let mut latency = Vec::new();
+    let mut errors = Vec::new();
+    for track in app.metrics.tracks() {
+        let points = |kind: MetricKind, scale: f64| -> Vec<(f64, f64)> {
+            app.metrics
+                .series_since(track, kind, since)
+                .iter()
+                .map(|(at, v)| (x_of(*at), v * scale))
+                .collect()
+        };
+        latency.push((track.to_string(), points(MetricKind::LatencyP95, 1000.0)));
+        errors.push((track.to_string(), points(MetricKind::ErrorRate, 100.0)));
+    }
+    Some((latency, errors))
+}
+
+/// The absolute thresholds of the first latency and error-rate gates, as
+/// the metrics engine computed them (relative ones times the baseline).
+fn gate_thresholds(app: &App) -> (Option<f64>, Option<f64>) {
+    let value_of = |kinds: &[MetricKind]| {
+        app.profile
+            .gates
+            .iter()
+            .filter(|g| kinds.contains(&g.metric))
+            .find_map(|g| {
+                app.gates
+                    .iter()
+                    .find(|s| s.id == g.id)
+                    .and_then(|s| s.threshold_value)
+            })
+    };
+    let latency = value_of(&[
+        MetricKind::LatencyP50,
+        MetricKind::LatencyP95,
+        MetricKind::LatencyP99,
+    ])
+    .map(|secs| secs * 1000.0);
+    (latency, value_of(&[MetricKind::ErrorRate]))
+}
+
+/// Latency and a rolling failure rate per track from the probes, for
+/// profiles without metrics.
+fn probe_series(app: &App) -> (Series, Series) {
     let now = app.now;
     let x_of = |s: &TrackSample| (s.at - now).num_milliseconds() as f64 / 1000.0;
     let mut latency: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
@@ -80,41 +189,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .collect();
         errors.push((track.clone(), rates));
     }
-    let threshold_ms = app.latency_threshold_ms();
-    let max_ms = latency
-        .iter()
-        .flat_map(|(_, p)| p.iter().map(|(_, y)| *y))
-        .chain(threshold_ms)
-        .fold(1.0_f64, f64::max)
-        * 1.1;
-    let threshold_err = app.error_threshold().map(|t| t * 100.0);
-    let max_err = errors
-        .iter()
-        .flat_map(|(_, p)| p.iter().map(|(_, y)| *y))
-        .chain(threshold_err)
-        .fold(1.0_f64, f64::max)
-        * 1.1;
-    let lat_line = threshold_ms.map(|t| vec![(-WINDOW_SECS, t), (0.0, t)]);
-    let err_line = threshold_err.map(|t| vec![(-WINDOW_SECS, t), (0.0, t)]);
-    chart(
-        frame,
-        left,
-        theme,
-        "latency ms",
-        &latency,
-        lat_line.as_deref(),
-        max_ms,
-    );
-    let Some(right) = right else { return };
-    chart(
-        frame,
-        right,
-        theme,
-        "errors %",
-        &errors,
-        err_line.as_deref(),
-        max_err,
-    );
+    (latency, errors)
 }
 
 fn chart(

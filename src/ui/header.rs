@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
+use crate::app::metrics::fmt_value;
 use crate::app::state::{App, Verdict};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -78,12 +79,35 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     .map(|r| format!("{} {}x baseline", r.cmp.symbol(), r.factor))
             })
             .unwrap_or_default();
-        // Until the metrics engine reports gate states, a gate has no data:
-        // said loudly, never shown as passing.
-        second.push(Span::styled("? ", theme.warn()));
+        let state = app.gates.iter().find(|g| g.id == gate.id);
+        // No data is said loudly, never shown as passing; the measured value
+        // stands next to its threshold so "why did it fail?" has an answer.
+        let (symbol, style, measured) = match state {
+            None => ("?", theme.warn(), "no data".to_string()),
+            Some(s) if s.no_data.is_some() => ("?", theme.warn(), "no data".to_string()),
+            Some(s) => {
+                let observed = s
+                    .observed
+                    .map(|v| fmt_value(gate.metric, v))
+                    .unwrap_or_else(|| "?".into());
+                if s.breached {
+                    ("✘", theme.bad(), format!("{observed} BREACHED"))
+                } else if s.since.is_some() {
+                    ("!", theme.warn(), format!("{observed} breaching"))
+                } else {
+                    ("✔", theme.ok(), observed)
+                }
+            }
+        };
+        second.push(Span::styled(format!("{symbol} "), style));
         second.push(Span::styled(gate.id.clone(), theme.text()));
         second.push(Span::styled(
-            format!(" ({} {} {cond}) no data  ", gate.track, gate.metric.name()),
+            format!(
+                " {} ({} {} {cond})  ",
+                measured,
+                gate.track,
+                gate.metric.name()
+            ),
             theme.muted(),
         ));
     }
