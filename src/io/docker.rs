@@ -861,7 +861,11 @@ async fn follow_container(
                 Ok(LogOutput::StdErr { message }) => (1, message),
                 Ok(LogOutput::StdOut { message } | LogOutput::Console { message }) => (0, message),
                 Ok(LogOutput::StdIn { .. }) => continue,
-                Err(_) => break,
+                Err(e) => {
+                    let text = format!("log stream of {} broke ({e}); resuming", container.name);
+                    let _ = raw_tx.send(vec![note(&opts.source, &text)]).await;
+                    break;
+                }
             };
             got_any = true;
             let buf = &mut partial[slot];
