@@ -46,7 +46,9 @@ fn hex(color: Color, fallback: &str) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn svg(buf: &Buffer, title: &str) -> String {
@@ -61,7 +63,10 @@ fn svg(buf: &Buffer, title: &str) -> String {
         h as f64 * CELL_H
     );
     let _ = writeln!(out, "<title>{}</title>", escape(title));
-    let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="{DEFAULT_BG}"/>"#);
+    let _ = writeln!(
+        out,
+        r#"<rect width="100%" height="100%" fill="{DEFAULT_BG}"/>"#
+    );
     for y in 0..h {
         // Backgrounds first, one rect per run of equal colour.
         let mut x = 0;
@@ -129,7 +134,11 @@ fn main() -> std::io::Result<()> {
     let theme = Theme::default();
     std::fs::create_dir_all("screenshots")?;
     let mut shots: Vec<(&str, &str, App)> = Vec::new();
-    shots.push(("cockpit-regression", "golive: the canary regressing", sample_app()));
+    shots.push((
+        "cockpit-regression",
+        "golive: the canary regressing",
+        sample_app(),
+    ));
     let mut help = sample_app();
     update(&mut help, Msg::Key(Key::Char('?')));
     shots.push(("help", "golive: the help overlay", help));
@@ -145,7 +154,10 @@ fn main() -> std::io::Result<()> {
     }
     if let Some(hc) = Theme::builtin("high-contrast") {
         let path = "screenshots/high-contrast.svg";
-        std::fs::write(path, svg(&render(&light, &hc), "golive: high-contrast theme"))?;
+        std::fs::write(
+            path,
+            svg(&render(&light, &hc), "golive: high-contrast theme"),
+        )?;
         println!("wrote {path}");
     }
     Ok(())
