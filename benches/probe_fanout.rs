@@ -141,8 +141,19 @@ fn cpu_seconds() -> f64 {
     tv(u.ru_utime) + tv(u.ru_stime)
 }
 
+/// Peak resident memory of this process image (`VmHWM`). Not getrusage's
+/// `ru_maxrss`: that survives `execve`, so under `cargo bench` it reports
+/// cargo's own peak.
 fn max_rss_mib() -> f64 {
-    rusage().ru_maxrss as f64 / 1024.0
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
 /// The child: one axum server on 127.0.0.1, its address on stdout.

@@ -83,6 +83,11 @@ pub struct DemoArgs {
     /// Compress the demo timeline by this factor (tests use 10 or more).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// Serve on this loopback port and the next three (baseline, canary-1,
+    /// canary-2, control) instead of ephemeral ones; 8480 matches the
+    /// defaults of profiles/demo.toml.
+    #[arg(long)]
+    pub port: Option<u16>,
     #[arg(long, default_value = "dark")]
     pub theme: String,
 }

@@ -140,8 +140,12 @@ async fn canary_warms_up_check_by_check_while_baseline_is_warm() {
     let mut seen_counts = vec![];
     let mut durations = vec![];
     let start = Instant::now();
+    let mut polled = Instant::now();
+    let mut longest_gap = Duration::ZERO;
     let last = loop {
         let (status, body) = get_json(&canary).await;
+        longest_gap = longest_gap.max(polled.elapsed());
+        polled = Instant::now();
         assert_eq!(status, 200);
         let done = body["checks"]
             .as_object()
@@ -167,12 +171,18 @@ async fn canary_warms_up_check_by_check_while_baseline_is_warm() {
         seen_counts.windows(2).all(|w| w[0] < w[1]),
         "{seen_counts:?}"
     );
-    // At least one reading in between: the checks turn true one by one, not
-    // all at once (how many readings in between depends on the machine).
-    assert!(
-        seen_counts.iter().any(|n| (1..6).contains(n)),
-        "checks should turn true one by one: {seen_counts:?}"
-    );
+    // At least one reading in between: the checks turn true one by one over
+    // about 7 simulated seconds (0.7 s here), so polls less than 0.5 s apart
+    // must see some but not all of them. A machine that stalled the test for
+    // longer than that cannot tell, and the pure timeline tests cover it.
+    if longest_gap < Duration::from_millis(500) {
+        assert!(
+            seen_counts.iter().any(|n| (1..6).contains(n)),
+            "checks should turn true one by one: {seen_counts:?}"
+        );
+    } else {
+        eprintln!("polls were up to {longest_gap:?} apart: in-between readings not asserted");
+    }
     assert_eq!(*seen_counts.last().unwrap(), 6);
     assert!(durations.windows(2).all(|w| w[0] <= w[1]));
     assert!(durations.first() < durations.last(), "{durations:?}");
@@ -421,7 +431,7 @@ async fn dropping_the_handle_stops_every_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_speed_is_refused() {
-    for speed in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+    for speed in [0.0, -1.0, 1e6, f64::NAN, f64::INFINITY] {
         let err = demo::start(DemoOptions { seed: 1, speed }).await.err();
         assert!(
             matches!(err, Some(demo::DemoError::InvalidSpeed(_))),
@@ -443,7 +453,7 @@ async fn vars_name_every_server_and_this_executable() {
         std::env::current_exe().unwrap().to_string_lossy()
     );
     // Every variable the demo profile uses is provided.
-    let used = regex::Regex::new(r"\$\{(DEMO_[A-Z0-9_]+)\}").unwrap();
+    let used = regex::Regex::new(r"\$\{(DEMO_[A-Z0-9_]+)(:-[^}]*)?\}").unwrap();
     for cap in used.captures_iter(demo::PROFILE) {
         assert!(vars.contains_key(&cap[1]), "{} is not provided", &cap[1]);
     }
@@ -597,4 +607,198 @@ async fn demo_ctl_says_why_when_nothing_listens() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the demo"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_profile_loads_with_the_service_urls() {
+    let svc = demo::start(DemoOptions::default()).await.unwrap();
+    let profile = svc.profile().unwrap();
+    profile.ensure_resolved().unwrap();
+    assert_eq!(profile.service.name, "checkout-api");
+    assert_eq!(profile.service.version, "v1.2.0");
+    assert_eq!(profile.service.previous.as_deref(), Some("v1.1.0"));
+    let warmup = profile.endpoint("warmup").unwrap();
+    assert_eq!(
+        warmup.urls,
+        [
+            format!("{}/status/warmup", svc.url(Replica::Canary1)),
+            format!("{}/status/warmup", svc.url(Replica::Canary2)),
+        ]
+    );
+    let golive = std::env::current_exe().unwrap();
+    for name in ["promote", "rollback"] {
+        let action = &profile.actions[name];
+        let golive::profile::ActionKind::Command { argv, .. } = &action.kind else {
+            panic!("{name} is not a command");
+        };
+        assert_eq!(argv[0], golive.to_string_lossy());
+        assert_eq!(argv[1..], ["demo-ctl", svc.control_url(), name]);
+        assert!(!action.verify.is_empty());
+    }
+    let gate = &profile.gates[0];
+    assert_eq!(gate.on_breach, golive::profile::OnBreach::Rollback);
+    assert_eq!(gate.for_, Duration::from_secs(30));
+    assert_eq!(profile.logs.len(), 3);
+    svc.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_demo_runs_checklist_regression_rollback_and_recovery() {
+    let child = tokio::process::Command::new(GOLIVE)
+        .args(["demo", "--headless", "--speed", "10"])
+        .env("NO_COLOR", "1")
+        .env_remove("GOLIVE_JOURNAL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(90), child.wait_with_output())
+        .await
+        .expect("golive demo --headless did not finish in 90 s")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let at = |needle: &str| {
+        stdout
+            .find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in:\n{stdout}"))
+    };
+    // Healthy canary first, degraded after the scripted regression, healthy
+    // again after the rollback.
+    let ready = at("✔ pass    canary/ready");
+    let healthy = at("✔ pass    canary/healthz");
+    let watching = at("── Watching the canary");
+    let degraded = at("✘ fail    canary/healthz");
+    let rollback = at("── Rollback");
+    let recovered = stdout.rfind("✔ pass    canary/healthz").unwrap();
+    assert!(ready < healthy && healthy < watching, "{stdout}");
+    assert!(watching < degraded && degraded < rollback && rollback < recovered);
+    assert!(stdout[degraded..rollback].contains("observed \"degraded\""));
+    assert!(stdout.contains("↩ rollback: exit 0"));
+    assert!(stdout.contains("health recovered"));
+    assert!(stdout.contains("✔ pass    t-30/baseline-up"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_speed_on_the_command_line_is_one_clear_line() {
+    let out = tokio::process::Command::new(GOLIVE)
+        .args(["demo", "--serve-only", "--speed", "0"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "golive demo: demo speed must be a number above 0 and at most 1000, not 0"
+    );
+}
+
+/// Four consecutive free loopback ports, found by trying: another test or
+/// engineer may take one between the probe and the bind, so retry.
+async fn start_on_free_ports(opts: DemoOptions) -> (DemoService, u16) {
+    for _ in 0..20 {
+        let base = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if base > u16::MAX - 3 {
+            continue;
+        }
+        if let Ok(svc) = demo::start_at(opts, Some(base)).await {
+            return (svc, base);
+        }
+    }
+    panic!("no four consecutive free ports found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fixed_ports_match_the_profile_defaults_and_a_taken_port_is_named() {
+    // Without any variable, the profile points at 8480..8483 and `golive`.
+    let profile = golive::profile::load_with(
+        std::path::Path::new(demo::PROFILE_PATH),
+        demo::PROFILE,
+        &|_| None,
+    )
+    .unwrap();
+    assert!(profile.unresolved.is_empty(), "{:?}", profile.unresolved);
+    assert_eq!(
+        profile.endpoint("baseline-health").unwrap().urls,
+        ["http://127.0.0.1:8480/health"]
+    );
+    assert_eq!(
+        profile.endpoint("health").unwrap().urls,
+        [
+            "http://127.0.0.1:8481/health",
+            "http://127.0.0.1:8482/health"
+        ]
+    );
+    let golive::profile::ActionKind::Command { argv, .. } = &profile.actions["rollback"].kind
+    else {
+        panic!("rollback is not a command");
+    };
+    assert_eq!(
+        argv,
+        &["golive", "demo-ctl", "http://127.0.0.1:8483", "rollback"]
+    );
+
+    // start_at serves exactly there.
+    let (svc, base) = start_on_free_ports(DemoOptions::default()).await;
+    let names: Vec<(&str, String)> = svc
+        .urls()
+        .into_iter()
+        .map(|(n, u)| (n, u.to_string()))
+        .collect();
+    for (i, (_, url)) in names.iter().enumerate() {
+        assert_eq!(url, &format!("http://127.0.0.1:{}", base + i as u16));
+    }
+    // A second demo on the same ports says which server could not listen.
+    let err = demo::start_at(DemoOptions::default(), Some(base))
+        .await
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("for the demo's baseline"), "{err}");
+    svc.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn golive_check_runs_the_demo_profile_against_a_served_demo() {
+    let svc = demo::start(DemoOptions {
+        seed: 2,
+        speed: 10.0,
+    })
+    .await
+    .unwrap();
+    let journal_dir = tempfile::tempdir().unwrap();
+    let mut cmd = tokio::process::Command::new(GOLIVE);
+    cmd.args(["check", "profiles/demo.toml", "--phase", "t-30"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("GOLIVE_JOURNAL", journal_dir.path().join("journal.jsonl"));
+    for (name, value) in svc.vars() {
+        cmd.env(name, value);
+    }
+    // The test binary is not golive: the profile's commands must run golive.
+    cmd.env("DEMO_GOLIVE", GOLIVE);
+    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("✔ pass    t-30/control"), "{stdout}");
+    assert!(stdout.contains("✔ pass    t-30/baseline-up"), "{stdout}");
+    assert!(stdout.contains("○ manual  t-30/ci-green"), "{stdout}");
+    svc.shutdown().await;
 }

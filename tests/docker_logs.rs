@@ -258,3 +258,78 @@ async fn unreachable_engine_gives_a_clear_state() {
     .await;
     f.finish().await;
 }
+
+#[tokio::test]
+async fn container_state_reports_exit_health_and_restarts() {
+    let Some(engine) = engine_or_skip("container_state_reports_exit_health_and_restarts").await
+    else {
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    let image = format!("{}:1", unique("img"));
+    build_image(&mut cleanup, &image, "v1");
+    let label = unique("state");
+    let lbl = format!("golive.test={label}");
+    let (crashy, done) = (unique("crashy"), unique("done"));
+    cleanup.containers.extend([crashy.clone(), done.clone()]);
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &crashy,
+        "-l",
+        &lbl,
+        "--restart",
+        "always",
+        &image,
+        "sleep 0.3; exit 3",
+    ]);
+    docker(&["run", "-d", "--name", &done, "-l", &lbl, &image, "exit 7"]);
+    let target = DockerTarget::Label {
+        key: "golive.test".into(),
+        value: label,
+    };
+    let (tx, mut rx) = mpsc::channel(16);
+    let (stop, stop_rx) = watch::channel(false);
+    let watcher = tokio::spawn(docker::watch_states(
+        engine.host.clone(),
+        vec![target],
+        Duration::from_millis(200),
+        tx,
+        stop_rx,
+    ));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let state = loop {
+        let (i, state) = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("states keep coming")
+            .unwrap();
+        assert_eq!(i, 0);
+        let restarted = state
+            .containers
+            .iter()
+            .any(|c| c.name == crashy && c.restart_count >= 2);
+        let exited = state
+            .containers
+            .iter()
+            .any(|c| c.name == done && c.status == "exited" && c.exit_code == Some(7));
+        if restarted && exited {
+            break state;
+        }
+    };
+    stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), watcher)
+        .await
+        .unwrap()
+        .unwrap();
+    let check = golive::profile::DockerCheck {
+        target: DockerTarget::Container(crashy.clone()),
+        conditions: vec![golive::app::condition::Condition::parse("[RESTARTS] == 0").unwrap()],
+    };
+    let (passed, detail) = docker::evaluate_check(&check, &state, 0);
+    assert!(!passed, "{detail}");
+    assert!(
+        detail.contains(&done) && detail.contains("exit 7"),
+        "{detail}"
+    );
+}

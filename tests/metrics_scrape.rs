@@ -245,3 +245,85 @@ async fn headless_check_passes_items_and_fails_on_a_gate_breach() {
     assert_eq!(out.gates.len(), 1);
     assert_eq!(out.gates[0].observed, Some(EXPECTED_ERROR_RATE));
 }
+
+/// `golive check --phase canary`: a gate breach ends the run at once and
+/// fails it, with the gate's evidence and the rollback suggestion.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_phase_canary_fails_as_soon_as_a_gate_breaches() {
+    use golive::app::signoffs::Signoffs;
+    use golive::commands::check::{CheckOptions, run_checks};
+    use golive::profile::{Check, Item, Phase};
+
+    let server = start_server().await;
+    let url = format!("http://{}/metrics", server.addr);
+    let mut prof = profile(
+        vec![scrape_source("canary", &url, Duration::from_secs(5))],
+        Duration::from_millis(100),
+    );
+    prof.phases = vec![Phase {
+        id: "canary".into(),
+        title: "Canary".into(),
+        duration: None,
+        items: vec![Item {
+            id: "p95".into(),
+            title: "p95 under 500 ms for 20 s".into(),
+            description: None,
+            check: Some(Check::Metric(MetricCheck {
+                metric: MetricKind::LatencyP95,
+                track: "canary".into(),
+                condition: Some(Threshold {
+                    cmp: Cmp::Lt,
+                    value: 0.5,
+                }),
+                vs_baseline: None,
+                hold: Some(Duration::from_secs(20)),
+            })),
+        }],
+    }];
+    let gate = |id: &str, limit: f64| Gate {
+        id: id.into(),
+        metric: MetricKind::ErrorRate,
+        track: "canary".into(),
+        condition: Some(Threshold {
+            cmp: Cmp::Gt,
+            value: limit,
+        }),
+        vs_baseline: None,
+        for_: Duration::from_millis(300),
+        on_breach: OnBreach::Rollback,
+    };
+    prof.gates = vec![gate("calm", 0.05), gate("errors", 0.01)];
+    let options = CheckOptions {
+        timeout: Duration::from_secs(60),
+        operator: "tester".into(),
+        journal: None,
+        signoffs: Signoffs::for_release("test-service", "v2"),
+    };
+    let started = std::time::Instant::now();
+    let reports = run_checks(std::sync::Arc::new(prof), Some("canary"), options, |_| {})
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "stopped at the breach"
+    );
+    let by_id = |id: &str| reports.iter().find(|r| r.id == id).unwrap();
+    let item = by_id("p95");
+    assert_eq!(item.status, ItemStatus::Fail);
+    assert_eq!(
+        item.detail,
+        "not finished: the run stopped when gate errors breached"
+    );
+    let errors = by_id("gate:errors");
+    assert_eq!(errors.status, ItemStatus::Fail);
+    assert!(
+        errors
+            .detail
+            .contains("gate errors breached: error_rate of canary is 2.00%"),
+        "{}",
+        errors.detail
+    );
+    assert!(errors.detail.contains("golive act"), "{}", errors.detail);
+    let calm = by_id("gate:calm");
+    assert_eq!(calm.status, ItemStatus::Pass, "{}", calm.detail);
+}

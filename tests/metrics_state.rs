@@ -443,6 +443,19 @@ fn gates_flicker_never_breaches_persist_does_and_auto_rollback_fires_once() {
             assert_eq!(g.since, Some(t(start)));
             assert_eq!(g.observed, Some(0.2));
             assert_eq!(g.threshold, "> 5.00% (0.0500)");
+            assert_eq!(g.threshold_value, Some(0.05));
+            match g.breach_event(&gates[0]) {
+                golive::app::record::Event::GateBreach {
+                    gate,
+                    observed,
+                    on_breach,
+                } => {
+                    assert_eq!(gate, "errors");
+                    assert_eq!(observed, "20.00% (0.2000) vs > 5.00% (0.0500)");
+                    assert_eq!(on_breach, "auto-rollback");
+                }
+                other => panic!("{other:?}"),
+            }
             assert!(g.detail.contains("breached"), "{}", g.detail);
         }
         fired += usize::from(g.fired);
@@ -705,4 +718,23 @@ fn openmetrics_and_millisecond_histograms() {
     ));
     // The 503 series was there from the first scrape: no increase, no errors.
     assert_eq!(ok(s.value("canary", MetricKind::ErrorRate, t(10))), 0.0);
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_scrape_pipeline_on_arbitrary_text(a in "\\PC*", b in "(http_request_duration_seconds_bucket|http_requests_total)?[{}\"a-z=,.0-9+\\- \n#]*") {
+            let mut s = state(&[scrape_source("canary", &[("route", ".*")])]);
+            s.ingest_scrape("canary", &a, t(0));
+            s.ingest_scrape("canary", &b, t(10));
+            s.ingest_scrape("canary", &a, t(20));
+            for kind in golive::app::metrics::KINDS {
+                let _ = s.value("canary", kind, t(20));
+            }
+            let _ = s.judge(t(20));
+        }
+    }
 }

@@ -42,27 +42,34 @@ fn unset_variables_are_warnings_not_errors() {
     let file = dir.path().join("p.toml");
     std::fs::write(
         &file,
-        "[service]\nname = \"s\"\nversion = \"v1\"\n[[endpoint]]\nid = \"e\"\nurl = \"${GOLIVE_TEST_UNSET_BASE}/health\"\n[[phase]]\nid = \"p\"\n  [[phase.item]]\n  id = \"i\"\n",
+        "[service]\nname = \"s\"\nversion = \"v1\"\n[[endpoint]]\nid = \"e\"\nurl = \"${GOLIVE_TEST_UNSET_BASE}/health\"\nheaders = { X-Token = \"${GOLIVE_TEST_UNSET_TOKEN}\" }\n[[phase]]\nid = \"p\"\n  [[phase.item]]\n  id = \"i\"\n",
     )
     .unwrap();
     golive()
         .arg("validate")
         .arg(&file)
         .env_remove("GOLIVE_TEST_UNSET_BASE")
+        .env_remove("GOLIVE_TEST_UNSET_TOKEN")
         .assert()
         .code(0)
         .stdout(predicate::str::contains("✔"))
         .stdout(predicate::str::contains(
             "warning: ${GOLIVE_TEST_UNSET_BASE} is unset and has no default",
+        ))
+        // An unset header variable is named, not masked: there is no secret yet.
+        .stdout(predicate::str::contains(
+            "warning: ${GOLIVE_TEST_UNSET_TOKEN} is unset",
         ));
     // Set, the warning goes away.
     golive()
         .arg("validate")
         .arg(&file)
         .env("GOLIVE_TEST_UNSET_BASE", "http://127.0.0.1:1")
+        .env("GOLIVE_TEST_UNSET_TOKEN", "tok-set-later-42")
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("warning").not());
+        .stdout(predicate::str::contains("warning").not())
+        .stdout(predicate::str::contains("tok-set-later-42").not());
 }
 
 #[test]

@@ -1,10 +1,12 @@
 //! Container state as the health pane and `check = { docker = ... }` see it:
 //! what the engine said about each container of a target (running or not,
 //! health, restarts), summed into the facts conditions are written against
-//! (`[RUNNING] >= 3`, `[HEALTHY] == [RUNNING]`, `[RESTARTS] == 0`). Pure: the
-//! Docker adapter fills it in.
+//! (`[RUNNING] >= 3`, `[HEALTHY] == [RUNNING]`, `[RESTARTS] == 0`) through
+//! `app::condition`'s `Facts`. Pure: the Docker adapter fills it in.
 
 use serde::{Deserialize, Serialize};
+
+use crate::app::condition::{Condition, Facts, PathSeg, Value, Verdict};
 
 /// The engine's health verdict for a container with a healthcheck.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,84 +100,98 @@ impl TargetState {
     }
 }
 
-/// The outcome of one docker condition, with the observed values.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DockerVerdict {
-    pub passed: bool,
-    pub explanation: String,
+/// Restart counts as first seen after the release started, per container
+/// name, so "no unexpected restarts" (seed 001) counts only new ones. A
+/// container seen for the first time (scaled up, recreated) starts at its
+/// count then.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RestartBaseline {
+    first_seen: std::collections::BTreeMap<String, u64>,
 }
 
-/// Evaluates `[FACT] op NUMBER` or `[FACT] op [FACT]` against a target's
-/// state. Kept deliberately small until `app::condition` offers a `Facts`
-/// trait; then this becomes that trait's implementation.
-pub fn evaluate_condition(
-    source: &str,
+impl RestartBaseline {
+    /// Records counts of containers not seen before; returns the restarts
+    /// since the baseline, summed over the target.
+    pub fn observe(&mut self, state: &TargetState) -> u64 {
+        let mut since = 0;
+        for c in &state.containers {
+            let base = *self
+                .first_seen
+                .entry(c.name.clone())
+                .or_insert(c.restart_count);
+            since += c.restart_count.saturating_sub(base);
+        }
+        since
+    }
+
+    /// The baseline to hand [`TargetState::fact`]: the sum of the first-seen
+    /// counts of the containers in `state`.
+    pub fn total_for(&self, state: &TargetState) -> u64 {
+        state
+            .containers
+            .iter()
+            .filter_map(|c| self.first_seen.get(&c.name))
+            .sum()
+    }
+}
+
+/// A target's state as facts for `app::condition`: `[RUNNING]`, `[HEALTHY]`,
+/// `[UNHEALTHY]`, `[EXITED]`, `[CONTAINERS]`, `[RESTARTS]` (since
+/// `restart_baseline`, the count seen when the release started).
+#[derive(Debug, Clone, Copy)]
+pub struct ContainerFacts<'a> {
+    pub state: &'a TargetState,
+    pub restart_baseline: u64,
+}
+
+impl Facts for ContainerFacts<'_> {
+    fn lookup(&self, placeholder: &str, path: &[PathSeg]) -> Result<Value, String> {
+        if let Some(err) = &self.state.error {
+            return Err(format!("unknown: the Docker engine did not answer ({err})"));
+        }
+        if !path.is_empty() {
+            return Err("a container fact has no fields".into());
+        }
+        self.state
+            .fact(placeholder, self.restart_baseline)
+            .map(Value::Number)
+            .ok_or_else(|| {
+                "not a container fact (RUNNING, HEALTHY, UNHEALTHY, EXITED, CONTAINERS, RESTARTS)"
+                    .into()
+            })
+    }
+}
+
+/// Evaluates a docker check's conditions; with none, asks for at least one
+/// container and every container running. Returns the overall verdict and
+/// one sentence per condition plus one line per container, as evidence.
+pub fn evaluate_check(
+    conditions: &[Condition],
     state: &TargetState,
     restart_baseline: u64,
-) -> DockerVerdict {
-    let fail = |why: String| DockerVerdict {
-        passed: false,
-        explanation: format!("{source} failed: {why}"),
+) -> (bool, Vec<String>) {
+    let facts = ContainerFacts {
+        state,
+        restart_baseline,
     };
-    let Some((lhs, op, rhs)) = split_condition(source) else {
-        return fail("not of the form [FACT] op value".into());
+    let defaults: Vec<Condition> = if conditions.is_empty() {
+        ["[CONTAINERS] > 0", "[RUNNING] == [CONTAINERS]"]
+            .iter()
+            .filter_map(|c| Condition::parse(c).ok())
+            .collect()
+    } else {
+        Vec::new()
     };
-    if let Some(err) = &state.error {
-        return fail(format!("the Docker engine did not answer ({err})"));
-    }
-    let value = |operand: &str| -> Result<f64, String> {
-        if let Some(name) = operand.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
-            state
-                .fact(name, restart_baseline)
-                .ok_or_else(|| format!("[{name}] is not a container fact"))
-        } else {
-            operand
-                .parse::<f64>()
-                .map_err(|_| format!("{operand:?} is not a number"))
-        }
+    let used = if conditions.is_empty() {
+        &defaults
+    } else {
+        conditions
     };
-    let (l, r) = match (value(lhs), value(rhs)) {
-        (Ok(l), Ok(r)) => (l, r),
-        (Err(e), _) | (_, Err(e)) => return fail(e),
-    };
-    let passed = match op {
-        "==" => l == r,
-        "!=" => l != r,
-        "<" => l < r,
-        "<=" => l <= r,
-        ">" => l > r,
-        ">=" => l >= r,
-        _ => return fail(format!("unknown operator {op}")),
-    };
-    let observed = format!(
-        "{lhs} was {l}{}",
-        if rhs.starts_with('[') {
-            format!(", {rhs} was {r}")
-        } else {
-            String::new()
-        }
-    );
-    DockerVerdict {
-        passed,
-        explanation: if passed {
-            format!("{source} passed: {observed}")
-        } else {
-            format!("{source} failed: {observed}")
-        },
-    }
-}
-
-fn split_condition(source: &str) -> Option<(&str, &str, &str)> {
-    for op in ["==", "!=", "<=", ">=", "<", ">"] {
-        if let Some(pos) = source.find(op) {
-            let lhs = source[..pos].trim();
-            let rhs = source[pos + op.len()..].trim();
-            if !lhs.is_empty() && !rhs.is_empty() {
-                return Some((lhs, op, rhs));
-            }
-        }
-    }
-    None
+    let verdicts: Vec<Verdict> = used.iter().map(|c| c.evaluate(&facts)).collect();
+    let passed = !verdicts.is_empty() && verdicts.iter().all(|v| v.passed);
+    let mut detail: Vec<String> = verdicts.into_iter().map(|v| v.explanation).collect();
+    detail.extend(state.describe());
+    (passed, detail)
 }
 
 #[cfg(test)]
@@ -195,6 +211,11 @@ mod tests {
         }
     }
 
+    fn eval(cond: &str, state: &TargetState, baseline: u64) -> (bool, String) {
+        let (passed, detail) = evaluate_check(&[Condition::parse(cond).unwrap()], state, baseline);
+        (passed, detail.join("; "))
+    }
+
     #[test]
     fn facts_and_conditions() {
         let state = TargetState {
@@ -205,15 +226,36 @@ mod tests {
             ],
             error: None,
         };
-        assert!(!evaluate_condition("[RUNNING] >= 3", &state, 0).passed);
-        assert!(evaluate_condition("[RUNNING] >= 2", &state, 0).passed);
-        assert!(evaluate_condition("[HEALTHY] == [RUNNING]", &state, 0).passed);
-        let v = evaluate_condition("[RESTARTS] == 0", &state, 0);
-        assert!(!v.passed);
-        assert!(v.explanation.contains("was 3"), "{}", v.explanation);
-        assert!(evaluate_condition("[RESTARTS] == 0", &state, 3).passed);
-        assert!(!evaluate_condition("[NOPE] == 0", &state, 0).passed);
+        assert!(!eval("[RUNNING] >= 3", &state, 0).0);
+        assert!(eval("[RUNNING] >= 2", &state, 0).0);
+        assert!(eval("[HEALTHY] == [RUNNING]", &state, 0).0);
+        let (passed, detail) = eval("[RESTARTS] == 0", &state, 0);
+        assert!(!passed);
+        assert!(detail.contains('3'), "{detail}");
+        assert!(eval("[RESTARTS] == 0", &state, 3).0);
+        assert!(!eval("[NOPE] == 0", &state, 0).0);
         assert!(state.describe()[2].contains("exit 1"));
+        // No conditions: at least one container, all running.
+        assert!(!evaluate_check(&[], &state, 0).0);
+    }
+
+    #[test]
+    fn restarts_count_from_the_first_sighting() {
+        let mut base = RestartBaseline::default();
+        let mut state = TargetState {
+            containers: vec![c("a", true, ContainerHealth::None, 4)],
+            error: None,
+        };
+        assert_eq!(base.observe(&state), 0);
+        state.containers[0].restart_count = 6;
+        state
+            .containers
+            .push(c("b", true, ContainerHealth::None, 1));
+        assert_eq!(base.observe(&state), 2);
+        assert_eq!(base.total_for(&state), 5);
+        assert!(!eval("[RESTARTS] == 0", &state, base.total_for(&state)).0);
+        state.containers[0].restart_count = 4;
+        assert!(eval("[RESTARTS] == 0", &state, base.total_for(&state)).0);
     }
 
     #[test]
@@ -222,8 +264,8 @@ mod tests {
             containers: vec![],
             error: Some("connection refused".into()),
         };
-        let v = evaluate_condition("[RUNNING] == 0", &state, 0);
-        assert!(!v.passed);
-        assert!(v.explanation.contains("did not answer"));
+        let (passed, detail) = eval("[RUNNING] == 0", &state, 0);
+        assert!(!passed);
+        assert!(detail.contains("did not answer"), "{detail}");
     }
 }

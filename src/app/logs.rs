@@ -12,7 +12,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use regex::Regex;
 
-use crate::profile::LogsCheck;
+use crate::app::sanitize::{AnsiStyle, parse_ansi_bytes};
+use crate::profile::{LogSource, LogsCheck};
 
 /// Default ring-buffer size when the profile does not set one.
 pub const DEFAULT_CAPACITY: usize = 50_000;
@@ -63,6 +64,16 @@ pub struct LogLine {
     /// Sanitised text: no control or escape bytes.
     pub text: String,
     pub severity: Severity,
+    /// Colours the line asked for (SGR only), as byte ranges of `text`;
+    /// empty for plain lines, so they cost nothing.
+    pub styles: Vec<StyleRun>,
+}
+
+/// A byte range of a line's text in one ANSI style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StyleRun {
+    pub range: Range<usize>,
+    pub style: AnsiStyle,
 }
 
 impl LogLine {
@@ -93,7 +104,35 @@ impl LogLine {
             at,
             text,
             severity,
+            styles: Vec::new(),
         }
+    }
+
+    /// Builds a line from raw bytes as a container or file wrote them: SGR
+    /// colours kept as styles, every other escape sequence, control byte and
+    /// invalid UTF-8 made harmless.
+    pub fn from_bytes(source: impl Into<String>, at: Option<DateTime<Utc>>, bytes: &[u8]) -> Self {
+        if !bytes.iter().any(|b| *b == 0x1b || *b >= 0x80 || *b < 0x20) {
+            // Plain printable ASCII: nothing to parse (the common case).
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            return Self::new(source, at, text);
+        }
+        let spans = parse_ansi_bytes(bytes);
+        let mut text = String::with_capacity(bytes.len());
+        let mut styles = Vec::new();
+        for span in spans {
+            let start = text.len();
+            text.push_str(&span.text);
+            if span.style != AnsiStyle::default() {
+                styles.push(StyleRun {
+                    range: start..text.len(),
+                    style: span.style,
+                });
+            }
+        }
+        let mut line = Self::new(source, at, text);
+        line.styles = styles;
+        line
     }
 }
 
@@ -176,6 +215,17 @@ impl LogBuffer {
     }
 }
 
+/// A stable palette slot (0..6) for a replica's prefix, so each container
+/// keeps its colour across restarts and runs (FNV-1a of the name).
+pub fn prefix_colour(name: &str) -> u8 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in name.bytes() {
+        hash ^= u32::from(b);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    (hash % 6) as u8
+}
+
 /// What the log pane asks an adapter to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogEffect {
@@ -201,6 +251,8 @@ pub struct LogView {
     pub timestamps: bool,
     /// Why the last filter or search text was refused, for the status line.
     pub error: Option<String>,
+    /// Each source's own `highlight = [...]` patterns.
+    source_highlights: Vec<(String, Regex)>,
 }
 
 impl LogView {
@@ -215,7 +267,42 @@ impl LogView {
             wrap: false,
             timestamps: true,
             error: None,
+            source_highlights: Vec::new(),
         }
+    }
+
+    /// Takes each source's `highlight` patterns; an invalid one is skipped
+    /// and named in the returned list (the profile loader should have
+    /// refused it already).
+    pub fn set_source_highlights(&mut self, sources: &[LogSource]) -> Vec<String> {
+        let mut invalid = Vec::new();
+        self.source_highlights.clear();
+        for source in sources {
+            for pattern in &source.highlight {
+                match Regex::new(pattern) {
+                    Ok(re) => self.source_highlights.push((source.id.clone(), re)),
+                    Err(_) => invalid.push(format!("{}: {pattern}", source.id)),
+                }
+            }
+        }
+        invalid
+    }
+
+    /// Ranges of `line` to highlight: the search (else the filter), plus the
+    /// line's source's own patterns; sorted, possibly overlapping.
+    pub fn line_highlights(&self, line: &LogLine) -> Vec<Range<usize>> {
+        let mut ranges = self.highlights(&line.text);
+        for (source, re) in &self.source_highlights {
+            if *source == line.source {
+                ranges.extend(
+                    re.find_iter(&line.text)
+                        .filter(|m| !m.range().is_empty())
+                        .map(|m| m.range()),
+                );
+            }
+        }
+        ranges.sort_by_key(|r| (r.start, r.end));
+        ranges
     }
 
     pub fn push_batch(&mut self, lines: impl IntoIterator<Item = LogLine>) {
@@ -479,6 +566,29 @@ mod tests {
     }
 
     #[test]
+    fn colours_become_styles_and_other_escapes_vanish() {
+        let l = LogLine::from_bytes("s", None, b"\x1b[31mERROR\x1b[0m x \x1b]0;t\x07\x1b[2J\xff");
+        assert_eq!(l.text, "ERROR x \u{fffd}");
+        assert_eq!(l.severity, Severity::Error);
+        assert_eq!(l.styles.len(), 1);
+        assert_eq!(l.styles[0].range, 0..5);
+        assert!(l.styles[0].style.fg.is_some());
+        let plain = LogLine::from_bytes("s", None, b"plain text");
+        assert_eq!(plain.text, "plain text");
+        assert!(plain.styles.is_empty());
+    }
+
+    #[test]
+    fn prefix_colours_are_stable_and_spread() {
+        assert_eq!(prefix_colour("api-1"), prefix_colour("api-1"));
+        let slots: std::collections::BTreeSet<u8> = (0..20)
+            .map(|i| prefix_colour(&format!("api-{i}")))
+            .collect();
+        assert!(slots.len() >= 4, "{slots:?}");
+        assert!(slots.iter().all(|s| *s < 6));
+    }
+
+    #[test]
     fn ring_buffer_is_bounded() {
         let mut view = LogView::new(3);
         view.push_batch((0..10).map(|i| line(&format!("l{i}"))));
@@ -502,6 +612,23 @@ mod tests {
         assert_eq!(view.filter_text(), Some("ERR(OR)?"));
         view.set_filter("");
         assert_eq!(view.visible().len(), 6);
+    }
+
+    #[test]
+    fn source_highlights_apply_to_their_source_only() {
+        let mut view = LogView::new(10);
+        let sources = vec![LogSource {
+            id: "api".into(),
+            kind: crate::profile::LogKind::Command(vec!["x".into()]),
+            highlight: vec!["slow".into(), "(".into()],
+            grep: None,
+        }];
+        assert_eq!(view.set_source_highlights(&sources), vec!["api: ("]);
+        view.set_search("req");
+        let l = line("req slow");
+        assert_eq!(view.line_highlights(&l), vec![0..3, 4..8]);
+        let other = LogLine::new("db", None, "req slow".into());
+        assert_eq!(view.line_highlights(&other), vec![0..3]);
     }
 
     #[test]

@@ -259,6 +259,7 @@ async fn verify_item(
     let options = CheckOptions {
         timeout: profile.settings.timeout.max(Duration::from_secs(1)),
         operator: String::new(),
+        // The verdict is journalled once, as the action's `verified` record.
         journal: None,
         signoffs: Default::default(),
     };

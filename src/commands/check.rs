@@ -221,13 +221,168 @@ pub async fn run_checks(
             }
         }
     }
-    while let Some(joined) = tasks.join_next().await {
+    // From the canary phase on, gates are watched while the items run; a
+    // breach ends the run at once.
+    let (stop_gates, gates_stopped) = tokio::sync::oneshot::channel::<()>();
+    let mut gate_task = gates_watched(&profile, phase).then(|| {
+        let profile = profile.clone();
+        let timeout = options.timeout;
+        tokio::spawn(async move {
+            let stop = async {
+                let _ = gates_stopped.await;
+            };
+            crate::io::metrics::check_metrics_until(&profile, &[], &profile.gates, timeout, stop)
+                .await
+        })
+    });
+    let mut gate_outcome = None;
+    loop {
+        let joined = match gate_task.as_mut() {
+            Some(handle) if gate_outcome.is_none() => tokio::select! {
+                joined = tasks.join_next() => joined,
+                outcome = handle => {
+                    let outcome = outcome.map_err(|e| eyre!("the gate watcher failed: {e}"))?;
+                    let breached = outcome.breached.is_some();
+                    gate_outcome = Some(outcome);
+                    if breached {
+                        tasks.abort_all();
+                        break;
+                    }
+                    continue;
+                }
+            },
+            _ => tasks.join_next().await,
+        };
+        let Some(joined) = joined else { break };
         let (index, report) = joined.map_err(|e| eyre!("a check task failed: {e}"))?;
         record_result(&profile, &options, &report);
         on_result(&report);
         reports[index] = Some(report);
     }
-    Ok(reports.into_iter().flatten().collect())
+    if let Some(handle) = gate_task
+        && gate_outcome.is_none()
+    {
+        let _ = stop_gates.send(());
+        gate_outcome = Some(
+            handle
+                .await
+                .map_err(|e| eyre!("the gate watcher failed: {e}"))?,
+        );
+    }
+    let mut out: Vec<ItemReport> = Vec::with_capacity(reports.len());
+    let stopped_by = gate_outcome
+        .as_ref()
+        .and_then(|o| o.breached.as_ref())
+        .map(|g| g.id.clone());
+    for (slot, (phase, item)) in reports.into_iter().zip(&selected) {
+        match slot {
+            Some(report) => out.push(report),
+            None => {
+                let report = ItemReport {
+                    phase: phase.id.clone(),
+                    id: item.id.clone(),
+                    title: item.title.clone(),
+                    status: ItemStatus::Fail,
+                    detail: format!(
+                        "not finished: the run stopped when gate {} breached",
+                        stopped_by.as_deref().unwrap_or("?")
+                    ),
+                    duration_ms: 0,
+                    by: None,
+                    at: None,
+                    note: None,
+                };
+                on_result(&report);
+                out.push(report);
+            }
+        }
+    }
+    if let Some(outcome) = gate_outcome {
+        for report in gate_reports(&profile, &outcome) {
+            record_result(&profile, &options, &report);
+            on_result(&report);
+            out.push(report);
+        }
+        if let (Some(state), Some(journal)) = (&outcome.breached, &options.journal)
+            && let Some(gate) = profile.gates.iter().find(|g| g.id == state.id)
+        {
+            let record = Record {
+                at: Utc::now(),
+                operator: options.operator.clone(),
+                service: profile.service.name.clone(),
+                version: profile.service.version.clone(),
+                event: state.breach_event(gate),
+            };
+            if let Err(err) = journal.append(&record, &profile.redactor) {
+                eprintln!("warning: breach of gate {} not journalled: {err}", state.id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Gates are watched from the canary phase on (the first phase whose id
+/// contains "canary"), or over the whole run when no phase is selected.
+fn gates_watched(profile: &Profile, phase: Option<&str>) -> bool {
+    if profile.gates.is_empty() {
+        return false;
+    }
+    let Some(canary) = profile.phases.iter().position(|p| p.id.contains("canary")) else {
+        return false;
+    };
+    match phase {
+        None => true,
+        Some(id) => profile
+            .phases
+            .iter()
+            .position(|p| p.id == id)
+            .is_some_and(|i| i >= canary),
+    }
+}
+
+/// One report line per watched gate: a breach fails, and so does a gate that
+/// could not be watched (no data is never a silent pass).
+fn gate_reports(
+    profile: &Profile,
+    outcome: &crate::io::metrics::MetricsCheckOutcome,
+) -> Vec<ItemReport> {
+    let phase = profile
+        .phases
+        .iter()
+        .find(|p| p.id.contains("canary"))
+        .map_or("canary".to_string(), |p| p.id.clone());
+    outcome
+        .gates
+        .iter()
+        .filter_map(|state| {
+            let gate = profile.gates.iter().find(|g| g.id == state.id)?;
+            let breached = outcome.breached.as_ref().is_some_and(|b| b.id == state.id);
+            let (status, mut detail) = if breached {
+                (ItemStatus::Fail, state.detail.clone())
+            } else if state.no_data.is_some() {
+                (ItemStatus::Fail, format!("NO DATA: {}", state.detail))
+            } else {
+                (ItemStatus::Pass, format!("held: {}", state.detail))
+            };
+            if breached {
+                for s in &outcome.suggestions {
+                    detail.push_str("; ");
+                    detail.push_str(s);
+                }
+            }
+            Some(ItemReport {
+                phase: phase.clone(),
+                id: format!("gate:{}", gate.id),
+                title: format!("Gate {}: {} of {}", gate.id, gate.metric.name(), gate.track),
+                status,
+                detail: profile.redactor.redact(&detail),
+                duration_ms: 0,
+                by: None,
+                at: None,
+                note: None,
+            })
+        })
+        .collect()
 }
 
 /// Appends a check result to the journal; a failure to record is reported,

@@ -1,6 +1,9 @@
 //! `golive demo` and the hidden `golive demo-ctl`: start the embedded demo
-//! service and serve it (the cockpit and the headless checklist come on top of
-//! this), or talk to one that is already running.
+//! service and either serve it (`--serve-only`) or walk its story headless
+//! through the same check runner as `golive check` (the checklist, the
+//! scripted regression, the rollback action and its verification); or talk to
+//! a demo that is already running. Plain `golive demo` is headless until the
+//! cockpit lands.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -26,11 +29,11 @@ pub fn run(args: &DemoArgs, global: &GlobalArgs) -> Result<ExitCode> {
         speed: args.speed,
     };
     if args.serve_only {
-        return runtime()?.block_on(serve(opts));
+        return runtime()?.block_on(serve(opts, args.port));
     }
     // Without a terminal (CI, a pipe) plain `golive demo` runs headless.
     if args.headless || !std::io::stdout().is_terminal() {
-        return runtime()?.block_on(headless(opts, global));
+        return runtime()?.block_on(headless(opts, args.port, global));
     }
     runtime()?.block_on(cockpit(opts, &args.theme, global))
 }
@@ -47,8 +50,14 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .wrap_err("cannot start the async runtime")
 }
 
-async fn serve(opts: DemoOptions) -> Result<ExitCode> {
-    let service = demo::start(opts).await?;
+async fn serve(opts: DemoOptions, port: Option<u16>) -> Result<ExitCode> {
+    let service = match demo::start_at(opts, port).await {
+        Ok(service) => service,
+        Err(err) => {
+            eprintln!("golive demo: {err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     {
         let mut out = std::io::stdout().lock();
         for (name, url) in service.urls() {
@@ -98,8 +107,11 @@ async fn cockpit(opts: DemoOptions, theme: &str, global: &GlobalArgs) -> Result<
     result.map(|()| ExitCode::SUCCESS)
 }
 
-/// The longest a headless step (an item with `hold`, a verification) may take.
-const STEP_TIMEOUT: Duration = Duration::from_secs(60);
+/// The longest a headless step (an item with `hold`, a verification) may
+/// take, in simulated seconds: a compressed demo gives up sooner in real time.
+const STEP_TIMEOUT_SIM_SEC: f64 = 60.0;
+/// ... but never sooner than this, so short holds can still be met.
+const STEP_TIMEOUT_MIN: Duration = Duration::from_secs(5);
 /// How long after the scripted regression the headless run looks again, in
 /// simulated seconds: long enough for the canary to show it.
 const LOOK_AFTER_REGRESSION_SEC: f64 = 5.0;
@@ -107,8 +119,14 @@ const LOOK_AFTER_REGRESSION_SEC: f64 = 5.0;
 /// The demo's story without a terminal: every phase of the demo checklist,
 /// then the regression, the rollback action and the recovery, each result
 /// printed as it comes. Exits 0 when the rollback was verified.
-async fn headless(opts: DemoOptions, global: &GlobalArgs) -> Result<ExitCode> {
-    let service = demo::start(opts).await?;
+async fn headless(opts: DemoOptions, port: Option<u16>, global: &GlobalArgs) -> Result<ExitCode> {
+    let service = match demo::start_at(opts, port).await {
+        Ok(service) => service,
+        Err(err) => {
+            eprintln!("golive demo: {err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let profile = match service.profile() {
         Ok(profile) => Arc::new(profile),
         Err(err) => {
@@ -138,8 +156,10 @@ async fn headless(opts: DemoOptions, global: &GlobalArgs) -> Result<ExitCode> {
             Signoffs::for_release(&profile.service.name, &profile.service.version),
         )
     };
+    let step_timeout =
+        Duration::from_secs_f64(STEP_TIMEOUT_SIM_SEC / opts.speed).max(STEP_TIMEOUT_MIN);
     let options = CheckOptions {
-        timeout: STEP_TIMEOUT,
+        timeout: step_timeout,
         operator: operator::resolve(global.operator.as_deref()),
         journal,
         signoffs,
@@ -212,7 +232,7 @@ async fn headless(opts: DemoOptions, global: &GlobalArgs) -> Result<ExitCode> {
         if reports.iter().all(|r| r.status == ItemStatus::Pass) {
             break true;
         }
-        if decided.elapsed() > STEP_TIMEOUT {
+        if decided.elapsed() > step_timeout {
             break false;
         }
         tokio::time::sleep(profile.settings.poll_interval).await;
@@ -224,8 +244,8 @@ async fn headless(opts: DemoOptions, global: &GlobalArgs) -> Result<ExitCode> {
         );
     } else {
         println!(
-            "\nhealth did not recover within {}s",
-            STEP_TIMEOUT.as_secs()
+            "\nhealth did not recover within {:.0}s",
+            step_timeout.as_secs_f64()
         );
     }
     service.shutdown().await;
@@ -301,5 +321,50 @@ async fn ctl(args: &DemoCtlArgs) -> Result<ExitCode> {
             eprintln!("golive demo-ctl: {e}");
             Ok(ExitCode::from(1))
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn demo_profile() -> Profile {
+        crate::profile::load_with(
+            std::path::Path::new(demo::PROFILE_PATH),
+            demo::PROFILE,
+            &|_| None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn only_items_keeps_the_named_items_and_drops_empty_phases() {
+        let profile = demo_profile();
+        let part = only_items(&profile, &["healthz", "ready", "control"]);
+        let kept: Vec<(&str, &str)> = part
+            .items()
+            .map(|(p, i)| (p.id.as_str(), i.id.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("t-30", "control"),
+                ("canary", "ready"),
+                ("canary", "healthz")
+            ]
+        );
+        assert!(part.phases.iter().all(|p| p.id != "post-launch"));
+        assert_eq!(part.endpoints, profile.endpoints);
+    }
+
+    #[test]
+    fn only_endpoint_items_with_a_hold_go_first() {
+        let profile = demo_profile();
+        assert!(holds(&profile, "ready"));
+        // A metric item with a hold is judged with the rest.
+        assert!(!holds(&profile, "p95"));
+        assert!(!holds(&profile, "healthz"));
+        assert!(!holds(&profile, "no-such-item"));
     }
 }

@@ -37,7 +37,13 @@ pub fn run(args: LogsArgs, global: &GlobalArgs) -> Result<ExitCode> {
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let mut out = std::io::stdout().lock();
-    runtime.block_on(stream(&profile, args.source.as_deref(), &opts, &mut out))?;
+    runtime.block_on(stream(
+        &profile,
+        args.source.as_deref(),
+        &opts,
+        &mut out,
+        crate::commands::act::wait_for_stop_signal(),
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -76,17 +82,18 @@ pub fn options(profile: &Profile, args: &LogsArgs) -> Result<SourceOptions, Stri
     })
 }
 
-/// Prints every line until a stop signal or a closed output.
+/// Prints every line until `stop` completes (Ctrl-C or SIGTERM for the
+/// binary) or the output is closed; the sources are stopped before it returns.
 pub async fn stream(
     profile: &Profile,
     only: Option<&str>,
     opts: &SourceOptions,
     out: &mut dyn Write,
+    stop: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
     let (tx, mut rx) = mpsc::channel(64);
     let (stop_tx, stop_rx) = watch::channel(false);
     let tasks = spawn_sources(&profile.logs, only, opts, tx, stop_rx);
-    let stop = crate::commands::act::wait_for_stop_signal();
     tokio::pin!(stop);
     loop {
         tokio::select! {

@@ -174,5 +174,46 @@ mod tests {
         let nasty = "a\u{1b}[1;31mb\u{1b}[10;10Hc\u{1b}Pdcs\u{1b}\\d\u{9b}2Je\u{1b}[";
         let kept = keep_only_colour(nasty);
         assert_eq!(kept, "a\u{1b}[1;31mbcde");
+        assert!(only_sgr(&kept));
+        assert!(!only_sgr(nasty) && !only_sgr("\u{1b}[2J") && !only_sgr("a\rb"));
+    }
+
+    /// True when `kept` is printable text and complete SGR sequences only.
+    fn only_sgr(kept: &str) -> bool {
+        let mut rest = kept;
+        while let Some(pos) = rest.find('\u{1b}') {
+            if rest[..pos].chars().any(char::is_control) {
+                return false;
+            }
+            let Some(params) = rest[pos..].strip_prefix("\u{1b}[") else {
+                return false;
+            };
+            let Some(end) = params.find('m') else {
+                return false;
+            };
+            if !params[..end]
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ';')
+            {
+                return false;
+            }
+            rest = &params[end + 1..];
+        }
+        !rest.chars().any(char::is_control)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn only_sgr_survives_any_text(input in proptest::collection::vec(proptest::prelude::any::<char>(), 0..200)) {
+            let text: String = input.into_iter().collect();
+            let kept = keep_only_colour(&text);
+            proptest::prop_assert!(only_sgr(&kept), "{:?} from {:?}", kept, text);
+        }
+
+        #[test]
+        fn only_sgr_survives_escape_soup(input in "[\\x1b\\[\\]0-9;mHJPX^_\\x07\\x9b\\x9c\\x9d\\\\a-c\\r\\t]{0,120}") {
+            let kept = keep_only_colour(&input);
+            proptest::prop_assert!(only_sgr(&kept), "{:?} from {:?}", kept, input);
+        }
     }
 }

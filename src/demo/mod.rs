@@ -50,9 +50,9 @@ impl Default for DemoOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
-    #[error("demo speed must be a number above 0 and at most 10000, not {0}")]
+    #[error("demo speed must be a number above 0 and at most 1000, not {0}")]
     InvalidSpeed(f64),
-    #[error("cannot listen on 127.0.0.1 for the demo {what}: {source}")]
+    #[error("cannot listen on 127.0.0.1 for the demo's {what}: {source}")]
     Bind {
         what: &'static str,
         source: std::io::Error,
@@ -82,13 +82,27 @@ pub struct DemoService {
 /// Binds the three replicas and the control endpoint on ephemeral loopback
 /// ports and starts the simulated clock. Must run inside a tokio runtime.
 pub async fn start(opts: DemoOptions) -> Result<DemoService, DemoError> {
-    if !(opts.speed.is_finite() && opts.speed > 0.0 && opts.speed <= 10_000.0) {
+    start_at(opts, None).await
+}
+
+/// Like [`start`], on `base_port` (baseline), +1 and +2 (canaries) and +3
+/// (control) when given: the ports `profiles/demo.toml` defaults to are
+/// 8480–8483, so the profile works by hand without any variable set.
+pub async fn start_at(opts: DemoOptions, base_port: Option<u16>) -> Result<DemoService, DemoError> {
+    if !(opts.speed.is_finite() && opts.speed > 0.0 && opts.speed <= 1000.0) {
         return Err(DemoError::InvalidSpeed(opts.speed));
     }
     let (stop, stopped) = watch::channel(false);
     let mut listeners = Vec::new();
-    for what in ["baseline", "canary-1", "canary-2", "control"] {
-        let listener = TcpListener::bind(("127.0.0.1", 0))
+    for (offset, what) in (0u16..).zip(["baseline", "canary-1", "canary-2", "control"]) {
+        let port = match base_port {
+            Some(base) => base.checked_add(offset).ok_or(DemoError::Bind {
+                what,
+                source: std::io::Error::other(format!("port {base}+{offset} is out of range")),
+            })?,
+            None => 0,
+        };
+        let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .map_err(|source| DemoError::Bind { what, source })?;
         let addr = listener
@@ -192,15 +206,9 @@ impl DemoService {
     /// what `golive demo` hands to the cockpit and the headless runner.
     pub fn profile(&self) -> Result<Profile, ProfileError> {
         let vars = self.vars();
-        // TODO: `crate::profile::load_with(path, PROFILE, &|n| vars.get(n).cloned())`
-        // once the loader with a lookup is on main; until then the values are
-        // written into the text as TOML strings.
-        let mut text = PROFILE.to_string();
-        for (name, value) in &vars {
-            let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
-            text = text.replace(&format!("${{{name}}}"), &escaped);
-        }
-        crate::profile::load_str(Path::new(PROFILE_PATH), &text)
+        crate::profile::load_with(Path::new(PROFILE_PATH), PROFILE, &|name| {
+            vars.get(name).cloned()
+        })
     }
 
     /// Every replica's log lines from now on. A receiver that falls more than

@@ -29,7 +29,6 @@ use tokio::sync::{mpsc, watch};
 
 use crate::app::containers::{ContainerHealth, ContainerState, TargetState};
 use crate::app::logs::LogLine;
-use crate::app::sanitize::clean_bytes;
 use crate::profile::{DockerOp, DockerTarget};
 
 /// The engine's socket when neither an option nor `DOCKER_HOST` names one.
@@ -505,6 +504,60 @@ fn recreate_body(
     (body, rest)
 }
 
+/// Polls the state of each target every `interval` and sends it with the
+/// target's index, for the health pane; an unreachable engine is sent as a
+/// state with its error (never silence). Ends when `stop` turns true or the
+/// receiver goes away. One inspect per container per interval keeps the load
+/// on the daemon small.
+pub async fn watch_states(
+    host: String,
+    targets: Vec<DockerTarget>,
+    interval: Duration,
+    tx: mpsc::Sender<(usize, TargetState)>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut engine: Option<Engine> = None;
+    loop {
+        if engine.is_none() {
+            engine = Engine::connect(&host, Duration::from_secs(5))
+                .await
+                .map_err(|e| {
+                    let msg = e.to_string();
+                    (0..targets.len()).for_each(|i| {
+                        let _ = tx.try_send((
+                            i,
+                            TargetState {
+                                containers: Vec::new(),
+                                error: Some(msg.clone()),
+                            },
+                        ));
+                    });
+                })
+                .ok();
+        }
+        if let Some(e) = &engine {
+            for (i, target) in targets.iter().enumerate() {
+                let state = e.target_state(target).await;
+                let failed = state.error.is_some();
+                if tx.send((i, state)).await.is_err() {
+                    return;
+                }
+                if failed {
+                    engine = None;
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = stop.changed() => if *stop.borrow() { return },
+        }
+        if tx.is_closed() {
+            return;
+        }
+    }
+}
+
 /// Runs a `check = { docker = ..., conditions = [...] }` once: every
 /// condition against the target's state. An empty condition list asks for at
 /// least one container, all running. Returns the verdict and its evidence.
@@ -529,20 +582,8 @@ pub fn evaluate_check(
     state: &TargetState,
     restart_baseline: u64,
 ) -> (bool, String) {
-    use crate::app::containers::evaluate_condition;
-    let defaults = ["[CONTAINERS] > 0", "[RUNNING] == [CONTAINERS]"];
-    let sources: Vec<&str> = if check.conditions.is_empty() {
-        defaults.to_vec()
-    } else {
-        check.conditions.iter().map(|c| c.source.as_str()).collect()
-    };
-    let verdicts: Vec<_> = sources
-        .iter()
-        .map(|s| evaluate_condition(s, state, restart_baseline))
-        .collect();
-    let passed = verdicts.iter().all(|v| v.passed);
-    let mut detail: Vec<String> = verdicts.into_iter().map(|v| v.explanation).collect();
-    detail.extend(state.describe());
+    let (passed, detail) =
+        crate::app::containers::evaluate_check(&check.conditions, state, restart_baseline);
     (passed, detail.join("; "))
 }
 
@@ -889,7 +930,7 @@ fn make_line(
     }
     let cut = &text[..text.len().min(MAX_LINE)];
     *seq += 1;
-    let mut line = LogLine::new(opts.source.clone(), Some(at), clean_bytes(cut));
+    let mut line = LogLine::from_bytes(opts.source.clone(), Some(at), cut);
     line.replica = Some(container.name.clone());
     Some(Raw {
         at,

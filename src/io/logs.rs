@@ -17,7 +17,6 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::app::logs::LogLine;
-use crate::app::sanitize::clean_bytes;
 use crate::io::command::{self, CommandSpec, Stream};
 use crate::io::docker::{self, FollowOptions};
 use crate::profile::{LogKind, LogSource};
@@ -313,11 +312,9 @@ async fn follow_file(id: String, path: PathBuf, mut out: Batcher, stop: watch::R
                             let line = &t.partial[start..start + nl];
                             start += nl + 1;
                             let line = line.strip_suffix(b"\r").unwrap_or(line);
-                            let text = clean_bytes(&line[..line.len().min(MAX_LINE)]);
-                            if !out
-                                .push(LogLine::new(id.clone(), Some(Utc::now()), text))
-                                .await
-                            {
+                            let cut = &line[..line.len().min(MAX_LINE)];
+                            let line = LogLine::from_bytes(id.clone(), Some(Utc::now()), cut);
+                            if !out.push(line).await {
                                 return;
                             }
                         }
@@ -346,6 +343,73 @@ async fn follow_file(id: String, path: PathBuf, mut out: Batcher, stop: watch::R
             _ = stop2.wait_for(|s| *s) => {}
         }
     }
+}
+
+/// Carries out the log pane's save effect: the lines, one per line, to a
+/// new file (an existing file is not overwritten). Returns how many were
+/// written.
+pub fn save(effect: &crate::app::logs::LogEffect) -> std::io::Result<usize> {
+    use std::io::Write;
+    let crate::app::logs::LogEffect::Save { path, lines } = effect;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    let mut out = std::io::BufWriter::new(file);
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    Ok(lines.len())
+}
+
+/// Runs a `check = { logs = ..., pattern, max, window }` headless: reads
+/// the source's lines of the last `window` (Docker sources from the engine's
+/// backlog; command and file sources from what they print within `settle`),
+/// until no line came for a second or `settle` ran out, then counts matches.
+pub async fn run_logs_check(
+    sources: &[LogSource],
+    check: &crate::profile::LogsCheck,
+    docker_host: Option<String>,
+    settle: Duration,
+) -> crate::app::logs::LogsVerdict {
+    if !sources.iter().any(|s| s.id == check.source) {
+        return crate::app::logs::LogsVerdict {
+            passed: false,
+            count: 0,
+            explanation: format!("no log source {:?} in the profile", check.source),
+        };
+    }
+    let now = Utc::now();
+    let window = chrono::Duration::from_std(check.window).unwrap_or(chrono::Duration::zero());
+    let opts = SourceOptions {
+        docker_host,
+        since: now.checked_sub_signed(window),
+        grep: None,
+    };
+    let (tx, mut rx) = mpsc::channel(64);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let tasks = spawn_sources(sources, Some(&check.source), &opts, tx, stop_rx);
+    let deadline = tokio::time::Instant::now() + settle;
+    let mut lines: Vec<LogLine> = Vec::new();
+    loop {
+        let quiet = tokio::time::Instant::now() + Duration::from_secs(1);
+        match tokio::time::timeout_at(quiet.min(deadline), rx.recv()).await {
+            Ok(Some(batch)) => lines.extend(batch),
+            _ => break,
+        }
+        if tokio::time::Instant::now() >= deadline {
+            break;
+        }
+    }
+    let _ = stop_tx.send(true);
+    drop(rx);
+    for task in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+    }
+    // golive's own notes ("cannot open ...") are not the service's lines.
+    lines.retain(|l| !l.text.starts_with("golive: "));
+    crate::app::logs::evaluate_logs_check(check, &lines, Utc::now())
 }
 
 #[cfg(test)]
@@ -447,5 +511,49 @@ mod tests {
         let batch = rx.recv().await.unwrap();
         assert_eq!(batch.len(), 1);
         assert_eq!(batch[0].text, "ERROR bad");
+    }
+
+    #[tokio::test]
+    async fn logs_check_counts_a_file_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        std::fs::write(&path, "INFO ok\nERROR one\n❌ two\nINFO fine\n").unwrap();
+        let sources = vec![LogSource {
+            id: "app".into(),
+            kind: LogKind::File(path),
+            highlight: vec![],
+            grep: None,
+        }];
+        let mut check = crate::profile::LogsCheck {
+            source: "app".into(),
+            pattern: "ERROR|❌".into(),
+            max: 1,
+            window: Duration::from_secs(900),
+        };
+        let v = run_logs_check(&sources, &check, None, Duration::from_secs(3)).await;
+        assert!(!v.passed, "{}", v.explanation);
+        assert_eq!(v.count, 2);
+        check.max = 2;
+        let v = run_logs_check(&sources, &check, None, Duration::from_secs(3)).await;
+        assert!(v.passed, "{}", v.explanation);
+        check.source = "other".into();
+        assert!(
+            !run_logs_check(&sources, &check, None, Duration::from_secs(1))
+                .await
+                .passed
+        );
+    }
+
+    #[test]
+    fn save_writes_visible_lines_and_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("saved.log");
+        let mut view = crate::app::logs::LogView::new(10);
+        view.timestamps = false;
+        view.push_batch(["ERROR a", "INFO b"].map(|t| LogLine::new("api", None, t.into())));
+        view.set_filter("ERROR");
+        assert_eq!(save(&view.save(path.clone())).unwrap(), 1);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "api ERROR a\n");
+        assert!(save(&view.save(path)).is_err());
     }
 }

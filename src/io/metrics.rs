@@ -767,6 +767,7 @@ pub async fn check_metrics_until(
                     detail: "not evaluated".into(),
                     observed: None,
                     holding_since: None,
+                    threshold_value: None,
                 });
                 let detail = match eval.status {
                     CheckStatus::Holding => format!(

@@ -209,7 +209,7 @@ fn explain_toml(message: &str, key: Option<&str>) -> (String, Option<String>) {
         }
     }
     if message.starts_with("invalid type") || message.starts_with("invalid value") {
-        let message = message
+        let message = plain_type_names(message)
             .replace("expected i64", "expected an integer")
             .replace("expected u64", "expected a positive integer")
             .replace("expected f64", "expected a number");
@@ -234,6 +234,21 @@ fn explain_toml(message: &str, key: Option<&str>) -> (String, Option<String>) {
         );
     }
     (message.to_string(), None)
+}
+
+/// serde's names for what it wanted ("struct RawAction", "a map") in the
+/// words of TOML.
+fn plain_type_names(message: &str) -> String {
+    let mut out = message
+        .replace("a map", "a table")
+        .replace("a sequence", "an array");
+    while let Some(at) = out.find("struct Raw") {
+        let end = out[at + "struct ".len()..]
+            .find(|c: char| !c.is_alphanumeric())
+            .map_or(out.len(), |i| at + "struct ".len() + i);
+        out.replace_range(at..end, "a table");
+    }
+    out
 }
 
 fn backticked(text: &str) -> Vec<&str> {
@@ -319,6 +334,18 @@ mod tests {
         assert_eq!(issues.position(8), (2, 2));
         assert_eq!(issues.position(7), (2, 1), "inside a character rounds down");
         assert_eq!(issues.position(999), (3, 1));
+    }
+
+    #[test]
+    fn serde_type_names_become_toml_words() {
+        assert_eq!(
+            plain_type_names("invalid type: integer `5`, expected struct RawAction"),
+            "invalid type: integer `5`, expected a table"
+        );
+        assert_eq!(
+            plain_type_names("invalid type: string \"x\", expected a sequence"),
+            "invalid type: string \"x\", expected an array"
+        );
     }
 
     #[test]

@@ -79,7 +79,14 @@ pub fn load_with(
     let profile = loader.build(path, sections);
     let mut redactor = Redactor::new(loader.interp.secrets.drain(..));
     for value in loader.header_values.drain(..) {
-        if value.chars().count() >= MIN_REDACTED_HEADER_LEN {
+        // A value still holding an unset `${NAME}` is the file's own text,
+        // not a secret; masking it would hide the name `validate` warns about.
+        let unresolved = loader
+            .interp
+            .unresolved
+            .iter()
+            .any(|name| value.contains(&format!("${{{name}}}")));
+        if value.chars().count() >= MIN_REDACTED_HEADER_LEN && !unresolved {
             redactor.add(value);
         }
     }
@@ -1025,6 +1032,12 @@ impl<'a> Loader<'a> {
             .collect();
         let kind = match kinds.as_slice() {
             [one] => *one,
+            [] if present.is_empty()
+                && self.text.get(span.clone()).is_some_and(|t| t.contains('=')) =>
+            {
+                // Its keys were all dropped as unknown or mistyped: already said.
+                return None;
+            }
             [] => {
                 let hint = if present.is_empty() {
                     "remove `check` to make this a manual item, or give one of `command`, `endpoint`, `metric`, `logs`, `docker`".to_string()

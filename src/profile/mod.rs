@@ -181,7 +181,7 @@ pub enum Check {
     Docker(DockerCheck),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct CommandCheck {
     pub argv: Vec<String>,
     pub timeout: Duration,
@@ -391,7 +391,7 @@ pub enum DockerOp {
     Restart,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum ActionKind {
     Command {
         argv: Vec<String>,
@@ -402,6 +402,43 @@ pub enum ActionKind {
         target: DockerTarget,
         op: DockerOp,
     },
+}
+
+/// Environment values handed to commands often carry credentials
+/// (`PGPASSWORD`, tokens): a `{:?}` shows their names only.
+fn masked_env(env: &[(String, String)]) -> Vec<(&str, &str)> {
+    env.iter()
+        .map(|(name, _)| (name.as_str(), secrets::MASK))
+        .collect()
+}
+
+impl std::fmt::Debug for CommandCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandCheck")
+            .field("argv", &self.argv)
+            .field("timeout", &self.timeout)
+            .field("cwd", &self.cwd)
+            .field("env", &masked_env(&self.env))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ActionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ActionKind::Command { argv, cwd, env } => f
+                .debug_struct("Command")
+                .field("argv", argv)
+                .field("cwd", cwd)
+                .field("env", &masked_env(env))
+                .finish(),
+            ActionKind::Docker { target, op } => f
+                .debug_struct("Docker")
+                .field("target", target)
+                .field("op", op)
+                .finish(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

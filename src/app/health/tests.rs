@@ -449,3 +449,22 @@ fn a_broken_json_body_is_not_any_2xx_body() {
     let h = interpret(HealthFormat::Plain, facts(200, Some("text/plain"), "{oops"));
     assert_eq!(h.state, HealthState::Up);
 }
+
+/// The `/health` answers of seeds 001, 002 and 003, as auto sees them.
+#[test]
+fn seed_plain_health_bodies() {
+    let seed_001 = r#"{"status": "healthy", "service": "AI Microservice - DTE Intelligence",
+        "version": "1.0.0", "anthropic_configured": true, "openai_configured": false}"#;
+    let h = interpret(HealthFormat::Auto, json(seed_001));
+    assert_eq!(h.state, HealthState::Up);
+    assert_eq!(h.version.as_deref(), Some("1.0.0"));
+    for body in [
+        r#"{"status":"ok","service":"documentos-service"}"#,
+        r#"{"status":"ok","service":"orquestador"}"#,
+    ] {
+        let h = interpret(HealthFormat::Auto, json(body));
+        assert_eq!(h.format, Some(HealthFormat::Plain));
+        assert_eq!(h.state, HealthState::Up);
+        assert_eq!(h.reason, None);
+    }
+}

@@ -197,6 +197,8 @@ pub struct CheckEval {
     pub observed: Option<f64>,
     /// Since when the check has been continuously true.
     pub holding_since: Option<DateTime<Utc>>,
+    /// The line to draw on the chart (see [`GateState::threshold_value`]).
+    pub threshold_value: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -209,6 +211,9 @@ pub struct GateState {
     pub observed: Option<f64>,
     /// The breach condition in words, with the baseline value when relative.
     pub threshold: String,
+    /// The line to draw on the chart: the absolute threshold (a relative one
+    /// times the current baseline); None without a baseline.
+    pub threshold_value: Option<f64>,
     /// Why the gate cannot be evaluated, when it cannot.
     pub no_data: Option<String>,
     /// First evaluation of this breach: journal it (and offer the rollback).
@@ -217,6 +222,25 @@ pub struct GateState {
     /// state, whatever happens afterwards.
     pub fired: bool,
     pub detail: String,
+}
+
+impl GateState {
+    /// The journal event for this breach (write it when `newly_breached`).
+    pub fn breach_event(&self, gate: &Gate) -> crate::app::record::Event {
+        crate::app::record::Event::GateBreach {
+            gate: self.id.clone(),
+            observed: match self.observed {
+                Some(v) => format!("{} vs {}", fmt_value(gate.metric, v), self.threshold),
+                None => format!("no data vs {}", self.threshold),
+            },
+            on_breach: match gate.on_breach {
+                OnBreach::Alert => "alert",
+                OnBreach::Rollback => "rollback",
+                OnBreach::AutoRollback => "auto-rollback",
+            }
+            .to_string(),
+        }
+    }
 }
 
 /// Where a baseline value came from.
@@ -640,6 +664,22 @@ impl MetricsState {
         parts.join(" and ")
     }
 
+    /// The absolute line a condition draws on a chart: the fixed threshold,
+    /// else the ratio times the current baseline.
+    pub fn threshold_value(
+        &self,
+        kind: MetricKind,
+        condition: Option<&Threshold>,
+        ratio: Option<&Ratio>,
+        now: DateTime<Utc>,
+    ) -> Option<f64> {
+        if let Some(c) = condition {
+            return Some(c.value);
+        }
+        let r = ratio?;
+        self.baseline(kind, now).value.ok().map(|b| b * r.factor)
+    }
+
     fn observed_text(
         &self,
         kind: MetricKind,
@@ -675,8 +715,15 @@ impl MetricsState {
                 detail: format!("{what}: the check has neither a condition nor vs_baseline"),
                 observed: None,
                 holding_since: None,
+                threshold_value: None,
             };
         }
+        let line = self.threshold_value(
+            kind,
+            check.condition.as_ref(),
+            check.vs_baseline.as_ref(),
+            now,
+        );
         let run = self.run(&check.track, kind, now, |at, v| {
             self.meets(
                 kind,
@@ -692,6 +739,7 @@ impl MetricsState {
                 detail: format!("no data for {what}: {reason}"),
                 observed: None,
                 holding_since: None,
+                threshold_value: line,
             },
             Ok((v, false, _)) => CheckEval {
                 status: CheckStatus::Fail,
@@ -701,6 +749,7 @@ impl MetricsState {
                 ),
                 observed: Some(v),
                 holding_since: None,
+                threshold_value: line,
             },
             Ok((v, true, since)) => {
                 let observed = self.observed_text(kind, v, check.vs_baseline.as_ref(), now);
@@ -717,18 +766,21 @@ impl MetricsState {
                         ),
                         observed: Some(v),
                         holding_since: since,
+                        threshold_value: line,
                     },
                     Some(_) => CheckEval {
                         status: CheckStatus::Pass,
                         detail: format!("{what} is {observed} ({want}), held for {}", short(held)),
                         observed: Some(v),
                         holding_since: since,
+                        threshold_value: line,
                     },
                     None => CheckEval {
                         status: CheckStatus::Pass,
                         detail: format!("{what} is {observed} ({want})"),
                         observed: Some(v),
                         holding_since: since,
+                        threshold_value: line,
                     },
                 }
             }
@@ -769,6 +821,12 @@ impl MetricsState {
                 since: None,
                 observed: None,
                 threshold: threshold.clone(),
+                threshold_value: self.threshold_value(
+                    kind,
+                    gate.condition.as_ref(),
+                    gate.vs_baseline.as_ref(),
+                    now,
+                ),
                 no_data: None,
                 newly_breached: false,
                 fired: false,

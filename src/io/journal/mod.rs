@@ -78,6 +78,7 @@ impl Journal {
                 source,
             })?;
         }
+        let existed = path.exists();
         let file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -87,6 +88,15 @@ impl Journal {
                 path: path.clone(),
                 source,
             })?;
+        if !existed {
+            // A new file's name lives in its directory: sync that too, or a
+            // crash could lose the whole journal with its first records.
+            // Best effort: some file systems cannot sync a directory.
+            let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+            if let Ok(dir) = File::open(dir.unwrap_or(Path::new("."))) {
+                let _ = dir.sync_all();
+            }
+        }
         Ok(Self { path, file })
     }
 

@@ -7,6 +7,7 @@
 //! written waits for its newline.
 
 use std::io::{self, SeekFrom};
+use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,6 +23,9 @@ use crate::app::record::Record;
 pub struct JournalWatcher {
     path: PathBuf,
     offset: u64,
+    /// The file being followed; a different inode at the same path means
+    /// the journal was replaced (moved aside, restored from a copy).
+    inode: Option<u64>,
     poll: Duration,
 }
 
@@ -31,6 +35,7 @@ impl JournalWatcher {
         Self {
             path: path.into(),
             offset: 0,
+            inode: None,
             poll: Duration::from_millis(500),
         }
     }
@@ -82,7 +87,7 @@ impl JournalWatcher {
     /// the receiver is gone. `last_warning` is the last warning given, so a bad
     /// state is logged once rather than at every poll.
     async fn deliver_new(&mut self, tx: &mpsc::Sender<Record>, last_warning: &mut String) -> bool {
-        let bytes = match read_from(&self.path, &mut self.offset).await {
+        let bytes = match read_from(&self.path, &mut self.offset, &mut self.inode).await {
             Ok(bytes) => bytes,
             Err(e) => {
                 let message = format!("cannot follow {}: {e}", self.path.display());
@@ -120,19 +125,22 @@ impl JournalWatcher {
 }
 
 /// The bytes from `offset` to the end of the file. A missing file has none
-/// yet; a file shorter than `offset` was replaced, and is read from the start.
-async fn read_from(path: &Path, offset: &mut u64) -> io::Result<Vec<u8>> {
+/// yet; a file shorter than `offset`, or another file at the same path, was
+/// replaced, and is read from the start.
+async fn read_from(path: &Path, offset: &mut u64, inode: &mut Option<u64>) -> io::Result<Vec<u8>> {
     let mut file = match tokio::fs::File::open(path).await {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
-    let len = file.metadata().await?.len();
-    if len < *offset {
+    let meta = file.metadata().await?;
+    let len = meta.len();
+    let replaced = inode.is_some_and(|known| known != meta.ino());
+    *inode = Some(meta.ino());
+    if replaced || len < *offset {
         tracing::warn!(
-            "{} shrank from {} to {len} bytes; reading it again from the start",
-            path.display(),
-            *offset
+            "{} was replaced or truncated; reading it again from the start",
+            path.display()
         );
         *offset = 0;
     }
@@ -276,6 +284,36 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(got.unwrap().event.item(), Some("new"));
+    }
+
+    #[tokio::test]
+    async fn a_replaced_journal_is_read_from_its_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let journal = Journal::open(&path).unwrap();
+        for item in ["a", "b", "c"] {
+            journal.append(&record(item), &Redactor::default()).unwrap();
+        }
+        let (tx, mut rx) = mpsc::channel(8);
+        let _task = JournalWatcher::new(&path).spawn(tx);
+        for _ in 0..3 {
+            tokio::time::timeout(Duration::from_secs(5), rx.recv())
+                .await
+                .unwrap();
+        }
+        // A longer file moved over the old one: its records from the first.
+        let other = dir.path().join("restored.jsonl");
+        let restored = Journal::open(&other).unwrap();
+        for item in ["x", "y", "z", "w"] {
+            restored
+                .append(&record(item), &Redactor::default())
+                .unwrap();
+        }
+        std::fs::rename(&other, &path).unwrap();
+        let got = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap();
+        assert_eq!(got.unwrap().event.item(), Some("x"));
     }
 
     #[tokio::test]

@@ -1,0 +1,244 @@
+//! Log ingestion from a container that printed as fast as it can: golive's
+//! Docker follower (timestamps parsed, lines sanitised, severity derived,
+//! merged, batched) against `docker logs -f > /dev/null` on the same
+//! container in the same run, which is the limit the engine sets. Then the
+//! memory a full log pane (50,000 lines) holds.
+//!
+//! `cargo bench --bench log_ingest` (LINES=N to change the line count). Needs
+//! the Docker engine and busybox-static; says why and exits 0 without them.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use golive::app::logs::{DEFAULT_CAPACITY, LogLine, LogView};
+use golive::io::docker::{self, Engine, FollowOptions};
+use golive::profile::DockerTarget;
+use tokio::sync::{mpsc, watch};
+
+fn cpu_seconds(who: i32) -> f64 {
+    // SAFETY: getrusage writes into the struct we hand it and nothing else.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(who, &mut usage) };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn docker_cli(args: &[&str]) -> Result<String, String> {
+    let out = Command::new("docker")
+        .args(args)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).to_string())
+    }
+}
+
+struct Cleanup {
+    container: String,
+    image: String,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = docker_cli(&["rm", "-f", &self.container]);
+        let _ = docker_cli(&["rmi", "-f", &self.image]);
+    }
+}
+
+fn main() {
+    // `cargo test --benches` runs this with --bench absent: do nothing then.
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return;
+    }
+    let lines: u64 = std::env::var("LINES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500_000);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("log_ingest: no runtime: {e}");
+            return;
+        }
+    };
+    let host = docker::host_from(None);
+    if let Err(e) = runtime.block_on(Engine::connect(&host, Duration::from_secs(5))) {
+        println!("log_ingest: skipped: {e}");
+        return;
+    }
+    if !std::path::Path::new("/bin/busybox").exists() {
+        println!("log_ingest: skipped: /bin/busybox (busybox-static) is missing");
+        return;
+    }
+    let pid = std::process::id();
+    let cleanup = Cleanup {
+        container: format!("golive-bench-{pid}-flood"),
+        image: format!("golive-bench-{pid}-img:1"),
+    };
+    let Ok(dir) = tempfile::tempdir() else {
+        eprintln!("log_ingest: no temp dir");
+        return;
+    };
+    let built = std::fs::copy("/bin/busybox", dir.path().join("busybox"))
+        .and_then(|_| {
+            std::fs::write(
+                dir.path().join("Dockerfile"),
+                "FROM scratch\nCOPY busybox /bin/busybox\nENTRYPOINT [\"/bin/busybox\",\"sh\",\"-c\"]\n",
+            )
+        })
+        .map_err(|e| e.to_string())
+        .and_then(|_| {
+            docker_cli(&[
+                "build",
+                "-q",
+                "-t",
+                &cleanup.image,
+                &dir.path().to_string_lossy(),
+            ])
+        });
+    if let Err(e) = built {
+        eprintln!("log_ingest: cannot build the image: {e}");
+        return;
+    }
+    // A typical access-log-sized line, with a level word and a colour.
+    let script = format!(
+        "yes '2026-01-01 INFO GET /api/v1/items?page=2 200 12ms \x1b[32mok\x1b[0m user=alice trace=4bf92f3577b34da6' | head -n {lines}"
+    );
+    let started = Instant::now();
+    if let Err(e) = docker_cli(&[
+        "run",
+        "-d",
+        "--name",
+        &cleanup.container,
+        &cleanup.image,
+        &script,
+    ]) {
+        eprintln!("log_ingest: cannot start the container: {e}");
+        return;
+    }
+    // Wait until it has printed everything, so both readers read the same lines.
+    loop {
+        match docker_cli(&["inspect", "-f", "{{.State.Running}}", &cleanup.container]) {
+            Ok(s) if s == "false" => break,
+            Ok(_) if started.elapsed() < Duration::from_secs(300) => {
+                std::thread::sleep(Duration::from_millis(100))
+            }
+            other => {
+                eprintln!("log_ingest: container did not finish: {other:?}");
+                return;
+            }
+        }
+    }
+    println!(
+        "container printed {lines} lines in {:.2}s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // The limit: the docker CLI following the same container.
+    let cpu0 = cpu_seconds(libc::RUSAGE_CHILDREN);
+    let t0 = Instant::now();
+    let status = Command::new("docker")
+        .args(["logs", "-f", &cleanup.container])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    let cli_wall = t0.elapsed().as_secs_f64();
+    let cli_cpu = cpu_seconds(libc::RUSAGE_CHILDREN) - cpu0;
+    if !status.is_ok_and(|s| s.success()) {
+        eprintln!("log_ingest: docker logs failed");
+        return;
+    }
+
+    // golive: the same follower the cockpit and `golive logs` use.
+    let target = DockerTarget::Container(cleanup.container.clone());
+    let cpu0 = cpu_seconds(libc::RUSAGE_SELF);
+    let t0 = Instant::now();
+    let (received, golive_wall) = runtime.block_on(async {
+        let (tx, mut rx) = mpsc::channel::<Vec<LogLine>>(64);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let follow = tokio::spawn(docker::follow(
+            host.clone(),
+            target,
+            FollowOptions::new("bench"),
+            tx,
+            stop_rx,
+        ));
+        let mut view = LogView::new(DEFAULT_CAPACITY);
+        let mut n: u64 = 0;
+        while n < lines {
+            match tokio::time::timeout(Duration::from_secs(60), rx.recv()).await {
+                Ok(Some(batch)) => {
+                    n += batch.len() as u64;
+                    view.push_batch(batch);
+                }
+                _ => break,
+            }
+        }
+        let wall = t0.elapsed().as_secs_f64();
+        let _ = stop_tx.send(true);
+        let _ = follow.await;
+        (n, wall)
+    });
+    let golive_cpu = cpu_seconds(libc::RUSAGE_SELF) - cpu0;
+    let per100k = |cpu: f64| cpu / lines as f64 * 100_000.0;
+    println!(
+        "docker logs -f > /dev/null: {lines} lines in {cli_wall:.2}s = {:.0} lines/s, CPU {cli_cpu:.2}s = {:.3} CPU s per 100k lines",
+        lines as f64 / cli_wall,
+        per100k(cli_cpu)
+    );
+    println!(
+        "golive follower + log view: {received} lines in {golive_wall:.2}s = {:.0} lines/s, CPU {golive_cpu:.2}s = {:.3} CPU s per 100k lines",
+        received as f64 / golive_wall,
+        per100k(golive_cpu)
+    );
+    println!("(golive's wall time includes its 300 ms reorder window)");
+
+    // Memory with the pane's buffer full.
+    let before = rss_kib();
+    let mut view = LogView::new(DEFAULT_CAPACITY);
+    for i in 0..(DEFAULT_CAPACITY as u64 * 2) {
+        view.push_batch([LogLine::from_bytes(
+            "api",
+            Some(chrono::Utc::now()),
+            format!("2026-01-01 INFO GET /api/v1/items?page={i} 200 12ms \x1b[32mok\x1b[0m user=alice trace=4bf92f3577b34da6").as_bytes(),
+        )]);
+    }
+    let after = rss_kib();
+    let heap: usize = view
+        .buffer
+        .iter()
+        .map(|l| {
+            std::mem::size_of::<LogLine>()
+                + l.text.capacity()
+                + l.source.capacity()
+                + l.styles.capacity() * std::mem::size_of::<golive::app::logs::StyleRun>()
+        })
+        .sum();
+    println!(
+        "log view full: lines and their text take {:.1} MiB ({:.0} bytes per line)",
+        heap as f64 / 1048576.0,
+        heap as f64 / view.buffer.len() as f64
+    );
+    println!(
+        "log view full ({} lines held, {} evicted): RSS grew by {} KiB = {:.0} bytes per line held",
+        view.buffer.len(),
+        view.buffer.evicted,
+        after.saturating_sub(before),
+        after.saturating_sub(before) as f64 * 1024.0 / view.buffer.len() as f64
+    );
+    drop(cleanup);
+}
