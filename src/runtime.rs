@@ -42,8 +42,10 @@ use crate::ui::{self, Theme};
 /// Capacity of the adapters' channel: a flood slows its producer instead of
 /// growing memory.
 const CHANNEL: usize = 1024;
-/// Non-key updates draw at most this often (keys draw at once).
-const MIN_FRAME: Duration = Duration::from_millis(100);
+/// Background updates (probes, logs) draw at most this often; keys and
+/// journal records draw at once. Probes of many endpoints arrive spread over
+/// the poll interval, and a frame per probe is most of the idle CPU.
+const MIN_FRAME: Duration = Duration::from_millis(500);
 /// How often the journal watcher looks at the file when no notification
 /// arrives: records from another shell show within a second either way.
 const JOURNAL_POLL: Duration = Duration::from_millis(400);
@@ -145,6 +147,7 @@ where
                 }
             }
             Some(record) = records.recv() => {
+                now_draw = true;
                 dirty |= step(&mut app, &mut driver, Msg::Record(Box::new(record)));
                 while let Ok(record) = records.try_recv() {
                     dirty |= step(&mut app, &mut driver, Msg::Record(Box::new(record)));

@@ -162,13 +162,17 @@ command = ["true"]
 /// Starts golive in a fresh tmux server; None (with the reason printed) when
 /// this build cannot load profiles yet.
 fn launch(tag: &str, dir: &Path, profile: &Path, journal: &Path) -> Option<Tmux> {
-    let tmux = Tmux::new(tag);
     let command = format!(
         "'{}' run '{}' --journal '{}' --operator e2e-op",
         env!("CARGO_BIN_EXE_golive"),
         profile.display(),
         journal.display()
     );
+    launch_command(tag, dir, &command)
+}
+
+fn launch_command(tag: &str, dir: &Path, command: &str) -> Option<Tmux> {
+    let tmux = Tmux::new(tag);
     let conf = dir.join(format!("{tag}.conf"));
     std::fs::write(&conf, "set -g remain-on-exit on\n").unwrap();
     let out = Command::new("tmux")
@@ -276,4 +280,39 @@ fn sigterm_restores_the_terminal() {
         "0",
         "left the alternate screen"
     );
+}
+
+#[test]
+fn demo_reaches_the_canary_phase_once_the_manual_items_are_signed() {
+    if !tmux_available() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let command = format!(
+        "'{}' demo --speed 20 --journal '{}' --operator e2e-op",
+        env!("CARGO_BIN_EXE_golive"),
+        journal.display()
+    );
+    let Some(tmux) = launch_command("demo", dir.path(), &command) else {
+        return;
+    };
+    tmux.wait_for("phase t-30", Duration::from_secs(20));
+    // Sign every manual item of the pre-launch phase: the first two rows.
+    tmux.keys(&["Space"]);
+    tmux.wait_for("✍", Duration::from_secs(5));
+    tmux.keys(&["j", "Space"]);
+    tmux.wait_for("phase canary", Duration::from_secs(30));
+    tmux.keys(&["?"]);
+    tmux.wait_for("Help — ? or esc closes", Duration::from_secs(5));
+    tmux.keys(&["q"]);
+    tmux.wait_dead(Duration::from_secs(10));
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "0",
+        "left the alternate screen"
+    );
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert_eq!(text.matches("\"sign_off\"").count(), 2, "{text}");
 }

@@ -165,7 +165,12 @@ fn notifier(path: &Path, nudge: mpsc::Sender<()>) -> Option<notify::RecommendedW
     };
     let handler = move |event: notify::Result<notify::Event>| {
         let about_us = match &event {
-            Ok(event) => event.paths.iter().any(|p| p.file_name() == Some(&name)),
+            // Our own reads raise open/close (access) events: reacting to
+            // them would read again, raising more, a loop that burns a core.
+            Ok(event) => {
+                !matches!(event.kind, notify::EventKind::Access(_))
+                    && event.paths.iter().any(|p| p.file_name() == Some(&name))
+            }
             // An error may mean missed events: look anyway.
             Err(_) => true,
         };
