@@ -474,3 +474,49 @@ title = "Pre-launch"
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("phases: t-30"));
 }
+
+#[test]
+fn log_and_container_checks_run_headless() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(
+        dir.path(),
+        r#"
+[[logs]]
+id = "app"
+command = ["sh", "-c", "echo 'INFO warm-up started'; echo 'ERROR warm-up asset missing'; sleep 5"]
+
+[[phase]]
+id = "post"
+title = "Post-launch"
+
+  [[phase.item]]
+  id = "no-errors"
+  title = "No errors in the logs"
+  check = { logs = "app", pattern = "ERROR", max = 0, window = "5m" }
+
+  [[phase.item]]
+  id = "some-info"
+  title = "Warm-up logged"
+  check = { logs = "app", pattern = "ERROR", max = 3, window = "5m" }
+
+  [[phase.item]]
+  id = "replicas"
+  title = "Three replicas"
+  check = { docker = { compose_service = "api" }, conditions = ["[RUNNING] >= 3"] }
+"#,
+    );
+    let out = golive(dir.path())
+        .env("DOCKER_HOST", "tcp://127.0.0.1:1")
+        .args(["check", profile.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let items = json_items(&out.stdout);
+    let errors = item(&items, "no-errors");
+    assert_eq!(errors["status"], "fail", "{errors}");
+    assert!(errors["detail"].as_str().unwrap().contains('1'), "{errors}");
+    assert_eq!(item(&items, "some-info")["status"], "pass");
+    let replicas = item(&items, "replicas");
+    assert_eq!(replicas["status"], "fail", "{replicas}");
+    assert!(!replicas["detail"].as_str().unwrap().is_empty());
+}

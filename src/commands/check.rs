@@ -430,14 +430,32 @@ async fn run_one(
         }
         Check::Endpoint(ep) => run_endpoint(profile, prober, ep, options).await,
         Check::Metric(m) => crate::io::metrics::run_metric_item(profile, m, options.timeout).await,
-        Check::Logs(_) => (
-            ItemStatus::Fail,
-            "no data: log checks are not evaluated headless yet".into(),
-        ),
-        Check::Docker(_) => (
-            ItemStatus::Fail,
-            "no data: container checks are not evaluated headless yet".into(),
-        ),
+        Check::Logs(logs) => {
+            // Lines already in the window plus a short settle to catch up.
+            let verdict = crate::io::logs::run_logs_check(
+                &profile.logs,
+                logs,
+                None,
+                Duration::from_secs(2).min(options.timeout),
+            )
+            .await;
+            let status = if verdict.passed {
+                ItemStatus::Pass
+            } else {
+                ItemStatus::Fail
+            };
+            (status, verdict.explanation)
+        }
+        Check::Docker(docker) => {
+            let host = crate::io::docker::host_from(None);
+            let (passed, detail) = crate::io::docker::run_check(&host, docker, 0).await;
+            let status = if passed {
+                ItemStatus::Pass
+            } else {
+                ItemStatus::Fail
+            };
+            (status, detail)
+        }
     }
 }
 
