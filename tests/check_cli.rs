@@ -510,7 +510,12 @@ title = "Post-launch"
         .args(["check", profile.to_str().unwrap(), "--format", "json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let items = json_items(&out.stdout);
     let errors = item(&items, "no-errors");
     assert_eq!(errors["status"], "fail", "{errors}");

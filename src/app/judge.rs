@@ -268,6 +268,19 @@ pub fn judge_metric(
         );
         return out;
     }
+    // With few samples even the most lopsided ranking cannot reach the
+    // confidence asked for: that is inconclusive, never a pass.
+    let alpha = 1.0 - cfg.confidence;
+    let best_p = 2.0 / binomial(canary.len() + baseline.len(), canary.len());
+    if best_p >= alpha {
+        out.reason = format!(
+            "inconclusive: {} canary and {} baseline samples cannot show a difference at {:.0}% confidence (best possible p = {best_p:.3})",
+            canary.len(),
+            baseline.len(),
+            cfg.confidence * 100.0
+        );
+        return out;
+    }
     let (Some(test), Some(shift)) = (
         mann_whitney(&canary, &baseline),
         hodges_lehmann(&canary, &baseline, cfg.confidence),
@@ -277,7 +290,6 @@ pub fn judge_metric(
     };
     out.test = Some(test);
     out.shift = Some(shift);
-    let alpha = 1.0 - cfg.confidence;
     let ratio_text = mean_ratio.map_or("n/a".to_string(), |r| format!("{r:.2}x"));
     if test.p_value >= alpha {
         out.classification = Classification::Pass;
@@ -314,6 +326,12 @@ pub fn judge_metric(
         );
     }
     out
+}
+
+/// C(n, k) as a float (exact enough for the sample sizes judged here).
+fn binomial(n: usize, k: usize) -> f64 {
+    let k = k.min(n - k.min(n));
+    (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
 }
 
 /// Scores the judged metrics (equal weights) and gives the verdict.
@@ -440,6 +458,25 @@ mod tests {
         d.sort_by(f64::total_cmp);
         assert_eq!(s.lower, d[18]);
         assert_eq!(s.upper, d[81]);
+    }
+
+    #[test]
+    fn too_few_samples_to_reach_confidence_is_inconclusive_not_a_pass() {
+        let cfg = JudgeConfig::default();
+        // Three times slower, but 4 against 4 can at best give p = 2/70.
+        let base = [0.10, 0.11, 0.12, 0.13];
+        let slow = [0.30, 0.33, 0.36, 0.39];
+        let few = judge_metric(MetricKind::LatencyP95, &slow, &base, &cfg);
+        assert_eq!(few.classification, Classification::NoData, "{}", few.reason);
+        assert!(few.reason.starts_with("inconclusive"), "{}", few.reason);
+        // Five against five can: the same shift is High.
+        let more = judge_metric(
+            MetricKind::LatencyP95,
+            &[0.30, 0.33, 0.36, 0.39, 0.42],
+            &[0.10, 0.11, 0.12, 0.13, 0.14],
+            &cfg,
+        );
+        assert_eq!(more.classification, Classification::High, "{}", more.reason);
     }
 
     #[test]
