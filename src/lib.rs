@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod demo;
+pub mod diagnostics;
 pub mod io;
 pub mod profile;
 pub mod runtime;

@@ -11,6 +11,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let cli = golive::cli::Cli::parse();
+    golive::diagnostics::init();
+    tracing::info!(command = ?std::env::args().nth(1), "golive {}", env!("CARGO_PKG_VERSION"));
     match golive::commands::dispatch(cli) {
         Ok(code) => code,
         Err(report) => {
