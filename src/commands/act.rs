@@ -38,17 +38,10 @@ pub struct ActOptions {
 }
 
 pub fn run(args: ActArgs, global: &GlobalArgs) -> Result<ExitCode> {
-    let profile = match crate::profile::load(&args.profile) {
+    let profile = match super::load_resolved(&args.profile) {
         Ok(profile) => profile,
-        Err(err) => {
-            eprintln!("{err}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
-    if let Err(err) = profile.ensure_resolved() {
-        eprintln!("{err}");
-        return Ok(ExitCode::from(2));
-    }
     let journal = match journal::resolve_path(
         global.journal.as_deref(),
         &profile.service.name,

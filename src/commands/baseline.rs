@@ -27,8 +27,10 @@ pub fn run(args: BaselineArgs) -> Result<ExitCode> {
 fn capture(profile_path: &Path, track: &str, duration: &str, out: &Path) -> Result<ExitCode> {
     let duration = humantime::parse_duration(duration)
         .map_err(|e| eyre!("--duration {duration:?}: {e} (write it like 5m or 90s)"))?;
-    let profile = crate::profile::load(profile_path)?;
-    profile.ensure_resolved()?;
+    let profile = match super::load_resolved(profile_path) {
+        Ok(profile) => profile,
+        Err(code) => return Ok(code),
+    };
     if !profile.metrics.iter().any(|m| m.track == track) {
         let known: Vec<&str> = profile.metrics.iter().map(|m| m.track.as_str()).collect();
         return Err(eyre!(

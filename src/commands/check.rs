@@ -38,17 +38,10 @@ pub struct CheckOptions {
 }
 
 pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
-    let profile = match crate::profile::load(&args.profile) {
+    let profile = match super::load_resolved(&args.profile) {
         Ok(profile) => profile,
-        Err(err) => {
-            eprintln!("{err}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
-    if let Err(err) = profile.ensure_resolved() {
-        eprintln!("{err}");
-        return Ok(ExitCode::from(2));
-    }
     let timeout = match humantime::parse_duration(&args.timeout) {
         Ok(t) => t,
         Err(err) => {

@@ -17,17 +17,10 @@ use crate::profile::Profile;
 
 pub fn run(args: LogsArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let _ = global;
-    let profile = match crate::profile::load(&args.profile) {
+    let profile = match super::load_resolved(&args.profile) {
         Ok(profile) => profile,
-        Err(err) => {
-            eprintln!("{err}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
-    if let Err(err) = profile.ensure_resolved() {
-        eprintln!("{err}");
-        return Ok(ExitCode::from(2));
-    }
     let opts = match options(&profile, &args) {
         Ok(opts) => opts,
         Err(msg) => {

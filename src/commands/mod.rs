@@ -18,6 +18,20 @@ pub mod sign;
 pub mod status;
 pub mod validate;
 
+/// Loads a profile for a command that acts on it (check, run, act, logs):
+/// every problem is printed, and unset variables are refused here, where
+/// `validate` only warns. `Err` carries the usage exit code, 2.
+pub fn load_resolved(path: &std::path::Path) -> Result<crate::profile::Profile, ExitCode> {
+    let loaded = crate::profile::load(path).and_then(|profile| {
+        profile.ensure_resolved()?;
+        Ok(profile)
+    });
+    loaded.map_err(|err| {
+        eprintln!("{err}");
+        ExitCode::from(2)
+    })
+}
+
 /// Runs the parsed command line; the returned code is the process's exit code.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {

@@ -17,8 +17,10 @@ use crate::ui::Theme;
 use crate::ui::theme::BUILTIN;
 
 pub fn run(global: &GlobalArgs, args: &RunArgs) -> Result<ExitCode> {
-    let profile = crate::profile::load(&args.profile)?;
-    profile.ensure_resolved()?;
+    let profile = match super::load_resolved(&args.profile) {
+        Ok(profile) => profile,
+        Err(code) => return Ok(code),
+    };
     open_cockpit(global, profile, &args.theme)
 }
 
