@@ -162,13 +162,16 @@ command = ["true"]
 /// Starts golive in a fresh tmux server; None (with the reason printed) when
 /// this build cannot load profiles yet.
 fn launch(tag: &str, dir: &Path, profile: &Path, journal: &Path) -> Option<Tmux> {
-    let command = format!(
+    launch_command(tag, dir, &run_command(profile, journal))
+}
+
+fn run_command(profile: &Path, journal: &Path) -> String {
+    format!(
         "'{}' run '{}' --journal '{}' --operator e2e-op",
         env!("CARGO_BIN_EXE_golive"),
         profile.display(),
         journal.display()
-    );
-    launch_command(tag, dir, &command)
+    )
 }
 
 fn launch_command(tag: &str, dir: &Path, command: &str) -> Option<Tmux> {
@@ -215,7 +218,21 @@ fn sign_help_quit_in_a_real_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let profile = write_profile(dir.path(), &serve());
     let journal = dir.path().join("journal.jsonl");
-    let Some(tmux) = launch("main", dir.path(), &profile, &journal) else {
+    // tmux can mark the pane dead before it has reaped the process, so the
+    // exit status is taken from a wrapper rather than `#{pane_dead_status}`.
+    let status = dir.path().join("exit-status");
+    let script = dir.path().join("run.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "{}\necho $? > '{}'\n",
+            run_command(&profile, &journal),
+            status.display()
+        ),
+    )
+    .unwrap();
+    let Some(tmux) = launch_command("main", dir.path(), &format!("sh '{}'", script.display()))
+    else {
         return;
     };
     assert_eq!(
@@ -251,7 +268,16 @@ fn sign_help_quit_in_a_real_terminal() {
         "0",
         "left the alternate screen"
     );
-    assert_eq!(tmux.format("#{pane_dead_status}"), "0", "exit status 0");
+    let start = Instant::now();
+    while !status.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "no exit status written"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let code = std::fs::read_to_string(&status).unwrap();
+    assert_eq!(code.trim(), "0", "exit status 0");
 }
 
 #[test]
