@@ -76,6 +76,24 @@ pub struct ItemState {
     pub duration_ms: Option<u64>,
 }
 
+impl ItemState {
+    /// An item nothing has happened to yet.
+    fn fresh(phase: &str, id: &str, title: &str, status: ItemStatus) -> Self {
+        Self {
+            phase: phase.to_string(),
+            id: id.to_string(),
+            title: title.to_string(),
+            status,
+            detail: String::new(),
+            holding_since: None,
+            by: None,
+            at: None,
+            note: None,
+            duration_ms: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Checklist {
     items: Vec<ItemState>,
@@ -85,24 +103,24 @@ impl Checklist {
     pub fn new(profile: &Profile) -> Self {
         let items = profile
             .items()
-            .map(|(phase, item)| ItemState {
-                phase: phase.id.clone(),
-                id: item.id.clone(),
-                title: item.title.clone(),
-                status: if item.check.is_some() {
+            .map(|(phase, item)| {
+                let status = if item.check.is_some() {
                     ItemStatus::Pending
                 } else {
                     ItemStatus::Manual
-                },
-                detail: String::new(),
-                holding_since: None,
-                by: None,
-                at: None,
-                note: None,
-                duration_ms: None,
+                };
+                ItemState::fresh(&phase.id, &item.id, &item.title, status)
             })
             .collect();
         Self { items }
+    }
+
+    /// A checklist of one automated item, for callers that only need the
+    /// hold bookkeeping of [`Checklist::apply_evaluation`] (headless checks).
+    pub fn single(id: &str) -> Self {
+        Self {
+            items: vec![ItemState::fresh("", id, "", ItemStatus::Pending)],
+        }
     }
 
     pub fn items(&self) -> &[ItemState] {

@@ -510,53 +510,22 @@ struct ChecklistOfOne {
 }
 
 impl ChecklistOfOne {
+    const ID: &'static str = "item";
+
     fn new(check: &EndpointCheck) -> Self {
-        let profile = single_item_profile(check);
         Self {
-            checklist: Checklist::new(&profile),
+            checklist: Checklist::single(Self::ID),
             hold: check.hold,
         }
     }
 
     fn apply(&mut self, evaluation: Evaluation) -> (ItemStatus, String) {
         self.checklist
-            .apply_evaluation("item", self.hold, evaluation, Utc::now());
+            .apply_evaluation(Self::ID, self.hold, evaluation, Utc::now());
         self.checklist
-            .get("item")
+            .get(Self::ID)
             .map(|s| (s.status, s.detail.clone()))
             .unwrap_or((ItemStatus::Fail, "lost track of the item".into()))
-    }
-}
-
-fn single_item_profile(check: &EndpointCheck) -> Profile {
-    Profile {
-        path: Default::default(),
-        service: crate::profile::Service {
-            name: String::new(),
-            version: String::new(),
-            previous: None,
-        },
-        settings: Default::default(),
-        endpoints: vec![],
-        metrics: vec![],
-        baseline: None,
-        logs: vec![],
-        phases: vec![Phase {
-            id: "phase".into(),
-            title: String::new(),
-            duration: None,
-            items: vec![Item {
-                id: "item".into(),
-                title: String::new(),
-                description: None,
-                check: Some(Check::Endpoint(check.clone())),
-            }],
-        }],
-        gates: vec![],
-        actions: Default::default(),
-        redactor: Default::default(),
-        unresolved: vec![],
-        warnings: vec![],
     }
 }
 
