@@ -88,9 +88,15 @@ echo 'ERROR to-stderr' >&2;
 echo done-marker; sleep 300"#;
     docker(&["run", "-d", "--name", &name, &image, script]);
     let f = Follower::start(host(&engine), DockerTarget::Container(name.clone()));
-    f.wait_for("done-marker", Duration::from_secs(20), |l| {
-        l.iter().any(|x| x.text == "done-marker")
-    })
+    // stdout and stderr are separate streams: wait for the last line of each.
+    f.wait_for(
+        "done-marker and the stderr line",
+        Duration::from_secs(20),
+        |l| {
+            l.iter().any(|x| x.text == "done-marker")
+                && l.iter().any(|x| x.text == "ERROR to-stderr")
+        },
+    )
     .await;
     let lines = f.finish().await;
     let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
