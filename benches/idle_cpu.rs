@@ -2,7 +2,7 @@
 //! watcher polling 20 loopback endpoints at 1 Hz, drawing to a 120×40
 //! `TestBackend`, with no keys pressed. The endpoints are served by a child
 //! process (this binary re-run with `--serve`), so only the cockpit's own
-//! work is counted: utime+stime of this process from /proc/self/stat over
+//! work is counted: user+system CPU of this process (getrusage) over
 //! the measured window (GOLIVE_IDLE_SECS, default 60, after 5 s of warm-up).
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -16,7 +16,14 @@ use golive::ui::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-const ENDPOINTS: usize = 20;
+/// Endpoints polled: 20 by default (the figure); GOLIVE_IDLE_ENDPOINTS
+/// changes it, so the cost per endpoint and the fixed cost can be told apart.
+fn endpoints() -> usize {
+    std::env::var("GOLIVE_IDLE_ENDPOINTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20)
+}
 
 fn serve(n: usize) {
     let Ok(rt) = tokio::runtime::Builder::new_current_thread()
@@ -49,26 +56,23 @@ fn serve(n: usize) {
     });
 }
 
-/// utime + stime of this process, in clock ticks.
-fn cpu_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which may hold spaces) start at ')'.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let get = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // utime and stime are fields 14 and 15 of stat; 12 and 13 after ')'.
-    get(11) + get(12)
+/// User plus system CPU time of this process so far. getrusage is exact
+/// (the kernel scales it from the scheduler's nanosecond runtime), where
+/// /proc's clock ticks are 10 ms apart: too coarse for a 0.5 % goal.
+fn cpu_time() -> Duration {
+    // SAFETY: getrusage only writes into the zeroed struct we own.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return Duration::ZERO;
+    }
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--serve") {
-        serve(ENDPOINTS);
+        serve(endpoints());
         return;
     }
     let secs: u64 = std::env::var("GOLIVE_IDLE_SECS")
@@ -117,23 +121,23 @@ fn main() {
         journal: dir.path().join("journal.jsonl"),
         theme: Theme::default(),
     };
-    let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
+    // The runtime `golive run` builds (src/commands/run.rs).
+    let built = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
-        .build()
-    else {
+        .build();
+    let Ok(rt) = built else {
         return;
     };
-    let hz = clock_ticks_per_sec();
     let result = rt.block_on(async move {
         let Ok(mut terminal) = Terminal::new(TestBackend::new(120, 40));
         let warmup = Duration::from_secs(5);
         let window = Duration::from_secs(secs);
         let measure = async {
             tokio::time::sleep(warmup).await;
-            let (t0, c0) = (Instant::now(), cpu_ticks());
+            let (t0, c0) = (Instant::now(), cpu_time());
             tokio::time::sleep(window).await;
-            (t0.elapsed(), cpu_ticks() - c0)
+            (t0.elapsed(), cpu_time() - c0)
         };
         let app = App::new(profile, "bench", Utc::now());
         // No key ever arrives; the loop ends when the measurement does.
@@ -149,32 +153,21 @@ fn main() {
     });
     let _ = child.kill();
     let _ = child.wait();
-    let Some((app, (elapsed, ticks))) = result else {
+    let Some((app, (elapsed, cpu))) = result else {
         eprintln!("the cockpit loop failed");
         return;
     };
-    let cpu_secs = ticks as f64 / hz;
+    let cpu_secs = cpu.as_secs_f64();
     let probed = app
         .endpoints
         .iter()
         .filter(|e| !e.latency.is_empty())
         .count();
     println!(
-        "idle cockpit, {} endpoints at 1 Hz ({probed} answered): {:.2} s CPU over {:.1} s = {:.3} % of one core",
+        "idle cockpit, {} endpoints at 1 Hz ({probed} answered): {:.3} s CPU over {:.1} s = {:.3} % of one core",
         app.endpoints.len(),
         cpu_secs,
         elapsed.as_secs_f64(),
         100.0 * cpu_secs / elapsed.as_secs_f64()
     );
-}
-
-/// Clock ticks per second (USER_HZ), from `getconf CLK_TCK`; 100 on Linux.
-fn clock_ticks_per_sec() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100.0)
 }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
-use golive::io::poller::{DEFAULT_CONCURRENCY, Poller, PollerConfig};
+use golive::io::poller::{DEFAULT_CONCURRENCY, DEFAULT_WAVE, Poller, PollerConfig};
 use golive::io::probe::Prober;
 use golive::profile::{Endpoint, HealthFormat, Settings};
 use tokio::sync::mpsc;
@@ -84,6 +84,7 @@ fn run(addr: &str, n: usize, window: Duration) -> Result<(), BoxError> {
         let config = PollerConfig {
             interval: Duration::from_secs(1),
             concurrency: DEFAULT_CONCURRENCY,
+            wave: DEFAULT_WAVE,
         };
         let poller = Poller::spawn(prober, &endpoints, &config, tx);
         let received = Arc::new(AtomicU64::new(0));

@@ -33,7 +33,7 @@ use crate::io::command::{CommandSpec, Stream, run as run_command};
 use crate::io::journal::{self, Journal, JournalWatcher};
 use crate::io::logs::{self, SourceOptions};
 use crate::io::metrics;
-use crate::io::poller::{DEFAULT_CONCURRENCY, Poller, PollerConfig};
+use crate::io::poller::{DEFAULT_CONCURRENCY, DEFAULT_WAVE, Poller, PollerConfig};
 use crate::io::probe::Prober;
 use crate::io::terminal;
 use crate::profile::{Check, Profile};
@@ -237,6 +237,37 @@ fn key_of(key: KeyEvent) -> Option<Key> {
     })
 }
 
+/// Waits for a task spawned elsewhere, passing its panic on: the join set the
+/// loop watches then sees it, and the cockpit stops instead of going on with
+/// a dead adapter.
+async fn watch_task(handle: tokio::task::JoinHandle<()>) {
+    if let Err(err) = handle.await
+        && err.is_panic()
+    {
+        std::panic::resume_unwind(err.into_panic());
+    }
+}
+
+/// Only in debug builds: `GOLIVE_DEBUG_TASK_PANIC_MS=N` panics a task N ms
+/// after the cockpit opens, so the end-to-end test can prove that a panic in
+/// any task leaves the terminal restored and the report readable.
+#[cfg(debug_assertions)]
+fn debug_task_panic(tasks: &mut JoinSet<()>) {
+    let Some(ms) = std::env::var("GOLIVE_DEBUG_TASK_PANIC_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    else {
+        return;
+    };
+    tasks.spawn(async move {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        #[allow(clippy::panic)]
+        {
+            panic!("deliberate panic in a cockpit task (GOLIVE_DEBUG_TASK_PANIC_MS)");
+        }
+    });
+}
+
 /// The adapters and what it takes to carry out effects.
 struct Driver {
     profile: Profile,
@@ -272,6 +303,7 @@ impl Driver {
             &PollerConfig {
                 interval: profile.settings.poll_interval,
                 concurrency: DEFAULT_CONCURRENCY,
+                wave: DEFAULT_WAVE,
             },
             probes,
         );
@@ -284,15 +316,11 @@ impl Driver {
             log_tx,
             stop_rx,
         ) {
-            tasks.spawn(async move {
-                let _ = handle.await;
-            });
+            tasks.spawn(watch_task(handle));
         }
         let (metrics_tx, mut metrics_rx) = mpsc::channel::<MetricsReport>(64);
         for handle in metrics::spawn_sources(profile, metrics_tx) {
-            tasks.spawn(async move {
-                let _ = handle.await;
-            });
+            tasks.spawn(watch_task(handle));
         }
         let metric_msgs = tx.clone();
         tasks.spawn(async move {
@@ -314,6 +342,8 @@ impl Driver {
                 }
             }
         });
+        #[cfg(debug_assertions)]
+        debug_task_panic(&mut tasks);
         Ok(Self {
             profile: profile.clone(),
             tx,

@@ -35,6 +35,12 @@ impl Tmux {
         String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
     }
 
+    /// The pane's whole history, not only the visible screen.
+    fn capture_history(&self) -> String {
+        let out = self.run(&["capture-pane", "-p", "-S", "-", "-t", "e2e"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     fn format(&self, fmt: &str) -> String {
         let out = self.run(&["display-message", "-p", "-t", "e2e", fmt]);
         String::from_utf8_lossy(&out.stdout).trim().to_string()
@@ -159,9 +165,8 @@ command = ["true"]
     path
 }
 
-/// Starts golive in a fresh tmux server; None (with the reason printed) when
-/// this build cannot load profiles yet.
-fn launch(tag: &str, dir: &Path, profile: &Path, journal: &Path) -> Option<Tmux> {
+/// Starts golive in a fresh tmux server and waits for the cockpit to open.
+fn launch(tag: &str, dir: &Path, profile: &Path, journal: &Path) -> Tmux {
     launch_command(tag, dir, &run_command(profile, journal))
 }
 
@@ -174,7 +179,7 @@ fn run_command(profile: &Path, journal: &Path) -> String {
     )
 }
 
-fn launch_command(tag: &str, dir: &Path, command: &str) -> Option<Tmux> {
+fn launch_command(tag: &str, dir: &Path, command: &str) -> Tmux {
     let tmux = Tmux::new(tag);
     let conf = dir.join(format!("{tag}.conf"));
     std::fs::write(&conf, "set -g remain-on-exit on\n").unwrap();
@@ -195,11 +200,7 @@ fn launch_command(tag: &str, dir: &Path, command: &str) -> Option<Tmux> {
     loop {
         let screen = tmux.capture();
         if screen.contains("Checklist") {
-            return Some(tmux);
-        }
-        if screen.contains("not implemented yet") {
-            eprintln!("skipped: this build cannot load profiles yet:\n{screen}");
-            return None;
+            return tmux;
         }
         assert!(
             start.elapsed() < Duration::from_secs(20),
@@ -231,10 +232,7 @@ fn sign_help_quit_in_a_real_terminal() {
         ),
     )
     .unwrap();
-    let Some(tmux) = launch_command("main", dir.path(), &format!("sh '{}'", script.display()))
-    else {
-        return;
-    };
+    let tmux = launch_command("main", dir.path(), &format!("sh '{}'", script.display()));
     assert_eq!(
         tmux.format("#{alternate_on}"),
         "1",
@@ -289,9 +287,7 @@ fn sigterm_restores_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let profile = write_profile(dir.path(), &serve());
     let journal = dir.path().join("journal.jsonl");
-    let Some(tmux) = launch("term", dir.path(), &profile, &journal) else {
-        return;
-    };
+    let tmux = launch("term", dir.path(), &profile, &journal);
     let pid = tmux.format("#{pane_pid}");
     assert!(
         Command::new("kill")
@@ -321,9 +317,7 @@ fn demo_reaches_the_canary_phase_once_the_manual_items_are_signed() {
         env!("CARGO_BIN_EXE_golive"),
         journal.display()
     );
-    let Some(tmux) = launch_command("demo", dir.path(), &command) else {
-        return;
-    };
+    let tmux = launch_command("demo", dir.path(), &command);
     tmux.wait_for("phase t-30", Duration::from_secs(20));
     // Sign every manual item of the pre-launch phase: the first two rows.
     tmux.keys(&["Space"]);
@@ -341,4 +335,49 @@ fn demo_reaches_the_canary_phase_once_the_manual_items_are_signed() {
     );
     let text = std::fs::read_to_string(&journal).unwrap();
     assert_eq!(text.matches("\"sign_off\"").count(), 2, "{text}");
+}
+
+#[test]
+fn a_panic_in_a_task_restores_the_terminal_before_the_report() {
+    if !tmux_available() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(dir.path(), &serve());
+    let journal = dir.path().join("journal.jsonl");
+    let status = dir.path().join("exit-status");
+    let script = dir.path().join("run.sh");
+    // Debug builds only: a cockpit task panics 3 s after the cockpit opens.
+    std::fs::write(
+        &script,
+        format!(
+            "GOLIVE_DEBUG_TASK_PANIC_MS=3000 {}\necho $? > '{}'\n",
+            run_command(&profile, &journal),
+            status.display()
+        ),
+    )
+    .unwrap();
+    let tmux = launch_command("panic", dir.path(), &format!("sh '{}'", script.display()));
+    tmux.wait_dead(Duration::from_secs(20));
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "0",
+        "left the alternate screen"
+    );
+    let screen = tmux.capture_history();
+    assert!(
+        screen.contains("deliberate panic in a cockpit task"),
+        "the panic report is readable on the restored screen:\n{screen}"
+    );
+    let start = Instant::now();
+    while !status.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "no exit status written"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let code = std::fs::read_to_string(&status).unwrap();
+    assert_ne!(code.trim(), "0", "a panic is a failure exit");
 }

@@ -62,6 +62,7 @@ async fn every_replica_is_polled_and_a_mixed_rollout_is_flagged() {
     let config = PollerConfig {
         interval: Duration::from_millis(200),
         concurrency: 4,
+        wave: 32,
     };
     let poller = Poller::spawn(prober, &[endpoint("health", urls.clone())], &config, tx);
 
@@ -96,11 +97,12 @@ async fn poll_now_probes_without_waiting_for_the_interval() {
     let b = replica("v2").await;
     let prober = Prober::new(&Settings::default()).unwrap();
     let (tx, mut rx) = mpsc::channel(16);
-    // With an hour's interval, only the first slot probes on its own; the
-    // second is spread half an hour later.
+    // With an hour's interval and waves of one replica, only the first
+    // wave probes on its own; the second is spread half an hour later.
     let config = PollerConfig {
         interval: Duration::from_secs(3600),
         concurrency: 4,
+        wave: 1,
     };
     let endpoints = [
         endpoint("first", vec![format!("http://{a}/health")]),
@@ -147,6 +149,7 @@ async fn a_down_replica_makes_the_endpoint_down() {
     let config = PollerConfig {
         interval: Duration::from_millis(100),
         concurrency: 1,
+        wave: 32,
     };
     let _poller = Poller::spawn(prober, &[endpoint("health", urls.clone())], &config, tx);
     let mut latest: Vec<Option<Observation>> = vec![None, None];
