@@ -30,6 +30,7 @@ use crate::app::record::Record;
 use crate::app::state::{App, Effect, Msg, update};
 use crate::io::actions::{self, ExecOptions, Recorder};
 use crate::io::command::{CommandSpec, Stream, run as run_command};
+use crate::io::docker;
 use crate::io::journal::{self, Journal, JournalWatcher};
 use crate::io::logs::{self, SourceOptions};
 use crate::io::metrics;
@@ -49,6 +50,10 @@ const MIN_FRAME: Duration = Duration::from_millis(500);
 /// How often the journal watcher looks at the file when no notification
 /// arrives: records from another shell show within a second either way.
 const JOURNAL_POLL: Duration = Duration::from_millis(400);
+/// The Docker targets are looked at no more often than this, however fast
+/// the endpoints are polled: one inspect per container each time keeps the
+/// daemon's load small.
+const CONTAINER_POLL_FLOOR: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -309,6 +314,7 @@ impl Driver {
         );
         let (log_tx, mut log_rx) = mpsc::channel::<Vec<LogLine>>(64);
         let (stop_logs, stop_rx) = watch::channel(false);
+        spawn_container_watcher(profile, &tx, stop_rx.clone(), &mut tasks);
         for handle in logs::spawn_sources(
             &profile.logs,
             None,
@@ -451,6 +457,39 @@ impl Driver {
         self.tasks.abort_all();
         while self.tasks.join_next().await.is_some() {}
     }
+}
+
+/// Watches every Docker target the profile names (checks, log sources,
+/// actions) and sends each look as `Msg::Containers`.
+fn spawn_container_watcher(
+    profile: &Profile,
+    tx: &mpsc::Sender<Msg>,
+    stop: watch::Receiver<bool>,
+    tasks: &mut JoinSet<()>,
+) {
+    let targets = crate::app::containers::docker_targets(profile);
+    if targets.is_empty() {
+        return;
+    }
+    let (state_tx, mut states) = mpsc::channel(16);
+    tasks.spawn(docker::watch_states(
+        docker::host_from(None),
+        targets.clone(),
+        profile.settings.poll_interval.max(CONTAINER_POLL_FLOOR),
+        state_tx,
+        stop,
+    ));
+    let msgs = tx.clone();
+    tasks.spawn(async move {
+        while let Some((index, state)) = states.recv().await {
+            let Some(target) = targets.get(index).cloned() else {
+                continue;
+            };
+            if msgs.send(Msg::Containers { target, state }).await.is_err() {
+                return;
+            }
+        }
+    });
 }
 
 /// The action adapter's recorder, for when the state journals instead.

@@ -11,9 +11,11 @@ use chrono::{DateTime, Utc};
 
 use super::checklist::{Checklist, Evaluation, ItemChange, ItemState, ItemStatus};
 use super::command::CommandOutcome;
+use super::containers::{Containers, TargetState};
 use super::health::HealthState;
 use super::judge::JudgeReport;
 use super::keys::{self, Command, Context, Key};
+use super::live_checks::{self, LogChecks};
 use super::logs::{LogBuffer, LogLine};
 use super::metrics::{CheckStatus, GateState, MetricsReport, MetricsState};
 use super::probe::{Observation, ProbeReport};
@@ -87,6 +89,11 @@ pub enum Msg {
     /// A journal record, ours or another process's: the only way sign-offs land.
     Record(Box<Record>),
     Logs(Vec<LogLine>),
+    /// The Docker watcher's latest look at one target.
+    Containers {
+        target: DockerTarget,
+        state: TargetState,
+    },
     CheckFinished {
         item: String,
         outcome: CommandOutcome,
@@ -254,6 +261,10 @@ pub struct App {
     pub gates: Vec<GateState>,
     /// The statistical judge's latest word on canary against baseline.
     pub judge: Option<JudgeReport>,
+    /// Every Docker target of the profile, as the engine last described it.
+    pub containers: Containers,
+    /// Matching lines per logs check item, within its window.
+    pub log_checks: LogChecks,
     pub logs: LogBuffer,
     /// Lines between the newest matching line and the bottom of the logs pane.
     pub log_offset: usize,
@@ -285,6 +296,8 @@ impl App {
             .collect();
         let logs = LogBuffer::new(profile.settings.log_buffer);
         let metrics = MetricsState::new(&profile);
+        let containers = Containers::new(&profile);
+        let log_checks = LogChecks::new(&profile);
         Self {
             profile,
             checklist,
@@ -299,6 +312,8 @@ impl App {
             metrics,
             gates: Vec::new(),
             judge: None,
+            containers,
+            log_checks,
             logs,
             log_offset: 0,
             follow: true,
@@ -540,7 +555,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.flash = None;
             }
             // Holds and gate durations advance with the clock too.
-            on_metrics(app)
+            let mut effects = on_metrics(app);
+            effects.extend(journal(live_checks::on_clock(app), app));
+            effects
         }
         Msg::Resize(w, h) => {
             app.size = (w, h);
@@ -594,6 +611,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Logs(lines) => {
+            let effects = journal(live_checks::on_log_lines(app, &lines), app);
             let needle = app.log_filter.to_lowercase();
             for line in lines {
                 let matches = needle.is_empty()
@@ -604,7 +622,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 }
                 app.logs.push(line);
             }
-            Vec::new()
+            effects
+        }
+        Msg::Containers { target, state } => {
+            journal(live_checks::on_containers(app, target, state), app)
         }
         Msg::CheckFinished { item, outcome } => {
             let change = app.checklist.command_finished(&item, &outcome, app.now);
@@ -784,6 +805,14 @@ fn canary_started(app: &App) -> bool {
             .position(|p| p.id == current)
             .is_some_and(|i| i >= canary),
     }
+}
+
+/// Check results worth a journal record, as records to append.
+fn journal(changes: Vec<ItemChange>, app: &App) -> Vec<Effect> {
+    changes
+        .into_iter()
+        .map(|c| app.record(check_result(c, 0)))
+        .collect()
 }
 
 fn check_result(change: ItemChange, duration_ms: u64) -> Event {
@@ -1155,15 +1184,8 @@ fn on_click(app: &mut App, pane: Pane, row: usize, height: usize) {
             }
         }
         Pane::Health => {
-            // Each endpoint takes one heading row plus one per replica.
-            let mut line = 0;
-            for (n, e) in app.endpoints.iter().enumerate() {
-                let rows = 1 + e.replicas.len();
-                if row < line + rows {
-                    app.selected_endpoint = n;
-                    return;
-                }
-                line += rows;
+            if let Some(n) = super::health_rows::endpoint_at(app, row, height) {
+                app.selected_endpoint = n;
             }
         }
         Pane::Charts | Pane::Logs => {}
@@ -1241,7 +1263,13 @@ fn item_details(app: &App, item: &ItemState) -> Vec<String> {
             l.source,
             l.window.as_secs()
         )),
-        Some(Check::Docker(_)) => lines.push("check: docker container state".into()),
+        Some(Check::Docker(d)) => {
+            let target = super::containers::target_label(&d.target);
+            lines.push(format!("check: docker {target}"));
+            for c in &d.conditions {
+                lines.push(format!("  condition: {}", c.source));
+            }
+        }
     }
     if !item.detail.is_empty() {
         lines.push(format!("evidence: {}", r.redact(&item.detail)));

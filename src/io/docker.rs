@@ -404,8 +404,10 @@ fn container_state(c: &ContainerInspectResponse) -> ContainerState {
         .and_then(|s| s.status)
         .map(|s| s.to_string())
         .unwrap_or_else(|| "unknown".into());
+    let container = ContainerRef::from_inspect(c);
     ContainerState {
-        name: ContainerRef::from_inspect(c).name,
+        id: container.id,
+        name: container.name,
         image: c
             .config
             .as_ref()
@@ -416,6 +418,10 @@ fn container_state(c: &ContainerInspectResponse) -> ContainerState {
         status,
         health,
         restart_count: c.restart_count.unwrap_or(0).max(0) as u64,
+        started_at: state
+            .and_then(|s| s.started_at.as_deref())
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc)),
     }
 }
 
@@ -576,15 +582,15 @@ pub async fn run_check(
     evaluate_check(check, &state, restart_baseline)
 }
 
-/// The pure half of [`run_check`].
+/// The pure half of [`run_check`]: `[RESTARTS]` is the engine's counts
+/// minus `restart_baseline`.
 pub fn evaluate_check(
     check: &crate::profile::DockerCheck,
     state: &TargetState,
     restart_baseline: u64,
 ) -> (bool, String) {
-    let (passed, detail) =
-        crate::app::containers::evaluate_check(&check.conditions, state, restart_baseline);
-    (passed, detail.join("; "))
+    let restarts = state.engine_restarts().saturating_sub(restart_baseline);
+    crate::app::containers::evaluate_docker_check(check, state, restarts)
 }
 
 // ---------------------------------------------------------------- log follow

@@ -1,6 +1,9 @@
 //! The health pane: every endpoint and replica with its state, latency,
 //! components and version; a sparkline of recent latency per endpoint; a flag
-//! when replicas run different versions (a rollout half done).
+//! when replicas run different versions (a rollout half done). Below them,
+//! every Docker target the profile names with its containers: running or
+//! exited, the engine's health verdict, restarts since the release started,
+//! image; an engine that does not answer is one red line saying why.
 
 use ratatui::Frame;
 use ratatui::layout::{Margin, Rect};
@@ -9,103 +12,244 @@ use ratatui::widgets::Paragraph;
 
 use super::theme::health_symbol;
 use super::{Theme, fit, pane_block, spark};
-use crate::app::state::{App, Pane, list_offset, replica_state};
+use crate::app::containers::{ContainerHealth, ContainerState, TargetView, target_label};
+use crate::app::health_rows::{HealthRow, first_visible, health_rows};
+use crate::app::state::{App, EndpointView, Pane, replica_state};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Pane::Health && app.modal.is_none();
     frame.render_widget(pane_block("Health", None, focused, theme), area);
     let content = area.inner(Margin::new(1, 1));
     let width = usize::from(content.width);
-    let mut lines: Vec<Line> = Vec::new();
-    let mut selected_line = 0;
-    for (n, view) in app.endpoints.iter().enumerate() {
-        let sel = n == app.selected_endpoint && focused;
-        if n == app.selected_endpoint {
-            selected_line = lines.len();
-        }
-        let state = view.state();
-        let last = view.latency.back().copied();
-        let head = format!(
-            "{} {}{}",
-            health_symbol(state),
-            view.id,
-            view.track
-                .as_ref()
-                .map(|t| format!(" [{t}]"))
-                .unwrap_or_default()
-        );
-        let lat = last
-            .map(|l| format!(" {l} ms"))
-            .unwrap_or_else(|| " no data".into());
-        let mixed = if view.mixed_versions() {
-            " ⚑ mixed versions"
-        } else {
-            ""
-        };
-        let used = head.chars().count() + lat.chars().count() + mixed.chars().count() + 2;
-        let spark_w = width.saturating_sub(used).min(40);
-        let line_style = if sel { theme.selection() } else { theme.text() };
-        lines.push(Line::from(vec![
-            Span::styled(head, if sel { line_style } else { theme.health(state) }),
-            Span::styled(lat, line_style),
-            Span::styled(mixed, if sel { line_style } else { theme.warn() }),
-            Span::raw(" "),
-            Span::styled(
-                spark(view.latency.iter().copied(), spark_w),
-                if sel { line_style } else { theme.accent() },
-            ),
-        ]));
-        for (r, slot) in view.replicas.iter().enumerate() {
-            let Some(rep) = slot else {
-                lines.push(Line::styled(
-                    fit(
-                        &format!("   ? replica {r}: waiting for the first probe"),
-                        width,
-                    ),
-                    theme.muted(),
-                ));
-                continue;
-            };
-            let o = &rep.observation;
-            let st = replica_state(o);
-            let host = rep
-                .url
-                .split("://")
-                .nth(1)
-                .and_then(|rest| rest.split('/').next())
-                .unwrap_or(&rep.url);
-            let mut spans = vec![
-                Span::styled(format!("   {} ", health_symbol(st)), theme.health(st)),
-                Span::styled(format!("{:<8}", st.as_str()), theme.health(st)),
-                Span::styled(
-                    format!("{:>5} ms ", o.response_time.as_millis()),
-                    theme.text(),
-                ),
-                Span::styled(app.profile.redactor.redact(host), theme.muted()),
-            ];
-            if let Some(v) = &o.health.version {
-                spans.push(Span::styled(format!(" {v}"), theme.accent()));
-            }
-            if let Some(err) = &o.error {
-                spans.push(Span::styled(format!(" {}", fit(err, 30)), theme.bad()));
-            }
-            for c in &o.health.components {
-                spans.push(Span::styled(
-                    format!(" {}{}", c.name, health_symbol(c.state)),
-                    theme.health(c.state),
-                ));
-            }
-            lines.push(Line::from(spans));
-        }
-    }
-    if lines.is_empty() {
-        lines.push(Line::styled("no endpoints in the profile", theme.muted()));
-    }
-    let offset = list_offset(selected_line, usize::from(content.height));
-    let lines: Vec<Line> = lines
-        .into_iter()
+    let height = usize::from(content.height);
+    let rows = health_rows(app);
+    let offset = first_visible(&rows, app.selected_endpoint, height);
+    let lines: Vec<Line> = rows
+        .iter()
         .skip(offset)
-        .take(usize::from(content.height))
+        .take(height)
+        .map(|row| draw_row(app, *row, focused, width, theme))
         .collect();
     frame.render_widget(Paragraph::new(lines), content);
+}
+
+fn draw_row<'a>(
+    app: &'a App,
+    row: HealthRow,
+    focused: bool,
+    width: usize,
+    theme: &Theme,
+) -> Line<'a> {
+    match row {
+        HealthRow::Endpoint(n) => match app.endpoints.get(n) {
+            Some(view) => {
+                let sel = n == app.selected_endpoint && focused;
+                endpoint_line(view, sel, width, theme)
+            }
+            None => Line::default(),
+        },
+        HealthRow::Replica { endpoint, replica } => app
+            .endpoints
+            .get(endpoint)
+            .map(|view| replica_line(app, view, replica, width, theme))
+            .unwrap_or_default(),
+        HealthRow::NoEndpoints => Line::styled("no endpoints in the profile", theme.muted()),
+        HealthRow::ContainersTitle => Line::styled(fit("containers", width), theme.title()),
+        HealthRow::Target(t) => app
+            .containers
+            .targets
+            .get(t)
+            .map(|view| target_line(view, width, theme))
+            .unwrap_or_default(),
+        HealthRow::TargetNote(t) => app
+            .containers
+            .targets
+            .get(t)
+            .map(|view| target_note(app, view, width, theme))
+            .unwrap_or_default(),
+        HealthRow::Container { target, container } => app
+            .containers
+            .targets
+            .get(target)
+            .and_then(|view| {
+                let state = view.state.as_ref()?;
+                let c = state.containers.get(container)?;
+                Some(container_line(app, view, c, width, theme))
+            })
+            .unwrap_or_default(),
+    }
+}
+
+fn endpoint_line<'a>(view: &EndpointView, sel: bool, width: usize, theme: &Theme) -> Line<'a> {
+    let state = view.state();
+    let last = view.latency.back().copied();
+    let head = format!(
+        "{} {}{}",
+        health_symbol(state),
+        view.id,
+        view.track
+            .as_ref()
+            .map(|t| format!(" [{t}]"))
+            .unwrap_or_default()
+    );
+    let lat = last
+        .map(|l| format!(" {l} ms"))
+        .unwrap_or_else(|| " no data".into());
+    let mixed = if view.mixed_versions() {
+        " ⚑ mixed versions"
+    } else {
+        ""
+    };
+    let used = head.chars().count() + lat.chars().count() + mixed.chars().count() + 2;
+    let spark_w = width.saturating_sub(used).min(40);
+    let line_style = if sel { theme.selection() } else { theme.text() };
+    Line::from(vec![
+        Span::styled(head, if sel { line_style } else { theme.health(state) }),
+        Span::styled(lat, line_style),
+        Span::styled(mixed, if sel { line_style } else { theme.warn() }),
+        Span::raw(" "),
+        Span::styled(
+            spark(view.latency.iter().copied(), spark_w),
+            if sel { line_style } else { theme.accent() },
+        ),
+    ])
+}
+
+fn replica_line<'a>(
+    app: &App,
+    view: &EndpointView,
+    r: usize,
+    width: usize,
+    theme: &Theme,
+) -> Line<'a> {
+    let Some(Some(rep)) = view.replicas.get(r) else {
+        return Line::styled(
+            fit(
+                &format!("   ? replica {r}: waiting for the first probe"),
+                width,
+            ),
+            theme.muted(),
+        );
+    };
+    let o = &rep.observation;
+    let st = replica_state(o);
+    let host = rep
+        .url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or(&rep.url);
+    let mut spans = vec![
+        Span::styled(format!("   {} ", health_symbol(st)), theme.health(st)),
+        Span::styled(format!("{:<8}", st.as_str()), theme.health(st)),
+        Span::styled(
+            format!("{:>5} ms ", o.response_time.as_millis()),
+            theme.text(),
+        ),
+        Span::styled(app.profile.redactor.redact(host), theme.muted()),
+    ];
+    if let Some(v) = &o.health.version {
+        spans.push(Span::styled(format!(" {v}"), theme.accent()));
+    }
+    if let Some(err) = &o.error {
+        spans.push(Span::styled(format!(" {}", fit(err, 30)), theme.bad()));
+    }
+    for c in &o.health.components {
+        spans.push(Span::styled(
+            format!(" {}{}", c.name, health_symbol(c.state)),
+            theme.health(c.state),
+        ));
+    }
+    Line::from(spans)
+}
+
+fn restarts_text(n: u64) -> String {
+    if n == 1 {
+        "1 restart".into()
+    } else {
+        format!("{n} restarts")
+    }
+}
+
+fn target_line<'a>(view: &TargetView, width: usize, theme: &Theme) -> Line<'a> {
+    let state = view.health_state();
+    let head = fit(
+        &format!("{} {}", health_symbol(state), target_label(&view.target)),
+        width,
+    );
+    let restarts = view.restarts.total();
+    let mut spans = vec![Span::styled(head, theme.health(state))];
+    if restarts > 0 {
+        spans.push(Span::styled(
+            format!("  ↻ {} since start", restarts_text(restarts)),
+            theme.warn(),
+        ));
+    }
+    Line::from(spans)
+}
+
+fn target_note<'a>(app: &App, view: &TargetView, width: usize, theme: &Theme) -> Line<'a> {
+    let (text, style) = match &view.state {
+        None => (
+            "   waiting for the Docker engine".to_string(),
+            theme.muted(),
+        ),
+        Some(state) => match &state.error {
+            Some(err) => (
+                format!(
+                    "   ✘ engine unreachable: {}",
+                    app.profile.redactor.redact(err)
+                ),
+                theme.bad(),
+            ),
+            None => ("   ✘ no container matches".to_string(), theme.warn()),
+        },
+    };
+    Line::styled(fit(&text, width), style)
+}
+
+fn container_line<'a>(
+    app: &App,
+    view: &TargetView,
+    c: &ContainerState,
+    width: usize,
+    theme: &Theme,
+) -> Line<'a> {
+    let st = c.health_state();
+    let health_style = match c.health {
+        ContainerHealth::Healthy => theme.ok(),
+        ContainerHealth::Unhealthy => theme.bad(),
+        ContainerHealth::Starting => theme.warn(),
+        ContainerHealth::None => theme.muted(),
+    };
+    let restarts = view.restarts.for_name(&c.name);
+    let restarts_style = if restarts > 0 {
+        theme.warn()
+    } else {
+        theme.muted()
+    };
+    let parts: Vec<(String, ratatui::style::Style)> = vec![
+        (format!("   {} ", health_symbol(st)), theme.health(st)),
+        // A long name leaves room for the state that follows it.
+        (fit(&c.name, width.saturating_sub(48).max(16)), theme.text()),
+        (format!("  {}", c.run_state()), theme.health(st)),
+        (format!("  health {}", c.health.as_str()), health_style),
+        (format!("  {}", restarts_text(restarts)), restarts_style),
+        (
+            format!("  {}", app.profile.redactor.redact(&c.image)),
+            theme.muted(),
+        ),
+    ];
+    // Cut at the pane's edge: the image goes first, the state last.
+    let mut left = width;
+    let mut spans = Vec::with_capacity(parts.len());
+    for (text, style) in parts {
+        if left == 0 {
+            break;
+        }
+        let shown = fit(&text, left);
+        left = left.saturating_sub(unicode_width::UnicodeWidthStr::width(shown.as_str()));
+        spans.push(Span::styled(shown, style));
+    }
+    Line::from(spans)
 }
