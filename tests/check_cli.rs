@@ -525,3 +525,268 @@ title = "Post-launch"
     assert_eq!(replicas["status"], "fail", "{replicas}");
     assert!(!replicas["detail"].as_str().unwrap().is_empty());
 }
+
+/// The embedded demo service, alive while the runtime is: a real baseline and
+/// real canaries on loopback whose `/metrics` move with simulated traffic.
+struct Demo {
+    service: golive::demo::DemoService,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Demo {
+    /// Starts at 60 simulated seconds per real second: the canaries are warm
+    /// within a fraction of a second and regressed (p95 about 3x, 8 % 5xx)
+    /// from about one second on. `healthy` rolls them back at once, after
+    /// which they behave exactly like the baseline.
+    fn start(healthy: bool) -> Demo {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let service = runtime
+            .block_on(golive::demo::start(golive::demo::DemoOptions {
+                seed: 7,
+                speed: 60.0,
+            }))
+            .unwrap();
+        if healthy {
+            runtime
+                .block_on(golive::demo::ctl::control(
+                    service.control_url(),
+                    "rollback",
+                ))
+                .unwrap();
+        }
+        // Past the regression point (or the rollback), so every window the
+        // check samples shows the behaviour under test.
+        let waited = Instant::now();
+        while service.elapsed() < 75.0 {
+            assert!(
+                waited.elapsed() < Duration::from_secs(30),
+                "demo clock stuck"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Demo {
+            service,
+            _runtime: runtime,
+        }
+    }
+
+    fn url(&self, replica: golive::demo::Replica) -> &str {
+        self.service.url(replica)
+    }
+}
+
+/// Canary and baseline scraped with a 1 s window, and a canary phase whose
+/// metric item holds for `hold`: the run (and so the judge's sampling) lasts
+/// that long, one sample per window on each side.
+fn judged_profile(dir: &Path, demo: &Demo, hold: Option<&str>) -> PathBuf {
+    use golive::demo::Replica;
+    let hold = hold.map_or(String::new(), |h| format!(", hold = \"{h}\""));
+    write_profile(
+        dir,
+        &format!(
+            r#"
+[[metrics]]
+track = "canary"
+scrape = "{canary}/metrics"
+window = "1s"
+
+[[metrics]]
+track = "baseline"
+scrape = "{baseline}/metrics"
+window = "1s"
+
+[judge]
+confidence = 0.98
+pass_score = 90
+marginal_score = 60
+
+[[phase]]
+id = "canary"
+title = "Canary"
+
+  [[phase.item]]
+  id = "traffic"
+  title = "The canary takes traffic"
+  check = {{ metric = "request_rate", track = "canary", condition = "> 0"{hold} }}
+"#,
+            canary = demo.url(Replica::Canary1),
+            baseline = demo.url(Replica::Baseline),
+        ),
+    )
+}
+
+fn judge_metric<'a>(judge: &'a serde_json::Value, metric: &str) -> &'a serde_json::Value {
+    judge["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == metric)
+        .unwrap()
+}
+
+#[test]
+fn the_judge_fails_a_regressed_canary_in_every_format() {
+    let demo = Demo::start(false);
+    let dir = tempfile::tempdir().unwrap();
+    let profile = judged_profile(dir.path(), &demo, Some("6s"));
+    let check = |format: &str| {
+        golive(dir.path())
+            .args([
+                "check",
+                profile.to_str().unwrap(),
+                "--phase",
+                "canary",
+                "--format",
+                format,
+                "--timeout",
+                "40s",
+            ])
+            .output()
+            .unwrap()
+    };
+
+    let out = check("json");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The item passes; the judge's fail verdict alone fails the run.
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["items"][0]["status"], "pass", "{stdout}");
+    let judge = &doc["judge"];
+    assert_eq!(judge["phase"], "canary");
+    assert_eq!(judge["canary_track"], "canary");
+    assert_eq!(judge["verdict"], "fail", "{stdout}");
+    assert_eq!(judge["config"]["pass_score"], 90.0);
+    assert!(judge["score"].as_f64().unwrap() < 60.0, "{stdout}");
+    for metric in ["latency_p95", "error_rate"] {
+        let m = judge_metric(judge, metric);
+        assert_eq!(m["classification"], "high", "{metric}: {stdout}");
+        assert!(m["canary_n"].as_u64().unwrap() >= 5, "{stdout}");
+        assert!(m["baseline_n"].as_u64().unwrap() >= 5, "{stdout}");
+        assert!(m["test"]["p_value"].as_f64().unwrap() < 0.02, "{stdout}");
+        // The whole confidence interval of the shift is above zero.
+        assert!(m["shift"]["lower"].as_f64().unwrap() > 0.0, "{stdout}");
+        assert!(m["shift"]["estimate"].as_f64().unwrap() >= m["shift"]["lower"].as_f64().unwrap());
+        assert!(m["mean_ratio"].as_f64().unwrap() > 2.0, "{stdout}");
+    }
+
+    let out = check("text");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let judge_at = text.find("judge").expect("a judge block");
+    let summary_at = text
+        .find("1 passed, 0 failed, judge fail")
+        .expect("the summary");
+    assert!(text.find("canary/traffic").unwrap() < judge_at, "{text}");
+    assert!(judge_at < summary_at, "after the items: {text}");
+    assert!(text.contains("canary vs baseline: FAIL"), "{text}");
+    let p95 = text
+        .lines()
+        .find(|l| l.contains("latency_p95"))
+        .unwrap_or_default();
+    assert!(p95.contains("✘") && p95.contains("high"), "{p95}");
+    assert!(p95.contains("p = 0.0") && p95.contains("shift +"), "{p95}");
+    assert!(p95.contains("ratio ") && p95.contains("n = "), "{p95}");
+
+    let out = check("junit");
+    let xml = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{xml}");
+    assert!(xml.contains(r#"<testcase name="judge""#), "{xml}");
+    assert!(xml.contains("<failure"), "{xml}");
+    assert!(
+        xml.contains(r#"<property name="latency_p95.classification" value="high"/>"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<property name="verdict" value="fail"/>"#),
+        "{xml}"
+    );
+}
+
+#[test]
+fn the_judge_passes_a_canary_that_behaves_like_the_baseline() {
+    let demo = Demo::start(true);
+    let dir = tempfile::tempdir().unwrap();
+    let profile = judged_profile(dir.path(), &demo, Some("6s"));
+    let out = golive(dir.path())
+        .args(["check", profile.to_str().unwrap(), "--format", "json"])
+        .args(["--timeout", "40s"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let judge = &doc["judge"];
+    // Same distributions: no metric is significantly higher (a 2 % chance
+    // per metric of a false alarm leaves at worst a marginal verdict).
+    assert_ne!(judge["verdict"], "fail", "{stdout}");
+    assert_ne!(judge["verdict"], "no_data", "{stdout}");
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let judged: Vec<&serde_json::Value> = judge["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["classification"] != "no_data")
+        .collect();
+    assert!(judged.len() >= 3, "{stdout}");
+    for m in judged {
+        assert!(m["test"]["p_value"].as_f64().is_some(), "{stdout}");
+        assert!(m["canary_n"].as_u64().unwrap() >= 5, "{stdout}");
+    }
+}
+
+#[test]
+fn a_check_too_short_to_judge_says_no_data_loudly() {
+    let demo = Demo::start(false);
+    let dir = tempfile::tempdir().unwrap();
+    // No hold: the item is decided by its first value, long before five
+    // windows of samples exist.
+    let profile = judged_profile(dir.path(), &demo, None);
+    let out = golive(dir.path())
+        .args(["check", profile.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    // Inconclusive is not a failure of the run, but it is never quiet.
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("canary vs baseline: NO DATA"), "{text}");
+    assert!(
+        text.contains("NO DATA: no metric could be judged"),
+        "{text}"
+    );
+    let p95 = text
+        .lines()
+        .find(|l| l.contains("latency_p95"))
+        .unwrap_or_default();
+    assert!(p95.contains("no-data"), "{p95}");
+    // Said with the reason: too few samples, or none yet from the baseline.
+    assert!(
+        ["not enough samples", "inconclusive", "no baseline samples"]
+            .iter()
+            .any(|why| p95.contains(why)),
+        "{p95}"
+    );
+
+    let out = golive(dir.path())
+        .args(["check", profile.to_str().unwrap(), "--format", "junit"])
+        .output()
+        .unwrap();
+    let xml = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(xml.contains(r#"<testcase name="judge""#), "{xml}");
+    assert!(xml.contains("NO DATA"), "{xml}");
+
+    // A phase without metrics has no judge at all.
+    let plain = write_profile(
+        dir.path(),
+        "[[phase]]\nid = \"t-30\"\ntitle = \"Pre\"\n\n  [[phase.item]]\n  id = \"ci\"\n  title = \"CI\"\n",
+    );
+    let out = golive(dir.path())
+        .args(["check", plain.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc.get("judge").is_none(), "{doc}");
+    let text = golive(dir.path())
+        .args(["check", plain.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&text.stdout).contains("judge"));
+}

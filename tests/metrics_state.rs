@@ -738,3 +738,31 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn the_judge_prefers_the_canary_track_and_says_why_there_is_no_baseline() {
+    // "blue" sorts before "canary": the judge still picks the canary.
+    let mut s = state(&[promql_source("blue"), promql_source("canary")]);
+    for i in 0..10 {
+        s.ingest_promql(
+            "canary",
+            MetricKind::LatencyP95,
+            MetricValue::Ok(0.3),
+            t(i * 60),
+        );
+    }
+    let r = s.judge(t(600));
+    assert_eq!(r.canary_track, "canary");
+    assert_eq!(r.verdict, golive::app::judge::Verdict::NoData);
+    let p95 = r
+        .metrics
+        .iter()
+        .find(|m| m.metric == "latency_p95")
+        .unwrap();
+    assert_eq!(p95.classification, Classification::NoData);
+    assert_eq!(
+        p95.reason,
+        "10 canary and no baseline samples: neither a [baseline] file nor a track named \"baseline\""
+    );
+    assert!(r.summary.contains("no data"), "{}", r.summary);
+}

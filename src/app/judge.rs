@@ -132,6 +132,8 @@ pub struct JudgeReport {
     pub score: Option<f64>,
     pub verdict: Verdict,
     pub summary: String,
+    /// The thresholds it was judged with, so a report explains itself.
+    pub config: JudgeConfig,
 }
 
 /// The two-sided Mann–Whitney U test of `x` against `y`; None when either is
@@ -328,6 +330,18 @@ pub fn judge_metric(
     out
 }
 
+/// Samples needed on each side before a difference can show at all: the
+/// configured minimum, or more when even the most lopsided ranking of fewer
+/// could not reach the confidence asked for.
+pub fn samples_needed(cfg: &JudgeConfig) -> usize {
+    let alpha = 1.0 - cfg.confidence;
+    let mut n = cfg.min_samples.max(1);
+    while n < 1000 && 2.0 / binomial(2 * n, n) >= alpha {
+        n += 1;
+    }
+    n
+}
+
 /// C(n, k) as a float (exact enough for the sample sizes judged here).
 fn binomial(n: usize, k: usize) -> f64 {
     let k = k.min(n - k.min(n));
@@ -379,6 +393,7 @@ pub fn report(canary_track: &str, metrics: Vec<MetricJudgement>, cfg: &JudgeConf
         score,
         verdict,
         summary,
+        config: cfg.clone(),
     }
 }
 
@@ -516,5 +531,23 @@ mod tests {
         let r = report("canary", vec![none], &cfg);
         assert_eq!(r.verdict, Verdict::NoData);
         assert_eq!(r.score, None);
+    }
+
+    #[test]
+    fn samples_needed_follows_the_confidence() {
+        // 4 against 4 can at best give p = 2/70 = 0.029 > 0.02; 5 against 5
+        // gives 2/252 = 0.008.
+        assert_eq!(samples_needed(&JudgeConfig::default()), 5);
+        let loose = JudgeConfig {
+            confidence: 0.9,
+            ..JudgeConfig::default()
+        };
+        // 3 against 3: 2/20 = 0.1, not below 0.1; 4 against 4: 0.029.
+        assert_eq!(samples_needed(&loose), 4);
+        let many = JudgeConfig {
+            min_samples: 12,
+            ..JudgeConfig::default()
+        };
+        assert_eq!(samples_needed(&many), 12);
     }
 }

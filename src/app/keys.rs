@@ -3,6 +3,8 @@
 //! and the help overlay all read this table, so what the bar shows is exactly
 //! what the keys do.
 
+use super::metrics::ChartWindow;
+
 /// A key as the cockpit sees it, independent of the terminal library (the
 /// runtime translates crossterm events into these).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,6 +48,10 @@ pub enum Command {
     Follow,
     Promote,
     Rollback,
+    /// Show this window in the charts.
+    ChartWindow(ChartWindow),
+    /// The next chart window (5m → 15m → 1h → 5m).
+    CycleChartWindow,
     /// `y` in a confirmation.
     Confirm,
     /// Esc (and, in confirmations, any other key).
@@ -166,6 +172,38 @@ pub const BINDINGS: &[Binding] = &[
         short: "follow",
         help: "Follow new log lines on or off",
         contexts: &[C::Logs],
+    },
+    Binding {
+        keys: &[Key::Char('1')],
+        label: "1",
+        command: Command::ChartWindow(ChartWindow::FiveMinutes),
+        short: "5m",
+        help: "Charts: show the last 5 minutes",
+        contexts: &[C::Charts],
+    },
+    Binding {
+        keys: &[Key::Char('2')],
+        label: "2",
+        command: Command::ChartWindow(ChartWindow::FifteenMinutes),
+        short: "15m",
+        help: "Charts: show the last 15 minutes",
+        contexts: &[C::Charts],
+    },
+    Binding {
+        keys: &[Key::Char('3')],
+        label: "3",
+        command: Command::ChartWindow(ChartWindow::OneHour),
+        short: "1h",
+        help: "Charts: show the last hour",
+        contexts: &[C::Charts],
+    },
+    Binding {
+        keys: &[Key::Char('z')],
+        label: "z",
+        command: Command::CycleChartWindow,
+        short: "window",
+        help: "Charts: next time window (5m, 15m, 1h)",
+        contexts: &[C::Charts],
     },
     Binding {
         keys: &[Key::Char('j'), Key::Down],
@@ -320,5 +358,14 @@ mod tests {
         assert_eq!(lookup(C::Checklist, Key::Enter), Some(Command::Details));
         assert_eq!(lookup(C::TextInput, Key::Enter), Some(Command::Submit));
         assert_eq!(lookup(C::Logs, Key::Char('f')), Some(Command::Follow));
+        assert_eq!(
+            lookup(C::Charts, Key::Char('3')),
+            Some(Command::ChartWindow(ChartWindow::OneHour))
+        );
+        assert_eq!(lookup(C::Checklist, Key::Char('3')), None);
+        assert_eq!(
+            lookup(C::Charts, Key::Char('z')),
+            Some(Command::CycleChartWindow)
+        );
     }
 }

@@ -17,7 +17,7 @@ use super::judge::JudgeReport;
 use super::keys::{self, Command, Context, Key};
 use super::live_checks::{self, LogChecks};
 use super::logs::{LogBuffer, LogLine};
-use super::metrics::{CheckStatus, GateState, MetricsReport, MetricsState};
+use super::metrics::{ChartWindow, CheckStatus, GateState, MetricsReport, MetricsState};
 use super::probe::{Observation, ProbeReport};
 use super::record::{Event, Record};
 use crate::profile::{
@@ -27,8 +27,10 @@ use crate::profile::{
 
 /// Latency samples kept per endpoint for its sparkline.
 pub const SPARK_SAMPLES: usize = 120;
-/// Samples kept per track for the charts.
-pub const TRACK_SAMPLES: usize = 600;
+/// Hard cap on probe samples per track, whatever the poll rate and replica
+/// count: the charts keep `[settings] metrics_retention` of samples, and this
+/// bounds memory (24 bytes a sample) if that would be more.
+pub const TRACK_SAMPLES_CAP: usize = 100_000;
 /// Lines of a running action's output kept on screen.
 const ACTION_TAIL: usize = 200;
 /// How long a flash message stays in the key bar.
@@ -254,7 +256,11 @@ pub struct App {
     /// Index into `endpoints`.
     pub selected_endpoint: usize,
     pub endpoints: Vec<EndpointView>,
+    /// Probe latencies per track, the charts' fallback without `[[metrics]]`:
+    /// kept for the metrics retention (oldest first).
     pub tracks: BTreeMap<String, VecDeque<TrackSample>>,
+    /// The time window the charts show (keys 1/2/3 and z in the charts).
+    pub chart_window: ChartWindow,
     /// Canary and baseline metrics, fed by the metrics adapter.
     pub metrics: MetricsState,
     /// Every gate's state at the last evaluation (empty until then).
@@ -309,6 +315,7 @@ impl App {
             selected_endpoint: 0,
             endpoints,
             tracks: BTreeMap::new(),
+            chart_window: ChartWindow::default(),
             metrics,
             gates: Vec::new(),
             judge: None,
@@ -672,14 +679,17 @@ fn on_probe(app: &mut App, report: ProbeReport) -> Vec<Effect> {
     let latency_ms = report.observation.response_time.as_secs_f64() * 1000.0;
     if let Some(track) = &view.track {
         let samples = app.tracks.entry(track.clone()).or_default();
-        if samples.len() == TRACK_SAMPLES {
-            samples.pop_front();
-        }
         samples.push_back(TrackSample {
             at: report.at,
             latency_ms,
             failed,
         });
+        let retention = chrono::Duration::from_std(app.profile.settings.metrics_retention)
+            .unwrap_or(chrono::Duration::hours(1));
+        let cutoff = report.at - retention;
+        while samples.len() > TRACK_SAMPLES_CAP || samples.front().is_some_and(|s| s.at < cutoff) {
+            samples.pop_front();
+        }
     }
     view.replicas[report.replica] = Some(ReplicaView {
         url: report.url,
@@ -990,6 +1000,14 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
             if app.follow {
                 app.log_offset = 0;
             }
+            Vec::new()
+        }
+        Command::ChartWindow(window) => {
+            app.chart_window = window;
+            Vec::new()
+        }
+        Command::CycleChartWindow => {
+            app.chart_window = app.chart_window.next();
             Vec::new()
         }
         Command::Promote => open_action(app, "promote"),

@@ -15,15 +15,16 @@ use tokio::task::JoinSet;
 use crate::app::checklist::{
     Checklist, Evaluation, ItemStatus, command_evaluation, evaluate_endpoint,
 };
+use crate::app::judge::Verdict;
 use crate::app::record::{Event, Record};
 use crate::app::signoffs::{SignoffKind, Signoffs};
 use crate::cli::{CheckArgs, GlobalArgs, OutputFormat};
-use crate::commands::output::{self, ItemReport};
+use crate::commands::output::{self, ItemReport, PhaseJudge};
 use crate::io::command::{self, CommandSpec};
 use crate::io::journal::{self, Journal};
 use crate::io::operator;
 use crate::io::probe::Prober;
-use crate::profile::{Check, EndpointCheck, Item, Phase, Profile};
+use crate::profile::{Check, EndpointCheck, Gate, Item, MetricCheck, Phase, Profile};
 
 /// How the headless run is bounded, and where its results are recorded.
 #[derive(Debug, Clone)]
@@ -35,6 +36,27 @@ pub struct CheckOptions {
     pub journal: Option<Arc<Journal>>,
     /// What the journal already says (sign-offs, waivers).
     pub signoffs: Signoffs,
+}
+
+/// A headless run's results: one report per item (gates included) and, when
+/// the run involved metrics, the statistical judge over what it sampled.
+#[derive(Debug, Clone)]
+pub struct CheckRun {
+    pub items: Vec<ItemReport>,
+    pub judge: Option<PhaseJudge>,
+}
+
+impl CheckRun {
+    /// An item failed, or the judge's verdict is fail. A marginal or
+    /// no-data judge is printed loudly but does not fail the run: the items
+    /// and gates are the profile's contract, the judge its second opinion.
+    pub fn failed(&self) -> bool {
+        self.items.iter().any(|r| r.status == ItemStatus::Fail)
+            || self
+                .judge
+                .as_ref()
+                .is_some_and(|j| j.report.verdict == Verdict::Fail)
+    }
 }
 
 pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
@@ -69,7 +91,7 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let format = args.format;
     let color = output::use_color();
     let mut stdout = std::io::stdout().lock();
-    let reports = runtime.block_on(run_checks(
+    let run = runtime.block_on(run_checks_judged(
         profile.clone(),
         args.phase.as_deref(),
         CheckOptions {
@@ -84,16 +106,24 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
             }
         },
     ))?;
-    let failed = reports.iter().any(|r| r.status == ItemStatus::Fail);
+    let failed = run.failed();
+    let judge = run.judge.as_ref();
     match format {
         OutputFormat::Text => {
-            let _ = writeln!(stdout, "{}", output::text_summary(&reports));
+            if let Some(judge) = judge {
+                let _ = writeln!(stdout, "{}", output::text_judge(&judge.report, color));
+            }
+            let mut summary = output::text_summary(&run.items);
+            if let Some(judge) = judge {
+                summary.push_str(&format!(", judge {}", judge.report.verdict.as_str()));
+            }
+            let _ = writeln!(stdout, "{summary}");
         }
         OutputFormat::Json => {
-            let _ = writeln!(stdout, "{}", output::json(&profile, &reports));
+            let _ = writeln!(stdout, "{}", output::json(&profile, &run.items, judge));
         }
         OutputFormat::Junit => {
-            let _ = writeln!(stdout, "{}", output::junit(&profile, &reports)?);
+            let _ = writeln!(stdout, "{}", output::junit(&profile, &run.items, judge)?);
         }
     }
     Ok(if failed {
@@ -144,8 +174,26 @@ pub async fn run_checks(
     profile: Arc<Profile>,
     phase: Option<&str>,
     options: CheckOptions,
-    mut on_result: impl FnMut(&ItemReport),
+    on_result: impl FnMut(&ItemReport),
 ) -> Result<Vec<ItemReport>> {
+    Ok(run_checks_judged(profile, phase, options, on_result)
+        .await?
+        .items)
+}
+
+/// [`run_checks`] with the judge. Metric items and watched gates share one
+/// metrics watcher: it scrapes every `[[metrics]]` source from the start of
+/// the run until the last item is decided, and the judge compares the
+/// canary's samples it gathered (one per metrics window) with the baseline
+/// (the live track over the same time, or the captured file). So the judge
+/// sees as much as the check ran for: a check shorter than a few windows is
+/// reported as no data, never as a pass.
+pub async fn run_checks_judged(
+    profile: Arc<Profile>,
+    phase: Option<&str>,
+    options: CheckOptions,
+    mut on_result: impl FnMut(&ItemReport),
+) -> Result<CheckRun> {
     let prober = Prober::new(&profile.settings).map_err(|e| eyre!(e))?;
     let checklist = Checklist::new(&profile);
     let selected: Vec<(&Phase, &Item)> = profile
@@ -154,6 +202,8 @@ pub async fn run_checks(
         .collect();
     let mut reports: Vec<Option<ItemReport>> = vec![None; selected.len()];
     let mut tasks = JoinSet::new();
+    // Metric items go to the one metrics watcher below, by index.
+    let mut metric_items: Vec<(usize, String, MetricCheck)> = Vec::new();
     for (index, (phase, item)) in selected.iter().enumerate() {
         let base = ItemReport {
             phase: phase.id.clone(),
@@ -171,6 +221,9 @@ pub async fn run_checks(
         // unless an operator waived it.
         let waived = signoff.is_some_and(|s| s.kind == SignoffKind::Waived);
         match &item.check {
+            Some(Check::Metric(m)) if !waived => {
+                metric_items.push((index, item.id.clone(), m.clone()));
+            }
             Some(check) if !waived => {
                 let check = check.clone();
                 let profile = profile.clone();
@@ -215,17 +268,23 @@ pub async fn run_checks(
         }
     }
     // From the canary phase on, gates are watched while the items run; a
-    // breach ends the run at once.
+    // breach ends the run at once. Metric items are decided by the same
+    // watcher, whose samples the judge then reads.
     let (stop_gates, gates_stopped) = tokio::sync::oneshot::channel::<()>();
-    let mut gate_task = gates_watched(&profile, phase).then(|| {
+    let watch_gates = gates_watched(&profile, phase);
+    let mut gate_task = (watch_gates || !metric_items.is_empty()).then(|| {
         let profile = profile.clone();
         let timeout = options.timeout;
+        let items: Vec<(String, MetricCheck)> = metric_items
+            .iter()
+            .map(|(_, id, check)| (id.clone(), check.clone()))
+            .collect();
         tokio::spawn(async move {
             let stop = async {
                 let _ = gates_stopped.await;
             };
-            crate::io::metrics::check_metrics_until(&profile, &[], &profile.gates, timeout, stop)
-                .await
+            let gates: &[Gate] = if watch_gates { &profile.gates } else { &[] };
+            crate::io::metrics::check_metrics_until(&profile, &items, gates, timeout, stop).await
         })
     });
     let mut gate_outcome = None;
@@ -262,11 +321,38 @@ pub async fn run_checks(
                 .map_err(|e| eyre!("the gate watcher failed: {e}"))?,
         );
     }
-    let mut out: Vec<ItemReport> = Vec::with_capacity(reports.len());
     let stopped_by = gate_outcome
         .as_ref()
         .and_then(|o| o.breached.as_ref())
         .map(|g| g.id.clone());
+    if let Some(outcome) = &gate_outcome {
+        for ((index, _, _), result) in metric_items.iter().zip(&outcome.items) {
+            let Some((phase, item)) = selected.get(*index) else {
+                continue;
+            };
+            let detail = match &stopped_by {
+                Some(gate) if !result.settled => {
+                    format!("not finished: the run stopped when gate {gate} breached")
+                }
+                _ => profile.redactor.redact(&result.detail),
+            };
+            let report = ItemReport {
+                phase: phase.id.clone(),
+                id: item.id.clone(),
+                title: item.title.clone(),
+                status: result.status,
+                detail,
+                duration_ms: result.duration_ms,
+                by: None,
+                at: None,
+                note: None,
+            };
+            record_result(&profile, &options, &report);
+            on_result(&report);
+            reports[*index] = Some(report);
+        }
+    }
+    let mut out: Vec<ItemReport> = Vec::with_capacity(reports.len());
     for (slot, (phase, item)) in reports.into_iter().zip(&selected) {
         match slot {
             Some(report) => out.push(report),
@@ -290,6 +376,10 @@ pub async fn run_checks(
             }
         }
     }
+    let judge = gate_outcome.as_ref().map(|outcome| PhaseJudge {
+        phase: judge_phase(&profile, phase, &selected, &metric_items),
+        report: outcome.judge.clone(),
+    });
     if let Some(outcome) = gate_outcome {
         for report in gate_reports(&profile, &outcome) {
             record_result(&profile, &options, &report);
@@ -311,7 +401,32 @@ pub async fn run_checks(
             }
         }
     }
-    Ok(out)
+    Ok(CheckRun { items: out, judge })
+}
+
+/// The phase the judge is reported under: the one checked, else the canary
+/// phase, else the phase of the first metric item.
+fn judge_phase(
+    profile: &Profile,
+    phase: Option<&str>,
+    selected: &[(&Phase, &Item)],
+    metric_items: &[(usize, String, MetricCheck)],
+) -> String {
+    if let Some(id) = phase {
+        return id.to_string();
+    }
+    profile
+        .phases
+        .iter()
+        .find(|p| p.id.contains("canary"))
+        .map(|p| p.id.clone())
+        .or_else(|| {
+            metric_items
+                .first()
+                .and_then(|(i, _, _)| selected.get(*i))
+                .map(|(p, _)| p.id.clone())
+        })
+        .unwrap_or_else(|| "canary".to_string())
 }
 
 /// Gates are watched from the canary phase on (the first phase whose id
@@ -354,6 +469,12 @@ fn gate_reports(
                 (ItemStatus::Fail, state.detail.clone())
             } else if state.no_data.is_some() {
                 (ItemStatus::Fail, format!("NO DATA: {}", state.detail))
+            } else if state.since.is_some() {
+                // Breaching when the run ended, but not for the gate's `for`.
+                (
+                    ItemStatus::Pass,
+                    format!("not breached within the run: {}", state.detail),
+                )
             } else {
                 (ItemStatus::Pass, format!("held: {}", state.detail))
             };
@@ -422,6 +543,7 @@ async fn run_one(
             settle(command_evaluation(&outcome))
         }
         Check::Endpoint(ep) => run_endpoint(profile, prober, ep, options).await,
+        // Decided by the shared metrics watcher; kept for a lone call.
         Check::Metric(m) => crate::io::metrics::run_metric_item(profile, m, options.timeout).await,
         Check::Logs(logs) => {
             // Lines already in the window plus a short settle to catch up.

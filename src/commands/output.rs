@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use color_eyre::Result;
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
 use crate::app::checklist::ItemStatus;
+use crate::app::judge::{Classification, JudgeReport, Verdict, samples_needed};
 use crate::app::sanitize::clean_text;
-use crate::profile::Profile;
+use crate::profile::{MetricKind, Profile};
 
 /// One item's outcome as headless faces report it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -86,31 +87,204 @@ pub fn text_summary(reports: &[ItemReport]) -> String {
     parts.join(", ")
 }
 
+/// The judge's report and the phase it is reported under.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhaseJudge {
+    pub phase: String,
+    #[serde(flatten)]
+    pub report: JudgeReport,
+}
+
+/// The verdict's symbol, word and colour (as the item status it reads like).
+fn verdict_look(verdict: Verdict) -> (&'static str, &'static str, ItemStatus) {
+    match verdict {
+        Verdict::Pass => ("✔", "PASS", ItemStatus::Pass),
+        Verdict::Marginal => ("⚠", "MARGINAL", ItemStatus::Waived),
+        Verdict::Fail => ("✘", "FAIL", ItemStatus::Fail),
+        Verdict::NoData => ("?", "NO DATA", ItemStatus::Waived),
+    }
+}
+
+fn classification_look(c: Classification) -> (&'static str, ItemStatus) {
+    match c {
+        Classification::Pass | Classification::Low => ("✔", ItemStatus::Pass),
+        Classification::High => ("✘", ItemStatus::Fail),
+        Classification::NoData => ("?", ItemStatus::Waived),
+    }
+}
+
+/// A shift in the metric's unit, signed: `+120 ms`, `-0.40%`, and a plain
+/// `0` for what rounds to nothing (never `-0`).
+fn signed(metric: &str, v: f64) -> String {
+    let (scaled, decimals, unit) = match MetricKind::from_name(metric) {
+        Some(MetricKind::LatencyP50 | MetricKind::LatencyP95 | MetricKind::LatencyP99) => {
+            if v.abs() < 1.0 {
+                (v * 1000.0, 0, " ms")
+            } else {
+                (v, 2, " s")
+            }
+        }
+        Some(MetricKind::ErrorRate) => (v * 100.0, 2, "%"),
+        _ => (v, 4, ""),
+    };
+    let text = format!("{scaled:+.decimals$}");
+    if text
+        .trim_start_matches(['+', '-'])
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        format!("{:.decimals$}{unit}", 0.0)
+    } else {
+        format!("{text}{unit}")
+    }
+}
+
+/// The judge as a short block after the items: the verdict and score, then
+/// one line per metric with its classification, Mann–Whitney p-value,
+/// Hodges–Lehmann shift and interval, mean ratio and sample counts. No data
+/// is written in capitals with its reason, never left blank.
+pub fn text_judge(judge: &JudgeReport, color: bool) -> String {
+    let cfg = &judge.config;
+    let (symbol, word, status) = verdict_look(judge.verdict);
+    let score = judge
+        .score
+        .map_or("no score".to_string(), |s| format!("score {s:.0}/100"));
+    let mut out = format!(
+        "{} judge   {} vs baseline: {word}, {score} (pass ≥ {:.0}, marginal ≥ {:.0}; Mann-Whitney at {}% confidence)",
+        paint(status, symbol, color),
+        clean_text(&judge.canary_track),
+        cfg.pass_score,
+        cfg.marginal_score,
+        cfg.confidence * 100.0
+    );
+    if judge.verdict == Verdict::NoData {
+        out.push_str(&format!(
+            "\n  NO DATA: no metric could be judged; the check ran too briefly or the baseline is missing (it needs {} samples a side, one per metrics window)",
+            samples_needed(cfg)
+        ));
+    }
+    let width = judge
+        .metrics
+        .iter()
+        .map(|m| m.metric.len())
+        .max()
+        .unwrap_or(0);
+    for m in &judge.metrics {
+        let (symbol, status) = classification_look(m.classification);
+        let mut line = format!(
+            "\n  {} {:<width$}  {:<7}",
+            paint(status, symbol, color),
+            m.metric,
+            m.classification.as_str()
+        );
+        match (&m.test, &m.shift) {
+            (Some(test), Some(shift)) => {
+                line.push_str(&format!(
+                    "  p = {:.4}  shift {} [{}, {}]  ratio {}  n = {}/{}",
+                    test.p_value,
+                    signed(&m.metric, shift.estimate),
+                    signed(&m.metric, shift.lower),
+                    signed(&m.metric, shift.upper),
+                    m.mean_ratio
+                        .map_or("n/a".to_string(), |r| format!("{r:.2}x")),
+                    m.canary_n,
+                    m.baseline_n
+                ));
+            }
+            _ => line.push_str(&format!("  {}", clean_text(&m.reason))),
+        }
+        out.push_str(&line);
+    }
+    out
+}
+
 #[derive(Serialize)]
 struct JsonReport<'a> {
     service: &'a str,
     version: &'a str,
     items: &'a [ItemReport],
+    /// Present when the run involved metrics.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    judge: Option<&'a PhaseJudge>,
 }
 
-pub fn json(profile: &Profile, reports: &[ItemReport]) -> String {
+pub fn json(profile: &Profile, reports: &[ItemReport], judge: Option<&PhaseJudge>) -> String {
     let doc = JsonReport {
         service: &profile.service.name,
         version: &profile.service.version,
         items: reports,
+        judge,
     };
     serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
 
+/// The judge as a test case: a fail verdict fails, no data is skipped with
+/// its reason, pass and marginal succeed; the numbers are properties and the
+/// text block its output.
+fn judge_case(profile: &Profile, judge: &PhaseJudge) -> TestCase {
+    let report = &judge.report;
+    let status = match report.verdict {
+        Verdict::Pass | Verdict::Marginal => TestCaseStatus::success(),
+        Verdict::Fail => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(clean_text(&report.summary));
+            s
+        }
+        Verdict::NoData => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(format!("NO DATA: {}", clean_text(&report.summary)));
+            s
+        }
+    };
+    let mut case = TestCase::new("judge", status);
+    case.set_classname(format!("{}.{}", profile.service.name, judge.phase));
+    case.add_property(Property::new("verdict", report.verdict.as_str()));
+    if let Some(score) = report.score {
+        case.add_property(Property::new("score", format!("{score:.1}")));
+    }
+    case.add_property(Property::new(
+        "confidence",
+        report.config.confidence.to_string(),
+    ));
+    for m in &report.metrics {
+        let name = |what: &str| format!("{}.{what}", m.metric);
+        case.add_property(Property::new(
+            name("classification"),
+            m.classification.as_str(),
+        ));
+        case.add_property(Property::new(name("canary_n"), m.canary_n.to_string()));
+        case.add_property(Property::new(name("baseline_n"), m.baseline_n.to_string()));
+        if let Some(test) = &m.test {
+            case.add_property(Property::new(name("p_value"), test.p_value.to_string()));
+        }
+        if let Some(shift) = &m.shift {
+            case.add_property(Property::new(name("shift"), shift.estimate.to_string()));
+            case.add_property(Property::new(name("shift_lower"), shift.lower.to_string()));
+            case.add_property(Property::new(name("shift_upper"), shift.upper.to_string()));
+        }
+        if let Some(ratio) = m.mean_ratio {
+            case.add_property(Property::new(name("mean_ratio"), ratio.to_string()));
+        }
+    }
+    case.set_system_out(text_judge(report, false));
+    case
+}
+
 /// One test suite per phase, one test case per item; manual items are skipped.
-pub fn junit(profile: &Profile, reports: &[ItemReport]) -> Result<String> {
+/// The judge, when there is one, is a test case of its phase.
+pub fn junit(
+    profile: &Profile,
+    reports: &[ItemReport],
+    judge: Option<&PhaseJudge>,
+) -> Result<String> {
     let mut report = Report::new(format!(
         "golive {} {}",
         profile.service.name, profile.service.version
     ));
     for phase in &profile.phases {
         let items: Vec<&ItemReport> = reports.iter().filter(|r| r.phase == phase.id).collect();
-        if items.is_empty() {
+        let phase_judge = judge.filter(|j| j.phase == phase.id);
+        if items.is_empty() && phase_judge.is_none() {
             continue;
         }
         let mut suite = TestSuite::new(phase.id.clone());
@@ -136,6 +310,9 @@ pub fn junit(profile: &Profile, reports: &[ItemReport]) -> Result<String> {
             case.set_classname(format!("{}.{}", profile.service.name, phase.id));
             case.set_time(Duration::from_millis(item.duration_ms));
             suite.add_test_case(case);
+        }
+        if let Some(j) = phase_judge {
+            suite.add_test_case(judge_case(profile, j));
         }
         report.add_test_suite(suite);
     }
@@ -169,6 +346,15 @@ mod tests {
         assert!(line.ends_with("(1.5s)"));
         let colored = text_line(&report(ItemStatus::Pass, ""), true);
         assert!(colored.contains("\u{1b}[32m✔"));
+    }
+
+    #[test]
+    fn shifts_are_signed_in_the_metric_unit() {
+        assert_eq!(signed("latency_p95", 0.2514), "+251 ms");
+        assert_eq!(signed("latency_p95", -0.0004), "0 ms");
+        assert_eq!(signed("latency_p99", 1.5), "+1.50 s");
+        assert_eq!(signed("error_rate", -0.0675), "-6.75%");
+        assert_eq!(signed("error_rate", 0.0), "0.00%");
     }
 
     #[test]

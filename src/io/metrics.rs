@@ -492,11 +492,11 @@ pub async fn capture_baseline(
         .ok_or_else(|| MetricsError::NoSource(track.to_string()))?;
     let poll = profile.settings.poll_interval;
     let client = client(profile.settings.timeout)?;
-    let mut state = MetricsState::with_sources(
-        std::slice::from_ref(&source),
-        None,
-        MetricsConfig::for_poll(poll),
-    );
+    // Every sample of the capture is kept, however long it runs.
+    let mut cfg = MetricsConfig::for_poll(poll);
+    cfg.retention = cfg.retention.max(duration + source.window * 2);
+    cfg.max_points = metrics::MAX_POINTS_CAP;
+    let mut state = MetricsState::with_sources(std::slice::from_ref(&source), None, cfg);
     // The whole capture as one window, for the summary of a scraped track.
     let mut whole = metrics::scrape_spec(&source).map(|mut spec| {
         spec.window = duration + poll * 4;
@@ -611,6 +611,8 @@ pub struct MetricItemResult {
     pub detail: String,
     pub duration_ms: u64,
     pub eval: CheckEval,
+    /// Decided during the run; false when it was cut short (timeout, breach).
+    pub settled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -635,14 +637,21 @@ impl MetricsCheckOutcome {
 /// headless: polls every source of the profile until each item passes, or
 /// until `timeout` (then it fails with its last evidence: still holding, no
 /// data, or failing). An item without `hold` is decided by its first
-/// evaluation with data. A gate breach ends the run at once, failed.
+/// evaluation with data. A gate breach ends the run at once, failed; gates
+/// without a breach are watched until the timeout.
 pub async fn check_metrics(
     profile: &Profile,
     items: &[(String, MetricCheck)],
     gates: &[Gate],
     timeout: Duration,
 ) -> MetricsCheckOutcome {
-    check_metrics_until(profile, items, gates, timeout, std::future::pending()).await
+    let watch_gates = !gates.is_empty();
+    let stop = async move {
+        if watch_gates {
+            std::future::pending::<()>().await;
+        }
+    };
+    check_metrics_until(profile, items, gates, timeout, stop).await
 }
 
 /// One metric item, the way `golive check` runs every other item: its final
@@ -666,9 +675,11 @@ pub async fn run_metric_item(
         .unwrap_or((ItemStatus::Fail, "the metric item was not evaluated".into()))
 }
 
-/// [`check_metrics`] that also ends (items unfinished fail as at the
-/// timeout) when `stop` completes: `golive check --phase canary` watches the
-/// gates only while the phase's other items run.
+/// [`check_metrics`] for a run that has other work too: it ends once `stop`
+/// has completed and every item is decided (or at the timeout, or at a gate
+/// breach). `golive check` stops it when the phase's other items are done,
+/// so the gates are watched, and the judge's samples gathered, for as long
+/// as the check runs.
 pub async fn check_metrics_until(
     profile: &Profile,
     items: &[(String, MetricCheck)],
@@ -700,6 +711,7 @@ pub async fn check_metrics_until(
     let mut breached = None;
     let mut suggestions = Vec::new();
     let deadline = started + timeout;
+    let mut stopped = false;
     loop {
         let now = Utc::now();
         for (id, check) in items {
@@ -721,6 +733,7 @@ pub async fn check_metrics_until(
                         detail: eval.detail.clone(),
                         duration_ms: started.elapsed().as_millis() as u64,
                         eval: eval.clone(),
+                        settled: true,
                     },
                 );
             }
@@ -736,18 +749,25 @@ pub async fn check_metrics_until(
                 break;
             }
         }
-        // Gates are watched for the whole timeout; items alone end early.
-        if gates.is_empty() && done.len() == items.len() {
+        if stopped && done.len() == items.len() {
             break;
         }
-        let report = tokio::select! {
-            r = rx.recv() => r,
-            _ = tokio::time::sleep_until(deadline) => None,
-            _ = &mut stop => None,
+        enum Next {
+            Report(Option<MetricsReport>),
+            Stopped,
+        }
+        let next = tokio::select! {
+            r = rx.recv() => Next::Report(r),
+            _ = tokio::time::sleep_until(deadline) => Next::Report(None),
+            _ = &mut stop, if !stopped => Next::Stopped,
         };
-        match report {
-            Some(r) => state.apply(r),
-            None => break,
+        match next {
+            Next::Report(Some(r)) => state.apply(r),
+            Next::Report(None) => break,
+            Next::Stopped => {
+                stopped = true;
+                continue;
+            }
         }
         while let Ok(r) = rx.try_recv() {
             state.apply(r);
@@ -783,6 +803,7 @@ pub async fn check_metrics_until(
                     detail,
                     duration_ms: elapsed,
                     eval,
+                    settled: false,
                 }
             }
         })

@@ -21,9 +21,9 @@ use super::raw::{self, Str};
 use super::threshold::{parse_ratio, parse_threshold};
 use super::{
     Action, ActionKind, BaselineConfig, BaselinePrefer, Check, CommandCheck, DockerCheck, DockerOp,
-    DockerTarget, Endpoint, EndpointCheck, Gate, HealthFormat, Item, LogKind, LogSource, LogsCheck,
-    MetricCheck, MetricKind, MetricsKind, MetricsSource, OnBreach, Phase, Profile, ProfileError,
-    Redactor, RequestBody, Service, Settings,
+    DockerTarget, Endpoint, EndpointCheck, Gate, HealthFormat, Item, JudgeConfig, LogKind,
+    LogSource, LogsCheck, MetricCheck, MetricKind, MetricsKind, MetricsSource, OnBreach, Phase,
+    Profile, ProfileError, Redactor, RequestBody, Service, Settings,
 };
 use crate::app::condition::Condition;
 
@@ -36,6 +36,9 @@ const DEFAULT_ACTION_TIMEOUT: Duration = Duration::from_secs(600);
 const DEFAULT_METRICS_WINDOW: Duration = Duration::from_secs(60);
 const DEFAULT_LOGS_WINDOW: Duration = Duration::from_secs(300);
 const MAX_REQUESTS: i64 = 10_000;
+/// Chart series are kept at least one minute and at most a day.
+const MIN_RETENTION: Duration = Duration::from_secs(60);
+const MAX_RETENTION: Duration = Duration::from_secs(24 * 3600);
 
 const CONDITION_HINT: &str = "conditions look like \"[STATUS] == 200\", \"[BODY].ready == true\" or \"[RESPONSE_TIME] < 500\"";
 const ID_HINT: &str = "ids are letters, digits, `-`, `_` and `.`";
@@ -121,6 +124,7 @@ struct Sections<'i> {
     endpoint: Option<Value<'i>>,
     metrics: Option<Value<'i>>,
     baseline: Option<Value<'i>>,
+    judge: Option<Value<'i>>,
     logs: Option<Value<'i>>,
     phase: Option<Value<'i>>,
     gate: Option<Value<'i>>,
@@ -136,6 +140,7 @@ fn split_sections<'i>(issues: &mut Issues<'_>, root: Spanned<DeTable<'i>>) -> Se
             "endpoint" => &mut s.endpoint,
             "metrics" => &mut s.metrics,
             "baseline" => &mut s.baseline,
+            "judge" => &mut s.judge,
             "logs" => &mut s.logs,
             "phase" => &mut s.phase,
             "gate" => &mut s.gate,
@@ -476,7 +481,8 @@ impl<'a> Loader<'a> {
             version: service.version.clone(),
             previous: service.previous.clone(),
         });
-        let settings = self.settings(&settings_raw, secret_names);
+        let mut settings = self.settings(&settings_raw, secret_names);
+        settings.judge = self.judge(s.judge);
 
         let mut known = Known::default();
         let endpoints = self.endpoints(s.endpoint, &settings, &mut known);
@@ -560,6 +566,116 @@ impl<'a> Loader<'a> {
             body_limit: positive(self, &raw.body_limit, "body_limit", d.body_limit),
             log_buffer: positive(self, &raw.log_buffer, "log_buffer", d.log_buffer),
             secrets,
+            metrics_retention: self.retention(&raw.metrics_retention, d.metrics_retention),
+            judge: d.judge,
+        }
+    }
+
+    /// `metrics_retention`: long enough for the longest chart window's
+    /// worth of context, short enough that the series stay small.
+    fn retention(&mut self, raw: &Option<Str>, default: Duration) -> Duration {
+        let Some(s) = raw else { return default };
+        let Some(d) = self.duration(s) else {
+            return default;
+        };
+        if !(MIN_RETENTION..=MAX_RETENTION).contains(&d) {
+            self.hint(
+                s.span(),
+                format!(
+                    "`metrics_retention` must be between 1m and 24h, not {}",
+                    s.get_ref()
+                ),
+                "e.g. metrics_retention = \"1h\" (the default; the longest chart window is 1h)",
+            );
+            return default;
+        }
+        d
+    }
+
+    /// The `[judge]` section; a value out of range is reported where it is
+    /// written and replaced by its default so the rest is still checked.
+    fn judge(&mut self, value: Option<Value<'_>>) -> JudgeConfig {
+        let d = JudgeConfig::default();
+        let Some(value) = value else { return d };
+        let Some(raw) = self.de::<raw::RawJudge>(value) else {
+            return d;
+        };
+        let mut number = |v: &Option<Spanned<f64>>,
+                          ok: &dyn Fn(f64) -> bool,
+                          message: &str,
+                          hint: &str,
+                          default: f64| match v {
+            Some(n) if ok(*n.get_ref()) => *n.get_ref(),
+            Some(n) => {
+                self.hint(
+                    n.span(),
+                    format!("{message}, not {}", n.get_ref()),
+                    hint.to_string(),
+                );
+                default
+            }
+            None => default,
+        };
+        let confidence = number(
+            &raw.confidence,
+            &|c| (0.5..1.0).contains(&c),
+            "`confidence` must be at least 0.5 and below 1",
+            "e.g. confidence = 0.98 (the default: a 2% chance of calling noise a difference)",
+            d.confidence,
+        );
+        let score_hint = "scores run from 0 to 100: the share of judged metrics that passed";
+        let pass_score = number(
+            &raw.pass_score,
+            &|v| (0.0..=100.0).contains(&v),
+            "`pass_score` must be between 0 and 100",
+            score_hint,
+            d.pass_score,
+        );
+        let marginal_score = number(
+            &raw.marginal_score,
+            &|v| (0.0..=100.0).contains(&v),
+            "`marginal_score` must be between 0 and 100",
+            score_hint,
+            d.marginal_score.min(pass_score),
+        );
+        let allowed_increase = number(
+            &raw.allowed_increase,
+            &|v| v.is_finite() && v >= 1.0,
+            "`allowed_increase` must be a ratio of 1.0 or more",
+            "e.g. allowed_increase = 1.2 lets a significant increase pass while the canary's mean stays within 1.2x the baseline's",
+            d.allowed_increase,
+        );
+        if let Some(m) = &raw.marginal_score
+            && *m.get_ref() > pass_score
+            && (0.0..=100.0).contains(m.get_ref())
+        {
+            self.hint(
+                m.span(),
+                format!(
+                    "`marginal_score` ({}) is above `pass_score` ({pass_score})",
+                    m.get_ref()
+                ),
+                "the marginal band lies under the pass score, e.g. pass_score = 95, marginal_score = 75",
+            );
+        }
+        let min_samples = match &raw.min_samples {
+            Some(n) if *n.get_ref() >= 1 => usize::try_from(*n.get_ref()).unwrap_or(d.min_samples),
+            Some(n) => {
+                self.hint(
+                    n.span(),
+                    format!("`min_samples` must be at least 1, not {}", n.get_ref()),
+                    "e.g. min_samples = 5 (fewer samples on either side is reported as no data)",
+                );
+                d.min_samples
+            }
+            None => d.min_samples,
+        };
+        JudgeConfig {
+            confidence,
+            min_samples,
+            allowed_increase,
+            pass_score,
+            marginal_score: marginal_score.min(pass_score),
         }
     }
 

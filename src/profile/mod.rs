@@ -20,6 +20,7 @@ pub use load::{load, load_str, load_with};
 pub use secrets::Redactor;
 
 use crate::app::condition::Condition;
+pub use crate::app::judge::JudgeConfig;
 
 /// A validated, fully resolved profile.
 #[derive(Debug, Clone)]
@@ -62,6 +63,11 @@ pub struct Settings {
     pub log_buffer: usize,
     /// Extra variable names whose values are secrets.
     pub secrets: Vec<String>,
+    /// How long chart series (metrics and probe latencies) are kept.
+    pub metrics_retention: Duration,
+    /// The `[judge]` section: kept with the settings because, like them, it
+    /// only tunes how golive reads what it observes.
+    pub judge: JudgeConfig,
 }
 
 impl Default for Settings {
@@ -72,6 +78,8 @@ impl Default for Settings {
             body_limit: 1024 * 1024,
             log_buffer: 50_000,
             secrets: Vec::new(),
+            metrics_retention: Duration::from_secs(3600),
+            judge: JudgeConfig::default(),
         }
     }
 }

@@ -12,8 +12,9 @@ use toml::Spanned;
 pub type Str = Spanned<String>;
 
 /// The top-level keys a profile may have, for did-you-mean on the rest.
-pub const SECTIONS: [&str; 9] = [
-    "service", "settings", "endpoint", "metrics", "baseline", "logs", "phase", "gate", "actions",
+pub const SECTIONS: [&str; 10] = [
+    "service", "settings", "endpoint", "metrics", "baseline", "judge", "logs", "phase", "gate",
+    "actions",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -35,6 +36,8 @@ pub struct RawSettings {
     pub log_buffer: Option<Spanned<i64>>,
     #[serde(default)]
     pub secrets: Vec<Str>,
+    /// How long chart series are kept (a duration).
+    pub metrics_retention: Option<Str>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,6 +79,18 @@ pub struct RawMetrics {
 pub struct RawBaseline {
     pub file: Option<Str>,
     pub prefer: Option<Str>,
+}
+
+/// `[judge]`: the statistical judge's thresholds. Numbers keep their span so
+/// an out-of-range value is reported where it is written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJudge {
+    pub confidence: Option<Spanned<f64>>,
+    pub pass_score: Option<Spanned<f64>>,
+    pub marginal_score: Option<Spanned<f64>>,
+    pub min_samples: Option<Spanned<i64>>,
+    pub allowed_increase: Option<Spanned<f64>>,
 }
 
 /// `{ container = .. }`, `{ compose_service = .. }` or `{ label = "k=v" }`.

@@ -12,8 +12,6 @@ use super::{Theme, pane_block};
 use crate::app::state::{App, Pane, TrackSample};
 use crate::profile::MetricKind;
 
-/// How far back the charts look, in seconds.
-const WINDOW_SECS: f64 = 120.0;
 /// Samples in the rolling error-rate window.
 const ERROR_WINDOW: usize = 10;
 
@@ -25,10 +23,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Span::styled("━ baseline ", theme.baseline()),
         Span::styled("• threshold", theme.threshold()),
     ]);
-    let block = pane_block("Charts", None, focused, theme).title(legend.right_aligned());
+    // The window in the title, so a glance says how much time the x axis spans.
+    let window = app.chart_window;
+    let window_secs = window.duration().as_secs_f64();
+    let block = pane_block(
+        "Charts",
+        Some(Span::styled(
+            format!("last {}", window.label()),
+            theme.muted(),
+        )),
+        focused,
+        theme,
+    )
+    .title(legend.right_aligned());
     frame.render_widget(block, area);
     let content = area.inner(Margin::new(1, 1));
-    let from_metrics = metric_series(app);
+    let from_metrics = metric_series(app, window_secs);
     if from_metrics.is_none() && app.tracks.values().all(|s| s.is_empty()) {
         frame.render_widget(
             Paragraph::new(vec![
@@ -54,7 +64,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         (content, None)
     };
-    let (latency, errors) = from_metrics.unwrap_or_else(|| probe_series(app));
+    let (latency, errors) = from_metrics.unwrap_or_else(|| probe_series(app, window_secs));
     let (gate_latency_ms, gate_error) = gate_thresholds(app);
     let threshold_ms = gate_latency_ms.or_else(|| app.latency_threshold_ms());
     let max_ms = latency
@@ -72,32 +82,38 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .chain(threshold_err)
         .fold(1.0_f64, f64::max)
         * 1.1;
-    let lat_line = threshold_ms.map(|t| vec![(-WINDOW_SECS, t), (0.0, t)]);
-    let err_line = threshold_err.map(|t| vec![(-WINDOW_SECS, t), (0.0, t)]);
+    let lat_line = threshold_ms.map(|t| vec![(-window_secs, t), (0.0, t)]);
+    let err_line = threshold_err.map(|t| vec![(-window_secs, t), (0.0, t)]);
     let latency_title = match &app.judge {
-        Some(judge) if from_metrics_present(app) => {
-            format!("p95 ms · judge {}", judge.verdict.as_str())
-        }
+        Some(judge) if from_metrics_present(app) => match judge.score {
+            Some(score) => format!("p95 ms · judge {} {score:.0}", judge.verdict.as_str()),
+            None => format!("p95 ms · judge {}", judge.verdict.as_str()),
+        },
         _ => "latency ms".to_string(),
+    };
+    let scale = |max: f64| Scale {
+        secs: window_secs,
+        label: window.label(),
+        max,
     };
     chart(
         frame,
         left,
         theme,
+        scale(max_ms),
         &latency_title,
         &latency,
         lat_line.as_deref(),
-        max_ms,
     );
     let Some(right) = right else { return };
     chart(
         frame,
         right,
         theme,
+        scale(max_err),
         "errors %",
         &errors,
         err_line.as_deref(),
-        max_err,
     );
 }
 
@@ -111,12 +127,12 @@ fn from_metrics_present(app: &App) -> bool {
 
 /// p95 latency (ms) and error rate (%) per track from the metrics engine,
 /// when it has any: the real canary-against-baseline picture.
-fn metric_series(app: &App) -> Option<(Series, Series)> {
+fn metric_series(app: &App, window_secs: f64) -> Option<(Series, Series)> {
     if !from_metrics_present(app) {
         return None;
     }
     let now = app.now;
-    let since = now - chrono::Duration::seconds(WINDOW_SECS as i64);
+    let since = now - chrono::Duration::seconds(window_secs as i64);
     let x_of = |at: chrono::DateTime<chrono::Utc>| (at - now).num_milliseconds() as f64 / 1000.0;
     let mut latency = Vec::new();
     let mut errors = Vec::new();
@@ -160,14 +176,14 @@ fn gate_thresholds(app: &App) -> (Option<f64>, Option<f64>) {
 
 /// Latency and a rolling failure rate per track from the probes, for
 /// profiles without metrics.
-fn probe_series(app: &App) -> (Series, Series) {
+fn probe_series(app: &App, window_secs: f64) -> (Series, Series) {
     let now = app.now;
     let x_of = |s: &TrackSample| (s.at - now).num_milliseconds() as f64 / 1000.0;
     let mut latency: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
     let mut errors: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
     for (track, samples) in &app.tracks {
         let recent: Vec<&TrackSample> =
-            samples.iter().filter(|s| x_of(s) >= -WINDOW_SECS).collect();
+            samples.iter().filter(|s| x_of(s) >= -window_secs).collect();
         // A failed probe has no meaningful latency: it shows in the error rate.
         latency.push((
             track.clone(),
@@ -192,15 +208,24 @@ fn probe_series(app: &App) -> (Series, Series) {
     (latency, errors)
 }
 
+/// The axes: x spans the chart window (seconds before now), y up to `max`.
+#[derive(Clone, Copy)]
+struct Scale {
+    secs: f64,
+    label: &'static str,
+    max: f64,
+}
+
 fn chart(
     frame: &mut Frame,
     area: Rect,
     theme: &Theme,
+    x: Scale,
     title: &str,
     series: &[(String, Vec<(f64, f64)>)],
     threshold: Option<&[(f64, f64)]>,
-    max: f64,
 ) {
+    let max = x.max;
     let mut datasets: Vec<Dataset> = series
         .iter()
         .map(|(track, points)| {
@@ -231,9 +256,9 @@ fn chart(
     let chart = Chart::new(datasets)
         .x_axis(
             Axis::default()
-                .bounds([-WINDOW_SECS, 0.0])
+                .bounds([-x.secs, 0.0])
                 .style(theme.muted())
-                .labels(labels(format!("-{WINDOW_SECS:.0}s"), "now".into())),
+                .labels(labels(format!("-{}", x.label), "now".into())),
         )
         .y_axis(
             Axis::default()

@@ -14,6 +14,7 @@ pub mod exposition;
 pub mod quantile;
 pub mod scrape;
 pub mod series;
+pub mod window;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -24,14 +25,17 @@ use serde::{Deserialize, Serialize};
 use crate::app::judge::{self, JudgeConfig, JudgeReport};
 use crate::profile::{
     BaselineConfig, BaselinePrefer, Gate, MetricCheck, MetricKind, MetricsKind, MetricsSource,
-    OnBreach, Profile, Ratio, Threshold,
+    OnBreach, Profile, Ratio, Settings, Threshold,
 };
 pub use baseline::BaselineFile;
 use scrape::{ScrapeSpec, ScrapeWindow, WindowStats};
 pub use series::{Point, Series};
+pub use window::ChartWindow;
 
 /// The track every other one is compared with.
 pub const BASELINE_TRACK: &str = "baseline";
+/// The track the judge looks at first.
+pub const CANARY_TRACK: &str = "canary";
 
 /// All metric kinds, in display order.
 pub const KINDS: [MetricKind; 5] = [
@@ -97,7 +101,9 @@ pub enum MetricsPayload {
     Failed(String),
 }
 
-/// Tunables that are not (yet) profile keys.
+/// How the metrics are kept and judged: retention and the judge come from
+/// the profile (`[settings] metrics_retention`, `[judge]`), the rest follows
+/// from the poll interval.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricsConfig {
     /// How long chart series are kept.
@@ -123,7 +129,25 @@ impl MetricsConfig {
             judge: JudgeConfig::default(),
         }
     }
+
+    /// The profile's retention and judge, with a point cap that fits the
+    /// retention at the poll rate (twice over, for jitter and backfills) but
+    /// never lets a fast poll and a long retention grow without bound.
+    pub fn for_settings(settings: &Settings) -> Self {
+        let poll = settings.poll_interval.max(Duration::from_millis(10));
+        let per_retention = settings.metrics_retention.as_secs_f64() / poll.as_secs_f64();
+        let max_points = (per_retention * 2.0).clamp(64.0, MAX_POINTS_CAP as f64) as usize;
+        Self {
+            retention: settings.metrics_retention,
+            max_points,
+            judge: settings.judge.clone(),
+            ..Self::for_poll(settings.poll_interval)
+        }
+    }
 }
+
+/// The most points one series ever holds (100k points: 1.6 MB).
+pub const MAX_POINTS_CAP: usize = 100_000;
 
 #[derive(Debug, Clone)]
 enum Source {
@@ -297,7 +321,7 @@ impl MetricsState {
         Self::with_sources(
             &profile.metrics,
             profile.baseline.as_ref(),
-            MetricsConfig::for_poll(profile.settings.poll_interval),
+            MetricsConfig::for_settings(&profile.settings),
         )
     }
 
@@ -893,14 +917,18 @@ impl MetricsState {
         thin(t.series[idx(kind)].since(now - lookback), spacing)
     }
 
-    /// The judge on the first non-baseline track (the canary).
+    /// The judge on the canary: the track named `canary` when there is one,
+    /// else the first other non-baseline track.
     pub fn judge(&self, now: DateTime<Utc>) -> JudgeReport {
-        let canary = self
-            .tracks
-            .keys()
-            .find(|t| t.as_str() != BASELINE_TRACK)
-            .cloned()
-            .unwrap_or_else(|| "canary".to_string());
+        let canary = if self.tracks.contains_key(CANARY_TRACK) {
+            CANARY_TRACK.to_string()
+        } else {
+            self.tracks
+                .keys()
+                .find(|t| t.as_str() != BASELINE_TRACK)
+                .cloned()
+                .unwrap_or_else(|| CANARY_TRACK.to_string())
+        };
         self.judge_track(&canary, now)
     }
 
@@ -925,10 +953,47 @@ impl MetricsState {
                         break;
                     }
                 }
-                judge::judge_metric(kind, &canary, &baseline, &self.cfg.judge)
+                let mut judged = judge::judge_metric(kind, &canary, &baseline, &self.cfg.judge);
+                if baseline.is_empty() {
+                    judged.reason = format!(
+                        "{} canary and no baseline samples: {}",
+                        judged.canary_n,
+                        self.no_baseline_reason(kind, &order, now)
+                    );
+                }
+                judged
             })
             .collect();
         judge::report(track, metrics, &self.cfg.judge)
+    }
+}
+
+impl MetricsState {
+    /// Why the judge has no baseline samples of `kind`, in words.
+    fn no_baseline_reason(
+        &self,
+        kind: MetricKind,
+        order: &[BaselineOrigin],
+        now: DateTime<Utc>,
+    ) -> String {
+        if order.is_empty() {
+            return "neither a [baseline] file nor a track named \"baseline\"".to_string();
+        }
+        let reasons: Vec<String> = order
+            .iter()
+            .map(|origin| match origin {
+                BaselineOrigin::File => match (&self.captured, &self.captured_error) {
+                    (Some(_), _) => format!("the baseline file has no {} samples", kind.name()),
+                    (None, Some(err)) => err.clone(),
+                    (None, None) => "the baseline file is not loaded".to_string(),
+                },
+                BaselineOrigin::Live => match self.value(BASELINE_TRACK, kind, now) {
+                    MetricValue::NoData(reason) => format!("baseline track: {reason}"),
+                    MetricValue::Ok(_) => "the baseline track has no samples yet".to_string(),
+                },
+            })
+            .collect();
+        reasons.join("; ")
     }
 }
 
