@@ -116,6 +116,7 @@ fn main() {
     let options = Options {
         journal: dir.path().join("journal.jsonl"),
         theme: Theme::default(),
+        save_dir: dir.path().to_path_buf(),
     };
     let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

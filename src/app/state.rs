@@ -6,6 +6,8 @@
 //! every transition is tested without a terminal or a network.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
@@ -14,7 +16,7 @@ use super::command::CommandOutcome;
 use super::health::HealthState;
 use super::judge::JudgeReport;
 use super::keys::{self, Command, Context, Key};
-use super::logs::{LogBuffer, LogLine};
+use super::logs::{LogEffect, LogLine, LogView};
 use super::metrics::{CheckStatus, GateState, MetricsReport, MetricsState};
 use super::probe::{Observation, ProbeReport};
 use super::record::{Event, Record};
@@ -87,6 +89,14 @@ pub enum Msg {
     /// A journal record, ours or another process's: the only way sign-offs land.
     Record(Box<Record>),
     Logs(Vec<LogLine>),
+    /// The logs pane's height in rows as laid out, so paging and jumps
+    /// match what is drawn.
+    LogRows(usize),
+    /// The logs were saved (`S`): where, and how many lines.
+    LogsSaved {
+        path: PathBuf,
+        lines: usize,
+    },
     CheckFinished {
         item: String,
         outcome: CommandOutcome,
@@ -116,6 +126,9 @@ pub enum Effect {
         item: String,
     },
     PollNow,
+    /// Write the logs pane's lines to a file; the outcome comes back as
+    /// `Msg::LogsSaved` or `Msg::Problem`.
+    SaveLogs(LogEffect),
     Quit,
 }
 
@@ -124,6 +137,7 @@ pub enum InputPurpose {
     Note { item: String },
     Waive { item: String },
     Filter,
+    Search,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -254,11 +268,12 @@ pub struct App {
     pub gates: Vec<GateState>,
     /// The statistical judge's latest word on canary against baseline.
     pub judge: Option<JudgeReport>,
-    pub logs: LogBuffer,
-    /// Lines between the newest matching line and the bottom of the logs pane.
-    pub log_offset: usize,
-    pub follow: bool,
-    pub log_filter: String,
+    /// The logs pane: lines, filter, search, follow and where it is scrolled.
+    pub logs: LogView,
+    /// The logs pane's height in rows, as the runtime last laid it out.
+    pub log_rows: usize,
+    /// The logs pane's time window (`T`); None shows every line held.
+    pub log_window: Option<Duration>,
     pub modal: Option<Modal>,
     /// The help overlay, with its scroll.
     pub help: Option<usize>,
@@ -283,7 +298,9 @@ impl App {
                 latency: VecDeque::with_capacity(SPARK_SAMPLES),
             })
             .collect();
-        let logs = LogBuffer::new(profile.settings.log_buffer);
+        let mut logs = LogView::new(profile.settings.log_buffer);
+        // The loader refused invalid patterns already; none can be left here.
+        logs.set_source_highlights(&profile.logs);
         let metrics = MetricsState::new(&profile);
         Self {
             profile,
@@ -300,9 +317,8 @@ impl App {
             gates: Vec::new(),
             judge: None,
             logs,
-            log_offset: 0,
-            follow: true,
-            log_filter: String::new(),
+            log_rows: 10,
+            log_window: None,
             modal: None,
             help: None,
             action: None,
@@ -376,20 +392,6 @@ impl App {
             );
         }
         rows
-    }
-
-    /// Log lines that pass the filter (case-insensitive substring), oldest first.
-    pub fn visible_logs(&self) -> Vec<&LogLine> {
-        if self.log_filter.is_empty() {
-            return self.logs.iter().collect();
-        }
-        let needle = self.log_filter.to_lowercase();
-        self.logs
-            .iter()
-            .filter(|l| {
-                l.text.to_lowercase().contains(&needle) || l.source.to_lowercase().contains(&needle)
-            })
-            .collect()
     }
 
     /// The latency threshold (ms) the charts draw: a latency gate or metric
@@ -539,6 +541,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             {
                 app.flash = None;
             }
+            log_pane::tick(app);
             // Holds and gate durations advance with the clock too.
             on_metrics(app)
         }
@@ -594,16 +597,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Logs(lines) => {
-            let needle = app.log_filter.to_lowercase();
-            for line in lines {
-                let matches = needle.is_empty()
-                    || line.text.to_lowercase().contains(&needle)
-                    || line.source.to_lowercase().contains(&needle);
-                if matches && !app.follow {
-                    app.log_offset += 1;
-                }
-                app.logs.push(line);
-            }
+            // Paused, the view is anchored to an absolute line: it stays put.
+            app.logs.push_batch(lines);
+            Vec::new()
+        }
+        Msg::LogRows(rows) => {
+            app.log_rows = rows.max(1);
+            Vec::new()
+        }
+        Msg::LogsSaved { path, lines } => {
+            app.flash(format!("saved {lines} log lines to {}", path.display()));
             Vec::new()
         }
         Msg::CheckFinished { item, outcome } => {
@@ -949,20 +952,17 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
             }
             effects
         }
-        Command::FilterLogs => {
-            app.modal = Some(Modal::Input {
-                purpose: InputPurpose::Filter,
-                text: app.log_filter.clone(),
-            });
-            Vec::new()
-        }
-        Command::Follow => {
-            app.follow = !app.follow;
-            if app.follow {
-                app.log_offset = 0;
-            }
-            Vec::new()
-        }
+        Command::FilterLogs
+        | Command::SearchLogs
+        | Command::SearchNext
+        | Command::SearchPrev
+        | Command::Follow
+        | Command::FirstError
+        | Command::WrapLogs
+        | Command::LogTimestamps
+        | Command::LogWindow
+        | Command::LogContext
+        | Command::SaveLogs => log_pane::command(app, command),
         Command::Promote => open_action(app, "promote"),
         Command::Rollback => open_action(app, "rollback"),
         Command::Submit => submit(app),
@@ -1005,9 +1005,8 @@ fn submit(app: &mut App) -> Vec<Effect> {
     };
     let text = text.trim().to_string();
     match purpose {
-        InputPurpose::Filter => {
-            app.log_filter = text;
-            app.log_offset = 0;
+        purpose @ (InputPurpose::Filter | InputPurpose::Search) => {
+            log_pane::submit(app, purpose, text);
             Vec::new()
         }
         InputPurpose::Note { item } => {
@@ -1107,21 +1106,7 @@ fn move_selection(app: &mut App, command: Command) {
             let n = app.endpoints.len();
             app.selected_endpoint = step(app.selected_endpoint, command, n);
         }
-        Pane::Logs => {
-            let n = app.visible_logs().len();
-            // The offset counts up from the newest line, so "down" is towards 0.
-            let reversed = match command {
-                Command::Down => Command::Up,
-                Command::Up => Command::Down,
-                Command::PageDown => Command::PageUp,
-                Command::PageUp => Command::PageDown,
-                Command::Top => Command::Bottom,
-                Command::Bottom => Command::Top,
-                other => other,
-            };
-            app.log_offset = step(app.log_offset, reversed, n);
-            app.follow = app.log_offset == 0;
-        }
+        Pane::Logs => log_pane::scroll(app, command),
         Pane::Charts => {}
     }
 }
@@ -1315,6 +1300,9 @@ fn endpoint_details(app: &App, view: &EndpointView) -> Vec<String> {
     }
     lines
 }
+
+#[path = "log_pane.rs"]
+pub mod log_pane;
 
 #[cfg(test)]
 #[path = "state_tests.rs"]
