@@ -7,6 +7,7 @@ use golive::app::fixture::{sample_app, sample_profile, t0};
 use golive::app::keys::Key;
 use golive::app::logs::{LogLine, prefix_colour};
 use golive::app::state::{App, Msg, Pane, update};
+use golive::profile::{LogKind, LogSource};
 use golive::ui::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -309,6 +310,31 @@ fn log_colours_ansi_highlights_and_prefixes_render() {
     let (x, y) = locate(&buf, "ERROR");
     assert!(buf[(x, y)].modifier.contains(Modifier::BOLD));
     assert!(text(&buf).contains("✘ ERROR disk full"));
+}
+
+#[test]
+fn a_sources_own_highlight_patterns_are_drawn() {
+    let mut profile = sample_profile();
+    profile.logs = vec![LogSource {
+        id: "api".into(),
+        kind: LogKind::Command(vec!["true".into()]),
+        highlight: vec!["slow|p9\\d".into()],
+        grep: None,
+    }];
+    let mut app = App::new(profile, "alice", t0());
+    update(
+        &mut app,
+        Msg::Logs(vec![
+            LogLine::new("api", None, "request took p95 ok".into()),
+            LogLine::new("db", None, "db is slow too".into()),
+        ]),
+    );
+    let theme = Theme::default();
+    let buf = render(&app, &theme, 120, 40);
+    let (x, y) = locate(&buf, "p95");
+    assert_eq!(buf[(x + 2, y)].bg, theme.highlight_bg);
+    let (x, y) = locate(&buf, "slow too");
+    assert_ne!(buf[(x, y)].bg, theme.highlight_bg, "another source's line");
 }
 
 #[test]

@@ -259,6 +259,12 @@ pub struct LogView {
     /// Absolute index of the bottom line shown while paused, so the view
     /// stays put as new lines arrive below it.
     pub bottom: u64,
+    /// Whether each held line matches the filter, decided once as it
+    /// arrives, so a frame never runs the filter over the whole buffer.
+    hits: VecDeque<bool>,
+    /// Absolute index one past the last line `hits` describes: lines
+    /// pushed into `buffer` directly make it stale, and then it is not used.
+    hits_end: u64,
 }
 
 impl LogView {
@@ -276,6 +282,8 @@ impl LogView {
             source_highlights: Vec::new(),
             since: None,
             bottom: 0,
+            hits: VecDeque::new(),
+            hits_end: 0,
         }
     }
 
@@ -314,9 +322,18 @@ impl LogView {
     }
 
     pub fn push_batch(&mut self, lines: impl IntoIterator<Item = LogLine>) {
-        for line in lines {
-            self.buffer.push(line);
+        if !self.hits_fresh() {
+            self.refresh_hits();
         }
+        for line in lines {
+            let hit = self.filter.as_ref().is_some_and(|f| f.is_match(&line.text));
+            self.buffer.push(line);
+            if self.hits.len() == self.buffer.len() {
+                self.hits.pop_front();
+            }
+            self.hits.push_back(hit);
+        }
+        self.hits_end = self.end();
         if let Some(cursor) = self.cursor
             && cursor < self.buffer.evicted
         {
@@ -331,9 +348,27 @@ impl LogView {
             Ok(re) => {
                 self.filter = re;
                 self.error = None;
+                self.refresh_hits();
             }
             Err(e) => self.error = Some(e),
         }
+    }
+
+    /// Absolute index one past the newest line held.
+    fn end(&self) -> u64 {
+        self.buffer.evicted + self.buffer.len() as u64
+    }
+
+    fn hits_fresh(&self) -> bool {
+        self.hits.len() == self.buffer.len() && self.hits_end == self.end()
+    }
+
+    fn refresh_hits(&mut self) {
+        self.hits = match &self.filter {
+            Some(f) => self.buffer.iter().map(|l| f.is_match(&l.text)).collect(),
+            None => self.buffer.iter().map(|_| false).collect(),
+        };
+        self.hits_end = self.end();
     }
 
     pub fn set_search(&mut self, text: &str) {
@@ -395,22 +430,35 @@ impl LogView {
     /// filter themselves (the rest are context).
     pub fn visible_and_matches(&self) -> (Vec<u64>, usize) {
         let base = self.buffer.evicted;
-        let in_window: Vec<(u64, &LogLine)> = self
+        let in_window: Vec<(usize, &LogLine)> = self
             .buffer
             .iter()
             .enumerate()
             .filter(|(_, l)| self.in_window(l))
-            .map(|(i, l)| (base + i as u64, l))
             .collect();
         let Some(filter) = &self.filter else {
             let n = in_window.len();
-            return (in_window.into_iter().map(|(i, _)| i).collect(), n);
+            return (
+                in_window
+                    .into_iter()
+                    .map(|(i, _)| base + i as u64)
+                    .collect(),
+                n,
+            );
+        };
+        let fresh = self.hits_fresh();
+        let hit = |i: usize, line: &LogLine| {
+            if fresh {
+                self.hits.get(i).copied().unwrap_or(false)
+            } else {
+                filter.is_match(&line.text)
+            }
         };
         let n = in_window.len();
         let mut keep = vec![false; n];
         let mut matches = 0;
-        for (k, (_, line)) in in_window.iter().enumerate() {
-            if filter.is_match(&line.text) {
+        for (k, (i, line)) in in_window.iter().enumerate() {
+            if hit(*i, line) {
                 matches += 1;
                 let lo = k.saturating_sub(self.context);
                 let hi = (k + self.context).min(n.saturating_sub(1));
@@ -421,7 +469,7 @@ impl LogView {
             .iter()
             .zip(keep)
             .filter(|(_, k)| *k)
-            .map(|((i, _), _)| *i)
+            .map(|((i, _), _)| base + *i as u64)
             .collect();
         (visible, matches)
     }
@@ -754,6 +802,24 @@ mod tests {
         assert_eq!(view.filter_text(), Some("ERR(OR)?"));
         view.set_filter("");
         assert_eq!(view.visible().len(), 6);
+    }
+
+    #[test]
+    fn filter_decisions_follow_pushes_evictions_and_direct_writes() {
+        let mut view = LogView::new(4);
+        view.set_filter("x");
+        view.push_batch(["x0", "a1", "x2"].map(line));
+        assert_eq!(view.visible_and_matches(), (vec![0, 2], 2));
+        view.push_batch(["a3", "x4", "a5"].map(line));
+        // 0 and 1 fell off the ring; their decisions went with them.
+        assert_eq!(view.visible_and_matches(), (vec![2, 4], 2));
+        // A line pushed past the view still counts, decided on the spot.
+        view.buffer.push(line("x6"));
+        assert_eq!(view.visible(), vec![4, 6]);
+        view.push_batch([line("x7")]);
+        assert_eq!(view.visible(), vec![4, 6, 7]);
+        view.set_filter("a");
+        assert_eq!(view.visible(), vec![5]);
     }
 
     #[test]
