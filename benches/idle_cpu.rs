@@ -120,6 +120,7 @@ fn main() {
     let options = Options {
         journal: dir.path().join("journal.jsonl"),
         theme: Theme::default(),
+        save_dir: dir.path().to_path_buf(),
     };
     // The runtime `golive run` builds (src/commands/run.rs).
     let built = tokio::runtime::Builder::new_multi_thread()

@@ -23,7 +23,7 @@ use tokio::task::JoinSet;
 
 use crate::app::command::CommandOutcome;
 use crate::app::keys::Key;
-use crate::app::logs::LogLine;
+use crate::app::logs::{LogEffect, LogLine};
 use crate::app::metrics::MetricsReport;
 use crate::app::probe::ProbeReport;
 use crate::app::record::Record;
@@ -59,6 +59,8 @@ const CONTAINER_POLL_FLOOR: Duration = Duration::from_secs(1);
 pub struct Options {
     pub journal: PathBuf,
     pub theme: Theme,
+    /// Where `S` saves the logs pane's lines: the directory golive runs in.
+    pub save_dir: PathBuf,
 }
 
 /// Runs the cockpit on the real terminal until the operator quits, SIGTERM,
@@ -112,7 +114,9 @@ where
 
     let size = terminal.size()?;
     app.now = Utc::now();
-    update(&mut app, Msg::Resize(size.width, size.height));
+    for msg in resized(size.width, size.height) {
+        update(&mut app, msg);
+    }
     for effect in app.startup_effects() {
         driver.carry_out(&mut app, effect);
     }
@@ -132,7 +136,7 @@ where
         tokio::select! {
             event = events.next() => {
                 let Some(event) = event else { break };
-                if let Some(msg) = translate(event, terminal.size()?.into()) {
+                for msg in translate(event, terminal.size()?.into()) {
                     now_draw = true;
                     dirty |= step(&mut app, &mut driver, msg);
                 }
@@ -201,11 +205,25 @@ fn step(app: &mut App, driver: &mut Driver, msg: Msg) -> bool {
     true
 }
 
-/// A crossterm event as a cockpit message; mouse positions become pane rows.
-fn translate(event: Event, area: ratatui::layout::Rect) -> Option<Msg> {
+/// The screen's new size, and the logs pane's height in the layout drawn.
+fn resized(width: u16, height: u16) -> [Msg; 2] {
+    [
+        Msg::Resize(width, height),
+        Msg::LogRows(ui::logs::rows(width, height)),
+    ]
+}
+
+/// A crossterm event as cockpit messages; mouse positions become pane rows.
+fn translate(event: Event, area: ratatui::layout::Rect) -> Vec<Msg> {
+    match event {
+        Event::Resize(w, h) => resized(w, h).into(),
+        other => translate_one(other, area).into_iter().collect(),
+    }
+}
+
+fn translate_one(event: Event, area: ratatui::layout::Rect) -> Option<Msg> {
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => key_of(key).map(Msg::Key),
-        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
         Event::Mouse(mouse) => {
             let areas = ui::layout(area);
             let (pane, row, height) = areas.hit(mouse.column, mouse.row)?;
@@ -282,6 +300,7 @@ struct Driver {
     poller: Poller,
     cancel: Option<watch::Sender<bool>>,
     stop_logs: watch::Sender<bool>,
+    save_dir: PathBuf,
     tasks: JoinSet<()>,
 }
 
@@ -357,6 +376,7 @@ impl Driver {
             poller,
             cancel: None,
             stop_logs,
+            save_dir: options.save_dir.clone(),
             tasks,
         })
     }
@@ -396,8 +416,31 @@ impl Driver {
                     let _ = cancel.send(true);
                 }
             }
+            Effect::SaveLogs(effect) => self.save_logs(effect),
             Effect::Quit => {}
         }
+    }
+
+    /// Writes the lines off the event loop; the outcome comes back as a message.
+    fn save_logs(&mut self, effect: LogEffect) {
+        let LogEffect::Save { path, lines } = effect;
+        let path = self.save_dir.join(path);
+        let effect = LogEffect::Save {
+            path: path.clone(),
+            lines,
+        };
+        let tx = self.tx.clone();
+        self.tasks.spawn(async move {
+            let written = tokio::task::spawn_blocking(move || logs::save(&effect)).await;
+            let msg = match written {
+                Ok(Ok(lines)) => Msg::LogsSaved { path, lines },
+                Ok(Err(err)) => {
+                    Msg::Problem(format!("logs not saved to {}: {err}", path.display()))
+                }
+                Err(err) => Msg::Problem(format!("saving logs failed: {err}")),
+            };
+            let _ = tx.send(msg).await;
+        });
     }
 
     fn run_action(&mut self, name: String) {

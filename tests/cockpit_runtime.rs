@@ -70,6 +70,7 @@ async fn sign_off_round_trips_through_the_journal_and_other_shells_show_up() {
     let options = Options {
         journal: path.clone(),
         theme: Theme::default(),
+        save_dir: path.parent().unwrap().to_path_buf(),
     };
     let (keys, keys_rx) = mpsc::channel::<Event>(16);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
@@ -151,6 +152,7 @@ async fn rollback_runs_only_after_y_and_its_output_is_journalled() {
     let options = Options {
         journal: path.clone(),
         theme: Theme::default(),
+        save_dir: path.parent().unwrap().to_path_buf(),
     };
     let (keys, keys_rx) = mpsc::channel::<Event>(16);
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
@@ -187,4 +189,84 @@ async fn rollback_runs_only_after_y_and_its_output_is_journalled() {
         RecordEvent::ActionFinished { exit_code: Some(0), output, .. } if output.contains("undoing ••••"))));
     assert!(app.action.is_none());
     assert!(app.last_action.unwrap().1.contains("exit 0"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shift_s_saves_the_filtered_log_lines_to_a_file() {
+    let mut profile = sample_profile();
+    profile.endpoints.clear();
+    profile.logs = vec![golive::profile::LogSource {
+        id: "web".into(),
+        kind: golive::profile::LogKind::Command(vec![
+            "sh".into(),
+            "-c".into(),
+            "echo 'GET / 200'; echo 'ERROR boom'; echo 'GET / 204'; exec sleep 30".into(),
+        ]),
+        highlight: Vec::new(),
+        grep: None,
+    }];
+    let dir = tempfile::tempdir().unwrap();
+    let journal_path = dir.path().join("journal.jsonl");
+    let save_dir = dir.path().join("saved");
+    std::fs::create_dir(&save_dir).unwrap();
+    let app = App::new(profile, "alice", Utc::now());
+    let options = Options {
+        journal: journal_path,
+        theme: Theme::default(),
+        save_dir: save_dir.clone(),
+    };
+    let saved = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(&save_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect()
+    };
+    let (keys, keys_rx) = mpsc::channel::<Event>(16);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let driver = async {
+        let tab = Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+        for _ in 0..3 {
+            keys.send(tab.clone()).await.unwrap();
+        }
+        keys.send(key('/')).await.unwrap();
+        for c in "error".chars() {
+            keys.send(key(c)).await.unwrap();
+        }
+        keys.send(Event::Key(KeyEvent::new(
+            KeyCode::Enter,
+            KeyModifiers::NONE,
+        )))
+        .await
+        .unwrap();
+        // Until the source's lines are in, `S` finds nothing to save.
+        let start = Instant::now();
+        while saved().is_empty() {
+            assert!(start.elapsed() < Duration::from_secs(10), "nothing saved");
+            keys.send(key('S')).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        keys.send(key('q')).await.unwrap();
+    };
+    let (result, ()) = tokio::join!(
+        event_loop(&mut terminal, app, options, 0, ReceiverStream::new(keys_rx)),
+        driver
+    );
+    let app = result.unwrap();
+    let files = saved();
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("golive-logs-ai-service-") && name.ends_with(".log"),
+        "{name}"
+    );
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "only the filtered line: {text}");
+    assert!(lines[0].ends_with("Z web ERROR boom"), "{text}");
+    // The outcome came back to the cockpit as a flash.
+    let flash = app.flash.map(|(t, _)| t).unwrap_or_default();
+    assert!(
+        flash.contains("saved 1 log lines") || flash.contains("exists"),
+        "{flash}"
+    );
 }

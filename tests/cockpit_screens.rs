@@ -3,14 +3,16 @@
 //! meaning.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use golive::app::fixture::sample_app;
+use golive::app::fixture::{sample_app, sample_profile, t0};
 use golive::app::keys::Key;
+use golive::app::logs::{LogLine, prefix_colour};
 use golive::app::state::{App, Msg, Pane, update};
+use golive::profile::{LogKind, LogSource};
 use golive::ui::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use ratatui::style::Color;
+use ratatui::style::{Color, Modifier};
 
 fn render(app: &App, theme: &Theme, w: u16, h: u16) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
@@ -161,4 +163,263 @@ fn no_color_keeps_symbols_and_drops_colours() {
             "coloured cell {cell:?}"
         );
     }
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        update(app, Msg::Key(Key::Char(c)));
+    }
+}
+
+#[test]
+fn logs_pane_with_a_filter_and_a_search_120x40() {
+    let mut app = sample_app();
+    update(&mut app, Msg::LogRows(ui::logs::rows(120, 40)));
+    app.focus = Pane::Logs;
+    press(&mut app, &[Key::Char('/')]);
+    type_text(&mut app, "upstream|503");
+    press(&mut app, &[Key::Enter, Key::Char('s')]);
+    type_text(&mut app, "timeout");
+    press(&mut app, &[Key::Enter, Key::Char('n')]);
+    let screen = text(&render(&app, &Theme::default(), 120, 40));
+    assert!(
+        screen.contains("filter /upstream|503/ 9 matches"),
+        "{screen}"
+    );
+    assert!(screen.contains("search /timeout/"), "{screen}");
+    assert!(screen.contains("Logs paused"), "{screen}");
+    assert!(!screen.contains("cache hit"), "filtered out:\n{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+/// The cell where `needle` starts, matching cell by cell (a wide character
+/// fills two cells, the second blank), searched in the logs pane only.
+fn locate(buf: &Buffer, needle: &str) -> (u16, u16) {
+    let pane = ui::layout(buf.area).logs;
+    let wanted: Vec<char> = needle.chars().collect();
+    for y in pane.y..pane.bottom() {
+        let cells: Vec<(u16, char)> = (pane.x..pane.right())
+            .filter_map(|x| buf[(x, y)].symbol().chars().next().map(|c| (x, c)))
+            .collect();
+        let mut i = 0;
+        while i < cells.len() {
+            let mut k = 0;
+            let mut j = i;
+            while k < wanted.len() && j < cells.len() && cells[j].1 == wanted[k] {
+                k += 1;
+                j += 1;
+                // Skip the blank cell a wide character leaves behind it.
+                if k < wanted.len()
+                    && unicode_width::UnicodeWidthChar::width(wanted[k - 1]) == Some(2)
+                    && j < cells.len()
+                    && cells[j].1 == ' '
+                    && wanted[k] != ' '
+                {
+                    j += 1;
+                }
+            }
+            if k == wanted.len() {
+                return (cells[i].0, y);
+            }
+            i += 1;
+        }
+    }
+    panic!("{needle:?} not in the logs pane:\n{}", text(buf));
+}
+
+/// The cockpit with only these log lines, the logs pane focused.
+fn app_with_logs(lines: Vec<LogLine>) -> App {
+    let mut app = App::new(sample_profile(), "alice", t0());
+    update(&mut app, Msg::Logs(lines));
+    app.focus = Pane::Logs;
+    app
+}
+
+fn replica_line(replica: &str, bytes: &[u8]) -> LogLine {
+    let mut line = LogLine::from_bytes("api", None, bytes);
+    line.replica = Some(replica.to_string());
+    line
+}
+
+/// Two replica names that land in different prefix colour slots.
+fn two_replicas() -> (String, String) {
+    let first = "api-0".to_string();
+    let other = (1..50)
+        .map(|n| format!("api-{n}"))
+        .find(|n| prefix_colour(n) != prefix_colour(&first))
+        .expect("some name lands in another slot");
+    (first, other)
+}
+
+#[test]
+fn log_colours_ansi_highlights_and_prefixes_render() {
+    let theme = Theme::default();
+    let (a, b) = two_replicas();
+    let mut app = app_with_logs(vec![
+        replica_line(&a, b"\x1b[31mFAILED\x1b[0m job 7"),
+        replica_line(&b, b"served needle ok"),
+    ]);
+    app.logs.set_filter("needle|job");
+    let buf = render(&app, &theme, 120, 40);
+    let (x, y) = locate(&buf, "FAILED");
+    assert_eq!(buf[(x, y)].fg, Color::Red, "the line's own red is kept");
+    assert_eq!(buf[(x + 5, y)].fg, Color::Red);
+    assert_ne!(buf[(x + 6, y)].fg, Color::Red, "only where it asked");
+    let (x, y) = locate(&buf, "needle");
+    assert_eq!(
+        buf[(x, y)].bg,
+        theme.highlight_bg,
+        "a filter match is highlighted"
+    );
+    assert_eq!(buf[(x, y)].fg, theme.highlight_fg);
+    let (x, y) = locate(&buf, "job 7");
+    assert_eq!(buf[(x, y)].bg, theme.highlight_bg);
+    assert_ne!(buf[(x + 4, y)].bg, theme.highlight_bg, "only the match");
+    let (xa, ya) = locate(&buf, &a);
+    let (xb, yb) = locate(&buf, &b);
+    assert_eq!(
+        buf[(xa, ya)].fg,
+        theme.prefixes[usize::from(prefix_colour(&a))]
+    );
+    assert_eq!(
+        buf[(xb, yb)].fg,
+        theme.prefixes[usize::from(prefix_colour(&b))]
+    );
+    assert_ne!(
+        buf[(xa, ya)].fg,
+        buf[(xb, yb)].fg,
+        "replicas differ in colour"
+    );
+    // Without colour: no colour anywhere, the match still shows (reversed),
+    // the line's bold survives, and severity still reads from the mark.
+    let plain_theme = Theme::default().without_color();
+    let mut app = app_with_logs(vec![
+        replica_line(&a, b"\x1b[1;31mERROR\x1b[0m disk full"),
+        replica_line(&b, b"served needle ok"),
+    ]);
+    app.logs.set_filter("needle|disk");
+    let buf = render(&app, &plain_theme, 120, 40);
+    for cell in buf.content() {
+        assert!(
+            matches!(cell.fg, Color::Reset) && matches!(cell.bg, Color::Reset),
+            "coloured cell {cell:?}"
+        );
+    }
+    let (x, y) = locate(&buf, "needle");
+    assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
+    let (x, y) = locate(&buf, "ERROR");
+    assert!(buf[(x, y)].modifier.contains(Modifier::BOLD));
+    assert!(text(&buf).contains("✘ ERROR disk full"));
+}
+
+#[test]
+fn a_sources_own_highlight_patterns_are_drawn() {
+    let mut profile = sample_profile();
+    profile.logs = vec![LogSource {
+        id: "api".into(),
+        kind: LogKind::Command(vec!["true".into()]),
+        highlight: vec!["slow|p9\\d".into()],
+        grep: None,
+    }];
+    let mut app = App::new(profile, "alice", t0());
+    update(
+        &mut app,
+        Msg::Logs(vec![
+            LogLine::new("api", None, "request took p95 ok".into()),
+            LogLine::new("db", None, "db is slow too".into()),
+        ]),
+    );
+    let theme = Theme::default();
+    let buf = render(&app, &theme, 120, 40);
+    let (x, y) = locate(&buf, "p95");
+    assert_eq!(buf[(x + 2, y)].bg, theme.highlight_bg);
+    let (x, y) = locate(&buf, "slow too");
+    assert_ne!(buf[(x, y)].bg, theme.highlight_bg, "another source's line");
+}
+
+#[test]
+fn the_search_match_line_is_marked() {
+    let theme = Theme::default();
+    let mut app = app_with_logs(
+        (0..30)
+            .map(|n| LogLine::new("api", Some(t0()), format!("request {n}")))
+            .collect(),
+    );
+    app.logs.set_search("request 17$");
+    let buf = render(&app, &theme, 120, 40);
+    // The marked line's head (time and prefix) is in the selection style.
+    let head = ui::layout(buf.area).logs.x + 1;
+    let (_, y) = locate(&buf, "request 17");
+    assert_eq!(buf[(head, y)].symbol(), "1", "the time starts the row");
+    assert_eq!(buf[(head, y)].bg, theme.selection_bg);
+    let (_, other) = locate(&buf, "request 16");
+    assert_ne!(buf[(head, other)].bg, theme.selection_bg);
+}
+
+#[test]
+fn wrap_shows_long_multibyte_lines_whole_and_never_splits_a_character() {
+    let long = "日本語のログ ❌ エラー émoji 🚀 ".repeat(6);
+    let mut app = app_with_logs(vec![
+        LogLine::new("api", Some(t0()), "short".into()),
+        LogLine::new("api", Some(t0()), long.clone()),
+    ]);
+    app.logs.set_search("エラー");
+    press(&mut app, &[Key::Char('G'), Key::Char('w')]);
+    assert!(app.logs.wrap);
+    for width in [80u16, 97, 120, 151] {
+        let buf = render(&app, &Theme::default(), width, 40);
+        let screen = text_of_logs(&buf);
+        let squeezed: String = screen.chars().filter(|c| !c.is_whitespace()).collect();
+        let wanted: String = long.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(
+            squeezed.contains(&wanted),
+            "{width}: the whole line, wrapped:\n{screen}"
+        );
+        assert!(screen.contains("short"), "{width}");
+        let (x, y) = locate(&buf, "エラー");
+        assert_eq!(buf[(x, y)].bg, Theme::default().highlight_bg, "{width}");
+    }
+    // Unwrapped, the same line is cut with a mark.
+    press(&mut app, &[Key::Char('w')]);
+    let screen = text(&render(&app, &Theme::default(), 80, 24));
+    assert!(screen.contains('…'));
+}
+
+/// The logs pane's content rows (right half, below the top panes), joined.
+fn text_of_logs(buf: &Buffer) -> String {
+    let area = ui::layout(buf.area).logs;
+    let mut out = String::new();
+    for y in area.y + 1..area.bottom() - 1 {
+        for x in area.x + 1..area.right() - 1 {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn a_90k_character_line_draws_in_both_modes() {
+    let huge = "abc🚀".repeat(22_500);
+    let mut app = app_with_logs(vec![
+        LogLine::new("api", Some(t0()), huge.clone()),
+        LogLine::new("api", Some(t0()), "after".into()),
+    ]);
+    app.logs.set_filter("c🚀a|after");
+    let buf = render(&app, &Theme::default(), 120, 40);
+    assert!(text_of_logs(&buf).contains("after"));
+    let (x, y) = locate(&buf, "c🚀a");
+    assert_eq!(buf[(x, y)].bg, Theme::default().highlight_bg);
+    // Wrapped while following, the newest line is still at the bottom.
+    press(&mut app, &[Key::Char('w')]);
+    let buf = render(&app, &Theme::default(), 120, 40);
+    let rows = text_of_logs(&buf);
+    let last = rows.lines().rfind(|l| !l.trim().is_empty()).unwrap();
+    assert!(last.contains("after"), "{rows}");
+    assert!(rows.contains("abc🚀"));
+    // Searching for the huge line brings its start into view instead.
+    app.logs.set_search("^abc");
+    app.logs.reveal_cursor(ui::logs::rows(120, 40));
+    let rows = text_of_logs(&render(&app, &Theme::default(), 120, 40));
+    assert!(rows.starts_with("14:00:00 api   abc🚀"), "{rows}");
 }

@@ -182,6 +182,7 @@ async fn a_restart_shows_in_the_health_pane_and_fails_the_restart_check() {
     let options = Options {
         journal: path.clone(),
         theme: Theme::default(),
+        save_dir: dir.path().to_path_buf(),
     };
     let screen = Arc::new(Mutex::new(String::new()));
     let backend = SharedScreen {

@@ -435,7 +435,13 @@ pub fn sample_app() -> App {
     let lines = (0..24)
         .map(|n| {
             let (severity, source, text) = texts[n % texts.len()];
-            let mut line = LogLine::new(source, Some(secs(1900 + n as i64)), text.into());
+            // Status codes coloured as a real access log colours them, so
+            // screenshots show the SGR colours the pane keeps.
+            let coloured = text
+                .replace(" 200 ", " \x1b[32m200\x1b[0m ")
+                .replace(" 503 ", " \x1b[1;31m503\x1b[0m ");
+            let mut line =
+                LogLine::from_bytes(source, Some(secs(1900 + n as i64)), coloured.as_bytes());
             line.severity = severity;
             line
         })

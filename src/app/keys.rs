@@ -46,6 +46,15 @@ pub enum Command {
     Rerun,
     FilterLogs,
     Follow,
+    SearchLogs,
+    SearchNext,
+    SearchPrev,
+    FirstError,
+    WrapLogs,
+    LogTimestamps,
+    LogWindow,
+    LogContext,
+    SaveLogs,
     Promote,
     Rollback,
     /// Show this window in the charts.
@@ -162,7 +171,31 @@ pub const BINDINGS: &[Binding] = &[
         label: "/",
         command: Command::FilterLogs,
         short: "filter",
-        help: "Filter the logs (empty clears the filter)",
+        help: "Filter by regex; lower case ignores case",
+        contexts: &[C::Logs],
+    },
+    Binding {
+        keys: &[Key::Char('s')],
+        label: "s",
+        command: Command::SearchLogs,
+        short: "search",
+        help: "Search by regex and mark the match",
+        contexts: &[C::Logs],
+    },
+    Binding {
+        keys: &[Key::Char('n')],
+        label: "n",
+        command: Command::SearchNext,
+        short: "next",
+        help: "Next search match",
+        contexts: &[C::Logs],
+    },
+    Binding {
+        keys: &[Key::Char('N')],
+        label: "N",
+        command: Command::SearchPrev,
+        short: "prev",
+        help: "Previous search match",
         contexts: &[C::Logs],
     },
     Binding {
@@ -170,7 +203,55 @@ pub const BINDINGS: &[Binding] = &[
         label: "f",
         command: Command::Follow,
         short: "follow",
-        help: "Follow new log lines on or off",
+        help: "Follow new lines, or pause the view",
+        contexts: &[C::Logs],
+    },
+    Binding {
+        keys: &[Key::Char('e')],
+        label: "e",
+        command: Command::FirstError,
+        short: "1st error",
+        help: "Jump to the first error line held",
+        contexts: &[C::Logs],
+    },
+    Binding {
+        keys: &[Key::Char('c')],
+        label: "c",
+        command: Command::LogContext,
+        short: "context",
+        help: "Lines around filter matches: 0, 2, 5",
+        contexts: &[C::Logs],
+    },
+    Binding {
+        keys: &[Key::Char('T')],
+        label: "T",
+        command: Command::LogWindow,
+        short: "window",
+        help: "Time window: all, last 1m, 5m, 15m, 1h",
+        contexts: &[C::Logs],
+    },
+    Binding {
+        keys: &[Key::Char('w')],
+        label: "w",
+        command: Command::WrapLogs,
+        short: "wrap",
+        help: "Wrap long log lines on or off",
+        contexts: &[C::Logs],
+    },
+    Binding {
+        keys: &[Key::Char('t')],
+        label: "t",
+        command: Command::LogTimestamps,
+        short: "time",
+        help: "Show log timestamps on or off",
+        contexts: &[C::Logs],
+    },
+    Binding {
+        keys: &[Key::Char('S')],
+        label: "S",
+        command: Command::SaveLogs,
+        short: "save",
+        help: "Save the lines shown to a file here",
         contexts: &[C::Logs],
     },
     Binding {
@@ -367,5 +448,10 @@ mod tests {
             lookup(C::Charts, Key::Char('z')),
             Some(Command::CycleChartWindow)
         );
+        // The same letters sign and waive in the checklist, search and wrap in the logs.
+        assert_eq!(lookup(C::Logs, Key::Char('s')), Some(Command::SearchLogs));
+        assert_eq!(lookup(C::Checklist, Key::Char('w')), Some(Command::Waive));
+        assert_eq!(lookup(C::Logs, Key::Char('w')), Some(Command::WrapLogs));
+        assert_eq!(lookup(C::Health, Key::Char('S')), None);
     }
 }

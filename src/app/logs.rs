@@ -253,6 +253,18 @@ pub struct LogView {
     pub error: Option<String>,
     /// Each source's own `highlight = [...]` patterns.
     source_highlights: Vec<(String, Regex)>,
+    /// The time window's start: older lines are hidden; a line without a
+    /// time stays, since hiding it would hide lines whose age is unknown.
+    since: Option<DateTime<Utc>>,
+    /// Absolute index of the bottom line shown while paused, so the view
+    /// stays put as new lines arrive below it.
+    pub bottom: u64,
+    /// Whether each held line matches the filter, decided once as it
+    /// arrives, so a frame never runs the filter over the whole buffer.
+    hits: VecDeque<bool>,
+    /// Absolute index one past the last line `hits` describes: lines
+    /// pushed into `buffer` directly make it stale, and then it is not used.
+    hits_end: u64,
 }
 
 impl LogView {
@@ -268,6 +280,10 @@ impl LogView {
             timestamps: true,
             error: None,
             source_highlights: Vec::new(),
+            since: None,
+            bottom: 0,
+            hits: VecDeque::new(),
+            hits_end: 0,
         }
     }
 
@@ -306,9 +322,18 @@ impl LogView {
     }
 
     pub fn push_batch(&mut self, lines: impl IntoIterator<Item = LogLine>) {
-        for line in lines {
-            self.buffer.push(line);
+        if !self.hits_fresh() {
+            self.refresh_hits();
         }
+        for line in lines {
+            let hit = self.filter.as_ref().is_some_and(|f| f.is_match(&line.text));
+            self.buffer.push(line);
+            if self.hits.len() == self.buffer.len() {
+                self.hits.pop_front();
+            }
+            self.hits.push_back(hit);
+        }
+        self.hits_end = self.end();
         if let Some(cursor) = self.cursor
             && cursor < self.buffer.evicted
         {
@@ -323,9 +348,27 @@ impl LogView {
             Ok(re) => {
                 self.filter = re;
                 self.error = None;
+                self.refresh_hits();
             }
             Err(e) => self.error = Some(e),
         }
+    }
+
+    /// Absolute index one past the newest line held.
+    fn end(&self) -> u64 {
+        self.buffer.evicted + self.buffer.len() as u64
+    }
+
+    fn hits_fresh(&self) -> bool {
+        self.hits.len() == self.buffer.len() && self.hits_end == self.end()
+    }
+
+    fn refresh_hits(&mut self) {
+        self.hits = match &self.filter {
+            Some(f) => self.buffer.iter().map(|l| f.is_match(&l.text)).collect(),
+            None => self.buffer.iter().map(|_| false).collect(),
+        };
+        self.hits_end = self.end();
     }
 
     pub fn set_search(&mut self, text: &str) {
@@ -344,8 +387,29 @@ impl LogView {
         self.filter.as_ref().map(|r| r.as_str())
     }
 
+    pub fn search_text(&self) -> Option<&str> {
+        self.search.as_ref().map(|r| r.as_str())
+    }
+
+    /// Sets the start of the time window (None: all lines).
+    pub fn set_since(&mut self, since: Option<DateTime<Utc>>) {
+        self.since = since;
+    }
+
     pub fn toggle_follow(&mut self) {
-        self.follow = !self.follow;
+        if self.follow {
+            self.pause();
+        } else {
+            self.follow = true;
+        }
+    }
+
+    /// Stops following with the view where it is: at the newest line.
+    pub fn pause(&mut self) {
+        if self.follow {
+            self.follow = false;
+            self.bottom = (self.buffer.evicted + self.buffer.len() as u64).saturating_sub(1);
+        }
     }
 
     pub fn toggle_wrap(&mut self) {
@@ -357,28 +421,139 @@ impl LogView {
     }
 
     /// Absolute indices of the lines the filter keeps (all when no filter),
-    /// with `context` lines either side of each match.
+    /// with `context` lines either side of each match, within the time window.
     pub fn visible(&self) -> Vec<u64> {
+        self.visible_and_matches().0
+    }
+
+    /// [`visible`](Self::visible), and how many of those lines match the
+    /// filter themselves (the rest are context).
+    pub fn visible_and_matches(&self) -> (Vec<u64>, usize) {
         let base = self.buffer.evicted;
+        let in_window: Vec<(usize, &LogLine)> = self
+            .buffer
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| self.in_window(l))
+            .collect();
         let Some(filter) = &self.filter else {
-            return (0..self.buffer.len() as u64).map(|i| base + i).collect();
+            let n = in_window.len();
+            return (
+                in_window
+                    .into_iter()
+                    .map(|(i, _)| base + i as u64)
+                    .collect(),
+                n,
+            );
         };
-        let n = self.buffer.len();
+        let fresh = self.hits_fresh();
+        let hit = |i: usize, line: &LogLine| {
+            if fresh {
+                self.hits.get(i).copied().unwrap_or(false)
+            } else {
+                filter.is_match(&line.text)
+            }
+        };
+        let n = in_window.len();
         let mut keep = vec![false; n];
-        for (i, line) in self.buffer.iter().enumerate() {
-            if filter.is_match(&line.text) {
-                let lo = i.saturating_sub(self.context);
-                let hi = (i + self.context).min(n.saturating_sub(1));
-                for k in keep.iter_mut().take(hi + 1).skip(lo) {
-                    *k = true;
-                }
+        let mut matches = 0;
+        for (k, (i, line)) in in_window.iter().enumerate() {
+            if hit(*i, line) {
+                matches += 1;
+                let lo = k.saturating_sub(self.context);
+                let hi = (k + self.context).min(n.saturating_sub(1));
+                keep[lo..=hi].fill(true);
             }
         }
-        keep.iter()
-            .enumerate()
-            .filter(|(_, k)| **k)
-            .map(|(i, _)| base + i as u64)
-            .collect()
+        let visible = in_window
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|((i, _), _)| base + *i as u64)
+            .collect();
+        (visible, matches)
+    }
+
+    fn in_window(&self, line: &LogLine) -> bool {
+        match (self.since, line.at) {
+            (Some(since), Some(at)) => at >= since,
+            _ => true,
+        }
+    }
+
+    /// Where the view's bottom line sits in `visible`: the last line while
+    /// following, else the last visible line at or before `bottom`.
+    pub fn bottom_position(&self, visible: &[u64]) -> Option<usize> {
+        if visible.is_empty() {
+            return None;
+        }
+        if self.follow {
+            return Some(visible.len() - 1);
+        }
+        Some(
+            visible
+                .partition_point(|i| *i <= self.bottom)
+                .saturating_sub(1),
+        )
+    }
+
+    /// Positions in `visible` shown on `rows` rows, a line a row: the lines
+    /// up to the bottom one, or the first `rows` when fewer lie above it.
+    pub fn shown(&self, visible: &[u64], rows: usize) -> Range<usize> {
+        let Some(bottom) = self.bottom_position(visible) else {
+            return 0..0;
+        };
+        let end = (bottom + 1).max(rows.min(visible.len()));
+        end.saturating_sub(rows)..end
+    }
+
+    /// Moves the view `delta` visible lines (negative: up) on a pane `rows`
+    /// tall. Leaving the newest line pauses; coming back down to it follows.
+    pub fn scroll(&mut self, delta: i64, rows: usize) {
+        let visible = self.visible();
+        let Some(pos) = self.bottom_position(&visible) else {
+            return;
+        };
+        let last = visible.len() - 1;
+        // The bottom line never sits above the pane's last row, so every
+        // step moves what is drawn.
+        let floor = rows.saturating_sub(1).min(last);
+        let pos = pos.max(floor) as i64;
+        let target = (pos.saturating_add(delta)).clamp(floor as i64, last as i64) as usize;
+        if target == last && (delta > 0 || self.follow) {
+            self.follow = true;
+            return;
+        }
+        self.follow = false;
+        self.bottom = visible[target];
+    }
+
+    /// `g`: the first lines, paused.
+    pub fn scroll_to_top(&mut self, rows: usize) {
+        let visible = self.visible();
+        if let Some(last) = visible.len().checked_sub(1) {
+            self.follow = false;
+            self.bottom = visible[rows.saturating_sub(1).min(last)];
+        }
+    }
+
+    /// Brings the cursor line into a pane `rows` tall, near its middle,
+    /// unless it is already shown.
+    pub fn reveal_cursor(&mut self, rows: usize) {
+        let Some(cursor) = self.cursor else {
+            return;
+        };
+        let visible = self.visible();
+        let at = visible.partition_point(|i| *i < cursor);
+        let Some(last) = visible.len().checked_sub(1) else {
+            return;
+        };
+        if at > last || self.shown(&visible, rows).contains(&at) {
+            return;
+        }
+        let floor = rows.saturating_sub(1).min(last);
+        self.follow = false;
+        self.bottom = visible[(at + rows / 2).clamp(floor, last)];
     }
 
     pub fn line(&self, absolute: u64) -> Option<&LogLine> {
@@ -429,7 +604,7 @@ impl LogView {
         .copied();
         if found.is_some() {
             self.cursor = found;
-            self.follow = false;
+            self.pause();
         }
         found
     }
@@ -442,7 +617,7 @@ impl LogView {
             .find(|i| self.line(*i).is_some_and(|l| l.severity == Severity::Error));
         if found.is_some() {
             self.cursor = found;
-            self.follow = false;
+            self.pause();
         }
         found
     }
@@ -463,15 +638,30 @@ impl LogView {
     }
 }
 
+/// Smart case, as ripgrep's `-S`: a pattern in lower case ignores case.
 fn compile(text: &str) -> Result<Option<Regex>, String> {
     if text.is_empty() {
         return Ok(None);
     }
     regex::RegexBuilder::new(text)
+        .case_insensitive(!text.chars().any(char::is_uppercase))
         .size_limit(1 << 20)
         .build()
         .map(Some)
-        .map_err(|e| format!("invalid pattern: {e}"))
+        .map_err(|e| {
+            // The regex crate's message spans lines (pattern, caret, error);
+            // its last line says what is wrong, which fits a status line.
+            let message = e.to_string();
+            let why = message
+                .lines()
+                .rev()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or("invalid")
+                .trim_start_matches("error: ")
+                .to_string();
+            format!("invalid pattern {text:?}: {why}")
+        })
 }
 
 /// What a `check = { logs = ..., pattern, max, window }` saw.
@@ -612,6 +802,24 @@ mod tests {
         assert_eq!(view.filter_text(), Some("ERR(OR)?"));
         view.set_filter("");
         assert_eq!(view.visible().len(), 6);
+    }
+
+    #[test]
+    fn filter_decisions_follow_pushes_evictions_and_direct_writes() {
+        let mut view = LogView::new(4);
+        view.set_filter("x");
+        view.push_batch(["x0", "a1", "x2"].map(line));
+        assert_eq!(view.visible_and_matches(), (vec![0, 2], 2));
+        view.push_batch(["a3", "x4", "a5"].map(line));
+        // 0 and 1 fell off the ring; their decisions went with them.
+        assert_eq!(view.visible_and_matches(), (vec![2, 4], 2));
+        // A line pushed past the view still counts, decided on the spot.
+        view.buffer.push(line("x6"));
+        assert_eq!(view.visible(), vec![4, 6]);
+        view.push_batch([line("x7")]);
+        assert_eq!(view.visible(), vec![4, 6, 7]);
+        view.set_filter("a");
+        assert_eq!(view.visible(), vec![5]);
     }
 
     #[test]

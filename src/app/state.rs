@@ -6,6 +6,8 @@
 //! every transition is tested without a terminal or a network.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
@@ -16,7 +18,7 @@ use super::health::HealthState;
 use super::judge::JudgeReport;
 use super::keys::{self, Command, Context, Key};
 use super::live_checks::{self, LogChecks};
-use super::logs::{LogBuffer, LogLine};
+use super::logs::{LogEffect, LogLine, LogView};
 use super::metrics::{ChartWindow, CheckStatus, GateState, MetricsReport, MetricsState};
 use super::probe::{Observation, ProbeReport};
 use super::record::{Event, Record};
@@ -96,6 +98,14 @@ pub enum Msg {
         target: DockerTarget,
         state: TargetState,
     },
+    /// The logs pane's height in rows as laid out, so paging and jumps
+    /// match what is drawn.
+    LogRows(usize),
+    /// The logs were saved (`S`): where, and how many lines.
+    LogsSaved {
+        path: PathBuf,
+        lines: usize,
+    },
     CheckFinished {
         item: String,
         outcome: CommandOutcome,
@@ -125,6 +135,9 @@ pub enum Effect {
         item: String,
     },
     PollNow,
+    /// Write the logs pane's lines to a file; the outcome comes back as
+    /// `Msg::LogsSaved` or `Msg::Problem`.
+    SaveLogs(LogEffect),
     Quit,
 }
 
@@ -133,6 +146,7 @@ pub enum InputPurpose {
     Note { item: String },
     Waive { item: String },
     Filter,
+    Search,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -271,11 +285,12 @@ pub struct App {
     pub containers: Containers,
     /// Matching lines per logs check item, within its window.
     pub log_checks: LogChecks,
-    pub logs: LogBuffer,
-    /// Lines between the newest matching line and the bottom of the logs pane.
-    pub log_offset: usize,
-    pub follow: bool,
-    pub log_filter: String,
+    /// The logs pane: lines, filter, search, follow and where it is scrolled.
+    pub logs: LogView,
+    /// The logs pane's height in rows, as the runtime last laid it out.
+    pub log_rows: usize,
+    /// The logs pane's time window (`T`); None shows every line held.
+    pub log_window: Option<Duration>,
     pub modal: Option<Modal>,
     /// The help overlay, with its scroll.
     pub help: Option<usize>,
@@ -300,7 +315,9 @@ impl App {
                 latency: VecDeque::with_capacity(SPARK_SAMPLES),
             })
             .collect();
-        let logs = LogBuffer::new(profile.settings.log_buffer);
+        let mut logs = LogView::new(profile.settings.log_buffer);
+        // The loader refused invalid patterns already; none can be left here.
+        logs.set_source_highlights(&profile.logs);
         let metrics = MetricsState::new(&profile);
         let containers = Containers::new(&profile);
         let log_checks = LogChecks::new(&profile);
@@ -322,9 +339,8 @@ impl App {
             containers,
             log_checks,
             logs,
-            log_offset: 0,
-            follow: true,
-            log_filter: String::new(),
+            log_rows: 10,
+            log_window: None,
             modal: None,
             help: None,
             action: None,
@@ -398,20 +414,6 @@ impl App {
             );
         }
         rows
-    }
-
-    /// Log lines that pass the filter (case-insensitive substring), oldest first.
-    pub fn visible_logs(&self) -> Vec<&LogLine> {
-        if self.log_filter.is_empty() {
-            return self.logs.iter().collect();
-        }
-        let needle = self.log_filter.to_lowercase();
-        self.logs
-            .iter()
-            .filter(|l| {
-                l.text.to_lowercase().contains(&needle) || l.source.to_lowercase().contains(&needle)
-            })
-            .collect()
     }
 
     /// The latency threshold (ms) the charts draw: a latency gate or metric
@@ -561,6 +563,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             {
                 app.flash = None;
             }
+            log_pane::tick(app);
             // Holds and gate durations advance with the clock too.
             let mut effects = on_metrics(app);
             effects.extend(journal(live_checks::on_clock(app), app));
@@ -619,20 +622,20 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Logs(lines) => {
             let effects = journal(live_checks::on_log_lines(app, &lines), app);
-            let needle = app.log_filter.to_lowercase();
-            for line in lines {
-                let matches = needle.is_empty()
-                    || line.text.to_lowercase().contains(&needle)
-                    || line.source.to_lowercase().contains(&needle);
-                if matches && !app.follow {
-                    app.log_offset += 1;
-                }
-                app.logs.push(line);
-            }
+            // Paused, the view is anchored to an absolute line: it stays put.
+            app.logs.push_batch(lines);
             effects
         }
         Msg::Containers { target, state } => {
             journal(live_checks::on_containers(app, target, state), app)
+        }
+        Msg::LogRows(rows) => {
+            app.log_rows = rows.max(1);
+            Vec::new()
+        }
+        Msg::LogsSaved { path, lines } => {
+            app.flash(format!("saved {lines} log lines to {}", path.display()));
+            Vec::new()
         }
         Msg::CheckFinished { item, outcome } => {
             let change = app.checklist.command_finished(&item, &outcome, app.now);
@@ -988,20 +991,6 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
             }
             effects
         }
-        Command::FilterLogs => {
-            app.modal = Some(Modal::Input {
-                purpose: InputPurpose::Filter,
-                text: app.log_filter.clone(),
-            });
-            Vec::new()
-        }
-        Command::Follow => {
-            app.follow = !app.follow;
-            if app.follow {
-                app.log_offset = 0;
-            }
-            Vec::new()
-        }
         Command::ChartWindow(window) => {
             app.chart_window = window;
             Vec::new()
@@ -1010,6 +999,17 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
             app.chart_window = app.chart_window.next();
             Vec::new()
         }
+        Command::FilterLogs
+        | Command::SearchLogs
+        | Command::SearchNext
+        | Command::SearchPrev
+        | Command::Follow
+        | Command::FirstError
+        | Command::WrapLogs
+        | Command::LogTimestamps
+        | Command::LogWindow
+        | Command::LogContext
+        | Command::SaveLogs => log_pane::command(app, command),
         Command::Promote => open_action(app, "promote"),
         Command::Rollback => open_action(app, "rollback"),
         Command::Submit => submit(app),
@@ -1052,9 +1052,8 @@ fn submit(app: &mut App) -> Vec<Effect> {
     };
     let text = text.trim().to_string();
     match purpose {
-        InputPurpose::Filter => {
-            app.log_filter = text;
-            app.log_offset = 0;
+        purpose @ (InputPurpose::Filter | InputPurpose::Search) => {
+            log_pane::submit(app, purpose, text);
             Vec::new()
         }
         InputPurpose::Note { item } => {
@@ -1154,21 +1153,7 @@ fn move_selection(app: &mut App, command: Command) {
             let n = app.endpoints.len();
             app.selected_endpoint = step(app.selected_endpoint, command, n);
         }
-        Pane::Logs => {
-            let n = app.visible_logs().len();
-            // The offset counts up from the newest line, so "down" is towards 0.
-            let reversed = match command {
-                Command::Down => Command::Up,
-                Command::Up => Command::Down,
-                Command::PageDown => Command::PageUp,
-                Command::PageUp => Command::PageDown,
-                Command::Top => Command::Bottom,
-                Command::Bottom => Command::Top,
-                other => other,
-            };
-            app.log_offset = step(app.log_offset, reversed, n);
-            app.follow = app.log_offset == 0;
-        }
+        Pane::Logs => log_pane::scroll(app, command),
         Pane::Charts => {}
     }
 }
@@ -1361,6 +1346,9 @@ fn endpoint_details(app: &App, view: &EndpointView) -> Vec<String> {
     }
     lines
 }
+
+#[path = "log_pane.rs"]
+pub mod log_pane;
 
 #[cfg(test)]
 #[path = "state_tests.rs"]

@@ -308,8 +308,35 @@ fn log(text: &str) -> LogLine {
     LogLine::new("api", Some(t0()), text.into())
 }
 
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, Key::Char(c));
+    }
+}
+
+/// The logs pane focused, `n` numbered lines in, `rows` tall.
+fn logs_app(n: usize, rows: usize) -> App {
+    let mut app = app();
+    update(&mut app, Msg::LogRows(rows));
+    update(
+        &mut app,
+        Msg::Logs((0..n).map(|i| log(&format!("line {i}"))).collect()),
+    );
+    app.focus = Pane::Logs;
+    app
+}
+
+/// The absolute indices of the lines the pane shows, a line a row.
+fn shown(app: &App) -> Vec<u64> {
+    let visible = app.logs.visible();
+    app.logs
+        .shown(&visible, app.log_rows)
+        .map(|p| visible[p])
+        .collect()
+}
+
 #[test]
-fn slash_filters_the_logs_and_f_follows() {
+fn slash_filters_by_regex_with_smart_case_and_keeps_the_old_filter_when_invalid() {
     let mut app = app();
     update(
         &mut app,
@@ -317,34 +344,382 @@ fn slash_filters_the_logs_and_f_follows() {
             log("GET / 200"),
             log("ERROR boom"),
             log("GET / 500 error"),
+            log("Error: disk"),
         ]),
     );
     app.focus = Pane::Logs;
     press(&mut app, Key::Char('/'));
-    for c in "error".chars() {
-        press(&mut app, Key::Char(c));
-    }
+    type_text(&mut app, "error|5\\d\\d");
     press(&mut app, Key::Enter);
-    assert_eq!(app.log_filter, "error");
-    assert_eq!(app.visible_logs().len(), 2, "case-insensitive");
-    // Scrolling up pauses following; new matching lines keep the view still.
-    press(&mut app, Key::Char('k'));
-    assert!(!app.follow);
-    assert_eq!(app.log_offset, 1);
-    update(&mut app, Msg::Logs(vec![log("another error"), log("fine")]));
-    assert_eq!(app.log_offset, 2);
-    press(&mut app, Key::Char('f'));
-    assert!(app.follow);
-    assert_eq!(app.log_offset, 0);
-    press(&mut app, Key::Char('f'));
-    assert!(!app.follow);
-    // An empty filter clears it.
+    assert!(app.modal.is_none());
+    assert_eq!(app.logs.filter_text(), Some("error|5\\d\\d"));
+    assert_eq!(app.logs.visible(), vec![1, 2, 3], "lower case ignores case");
+    // An upper-case letter makes the pattern case-sensitive.
     press(&mut app, Key::Char('/'));
-    for _ in 0..5 {
+    for _ in 0.."error|5\\d\\d".len() {
+        press(&mut app, Key::Backspace);
+    }
+    type_text(&mut app, "Error");
+    press(&mut app, Key::Enter);
+    assert_eq!(app.logs.visible(), vec![3]);
+    // An invalid pattern keeps the old filter, says why, and reopens the input.
+    press(&mut app, Key::Char('/'));
+    type_text(&mut app, "(");
+    press(&mut app, Key::Enter);
+    assert_eq!(app.logs.filter_text(), Some("Error"));
+    assert_eq!(app.logs.visible(), vec![3]);
+    let error = app.logs.error.clone().unwrap();
+    assert!(error.contains("unclosed group"), "{error}");
+    assert!(!error.contains('\n'), "one line for the title: {error}");
+    assert!(flash(&app).contains("unclosed group"));
+    assert!(matches!(
+        &app.modal,
+        Some(Modal::Input { purpose: InputPurpose::Filter, text }) if text == "Error("
+    ));
+    // Fixing it clears the error; an empty filter shows everything.
+    press(&mut app, Key::Backspace);
+    for _ in 0.."Error".len() {
         press(&mut app, Key::Backspace);
     }
     press(&mut app, Key::Enter);
-    assert_eq!(app.visible_logs().len(), 5);
+    assert!(app.logs.error.is_none());
+    assert_eq!(app.logs.filter_text(), None);
+    assert_eq!(app.logs.visible().len(), 4);
+}
+
+#[test]
+fn c_cycles_the_filter_context() {
+    let mut app = logs_app(0, 10);
+    update(
+        &mut app,
+        Msg::Logs(
+            ["a", "b", "c", "ERROR x", "d", "e", "f", "g", "h"]
+                .into_iter()
+                .map(log)
+                .collect(),
+        ),
+    );
+    app.logs.set_filter("ERROR");
+    assert_eq!(app.logs.visible(), vec![3]);
+    press(&mut app, Key::Char('c'));
+    assert_eq!(app.logs.context, 2);
+    assert_eq!(app.logs.visible(), vec![1, 2, 3, 4, 5]);
+    assert!(flash(&app).contains("2 lines of context"));
+    press(&mut app, Key::Char('c'));
+    assert_eq!(app.logs.context, 5);
+    assert_eq!(app.logs.visible(), (0..=8).collect::<Vec<u64>>());
+    press(&mut app, Key::Char('c'));
+    assert_eq!(app.logs.context, 0);
+}
+
+#[test]
+fn a_paused_view_stays_put_while_lines_arrive() {
+    let mut app = logs_app(30, 10);
+    assert!(app.logs.follow);
+    assert_eq!(shown(&app), (20..30).collect::<Vec<u64>>());
+    press(&mut app, Key::Char('f'));
+    assert!(!app.logs.follow);
+    update(
+        &mut app,
+        Msg::Logs((0..50).map(|i| log(&format!("new {i}"))).collect()),
+    );
+    assert_eq!(shown(&app), (20..30).collect::<Vec<u64>>(), "paused: still");
+    // Scrolling while paused moves by visible lines, still anchored.
+    press(&mut app, Key::Char('k'));
+    assert_eq!(shown(&app), (19..29).collect::<Vec<u64>>());
+    update(&mut app, Msg::Logs(vec![log("more")]));
+    assert_eq!(shown(&app), (19..29).collect::<Vec<u64>>());
+    // A filter while paused keeps the anchor: the lines shown end at or
+    // before the same line.
+    app.logs.set_filter("line 1");
+    assert_eq!(shown(&app).last(), Some(&19));
+    app.logs.set_filter("");
+    // f again follows the tail.
+    press(&mut app, Key::Char('f'));
+    assert!(app.logs.follow);
+    assert_eq!(shown(&app), (71..81).collect::<Vec<u64>>());
+}
+
+#[test]
+fn a_paused_view_survives_its_lines_being_evicted() {
+    let mut profile = sample_profile();
+    profile.settings.log_buffer = 20;
+    let mut app = App::new(profile, "alice", t0());
+    update(&mut app, Msg::LogRows(5));
+    update(
+        &mut app,
+        Msg::Logs((0..20).map(|i| log(&i.to_string())).collect()),
+    );
+    app.focus = Pane::Logs;
+    press(&mut app, Key::Char('g'));
+    assert_eq!(shown(&app), vec![0, 1, 2, 3, 4]);
+    update(
+        &mut app,
+        Msg::Logs((0..3).map(|i| log(&i.to_string())).collect()),
+    );
+    // Lines 0-2 fell off the ring: the view keeps its place as far as it can.
+    assert_eq!(shown(&app), vec![3, 4, 5, 6, 7]);
+    update(
+        &mut app,
+        Msg::Logs((0..40).map(|i| log(&i.to_string())).collect()),
+    );
+    assert_eq!(shown(&app), vec![43, 44, 45, 46, 47], "the oldest held");
+}
+
+#[test]
+fn arrows_pages_and_ends_scroll_the_logs() {
+    let mut app = logs_app(100, 10);
+    press(&mut app, Key::Char('k'));
+    assert!(!app.logs.follow);
+    assert_eq!(shown(&app), (89..99).collect::<Vec<u64>>());
+    press(&mut app, Key::PageUp);
+    assert_eq!(
+        shown(&app),
+        (80..90).collect::<Vec<u64>>(),
+        "a page is rows-1"
+    );
+    press(&mut app, Key::Char('g'));
+    assert_eq!(shown(&app), (0..10).collect::<Vec<u64>>());
+    // At the top, every step down moves the view: no dead keys.
+    press(&mut app, Key::Char('j'));
+    assert_eq!(shown(&app), (1..11).collect::<Vec<u64>>());
+    press(&mut app, Key::Char('k'));
+    press(&mut app, Key::Char('k'));
+    assert_eq!(shown(&app), (0..10).collect::<Vec<u64>>());
+    press(&mut app, Key::PageDown);
+    assert_eq!(shown(&app), (9..19).collect::<Vec<u64>>());
+    // Coming back down to the newest line follows again.
+    press(&mut app, Key::Char('G'));
+    assert!(app.logs.follow);
+    for _ in 0..3 {
+        press(&mut app, Key::Char('k'));
+    }
+    for _ in 0..3 {
+        press(&mut app, Key::Char('j'));
+    }
+    assert!(app.logs.follow);
+}
+
+#[test]
+fn s_searches_and_n_and_shift_n_step_through_matches_in_view() {
+    let mut app = logs_app(0, 5);
+    let lines: Vec<LogLine> = (0..60)
+        .map(|i| {
+            if i % 20 == 3 {
+                log(&format!("upstream Timeout {i}"))
+            } else {
+                log(&format!("ok {i}"))
+            }
+        })
+        .collect();
+    update(&mut app, Msg::Logs(lines));
+    press(&mut app, Key::Char('s'));
+    assert!(matches!(
+        &app.modal,
+        Some(Modal::Input {
+            purpose: InputPurpose::Search,
+            ..
+        })
+    ));
+    type_text(&mut app, "timeout");
+    press(&mut app, Key::Enter);
+    assert_eq!(app.logs.search_text(), Some("timeout"));
+    assert_eq!(app.logs.cursor, Some(3), "the first match, case ignored");
+    assert!(!app.logs.follow, "a search match holds the view");
+    assert!(shown(&app).contains(&3), "the match is brought into view");
+    press(&mut app, Key::Char('n'));
+    assert_eq!(app.logs.cursor, Some(23));
+    assert!(shown(&app).contains(&23));
+    press(&mut app, Key::Char('n'));
+    press(&mut app, Key::Char('n'));
+    assert_eq!(app.logs.cursor, Some(3), "wraps around");
+    press(&mut app, Key::Char('N'));
+    assert_eq!(app.logs.cursor, Some(43));
+    assert!(shown(&app).contains(&43));
+    // New lines do not move the marked match or the view.
+    let before = shown(&app);
+    update(&mut app, Msg::Logs(vec![log("Timeout again")]));
+    assert_eq!(shown(&app), before);
+    assert_eq!(app.logs.cursor, Some(43));
+    // A search that finds nothing says so.
+    press(&mut app, Key::Char('s'));
+    for _ in 0.."timeout".len() {
+        press(&mut app, Key::Backspace);
+    }
+    type_text(&mut app, "nothing-like-this");
+    press(&mut app, Key::Enter);
+    assert_eq!(app.logs.cursor, None);
+    assert!(flash(&app).contains("no line shown matches"));
+    press(&mut app, Key::Char('n'));
+    assert_eq!(app.logs.cursor, None);
+}
+
+#[test]
+fn n_without_a_search_explains_and_an_invalid_search_is_refused() {
+    let mut app = logs_app(5, 5);
+    press(&mut app, Key::Char('n'));
+    assert!(flash(&app).contains("s starts one"));
+    press(&mut app, Key::Char('s'));
+    type_text(&mut app, "[");
+    press(&mut app, Key::Enter);
+    assert!(app.logs.error.is_some());
+    assert_eq!(app.logs.search_text(), None);
+    assert!(matches!(
+        &app.modal,
+        Some(Modal::Input {
+            purpose: InputPurpose::Search,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn e_jumps_to_the_first_error_line() {
+    let mut app = logs_app(0, 4);
+    let mut lines: Vec<LogLine> = (0..40).map(|i| log(&format!("fine {i}"))).collect();
+    lines[12] = log("ERROR first");
+    lines[30] = log("ERROR second");
+    update(&mut app, Msg::Logs(lines));
+    press(&mut app, Key::Char('e'));
+    assert_eq!(app.logs.cursor, Some(12));
+    assert!(!app.logs.follow);
+    assert!(shown(&app).contains(&12));
+    let mut calm = logs_app(5, 4);
+    press(&mut calm, Key::Char('e'));
+    assert_eq!(calm.logs.cursor, None);
+    assert!(calm.logs.follow);
+    assert!(flash(&calm).contains("no error line"));
+}
+
+#[test]
+fn w_and_t_toggle_wrap_and_timestamps() {
+    let mut app = logs_app(3, 5);
+    assert!(!app.logs.wrap && app.logs.timestamps);
+    press(&mut app, Key::Char('w'));
+    press(&mut app, Key::Char('t'));
+    assert!(app.logs.wrap && !app.logs.timestamps);
+    press(&mut app, Key::Char('w'));
+    press(&mut app, Key::Char('t'));
+    assert!(!app.logs.wrap && app.logs.timestamps);
+    // In the checklist the same letter still waives.
+    app.focus = Pane::Checklist;
+    select(&mut app, "ready");
+    press(&mut app, Key::Char('w'));
+    assert!(matches!(
+        &app.modal,
+        Some(Modal::Input {
+            purpose: InputPurpose::Waive { .. },
+            ..
+        })
+    ));
+}
+
+#[test]
+fn shift_t_cycles_time_windows_that_move_with_the_clock() {
+    let mut app = logs_app(0, 10);
+    let at = |secs: i64| t0() + Span::seconds(secs);
+    update(&mut app, Msg::Tick(at(7200)));
+    update(
+        &mut app,
+        Msg::Logs(vec![
+            LogLine::new("api", Some(at(0)), "two hours ago".into()),
+            LogLine::new("api", Some(at(7200 - 600)), "ten minutes ago".into()),
+            LogLine::new("api", Some(at(7200 - 120)), "two minutes ago".into()),
+            LogLine::new("api", None, "no time".into()),
+            LogLine::new("api", Some(at(7200 - 10)), "just now".into()),
+        ]),
+    );
+    let texts = |app: &App| -> Vec<String> {
+        app.logs
+            .visible()
+            .into_iter()
+            .map(|i| app.logs.line(i).unwrap().text.clone())
+            .collect()
+    };
+    assert_eq!(texts(&app).len(), 5);
+    press(&mut app, Key::Char('T'));
+    assert_eq!(app.log_window, Some(Duration::from_secs(60)));
+    assert_eq!(texts(&app), vec!["no time", "just now"]);
+    press(&mut app, Key::Char('T'));
+    assert_eq!(texts(&app), vec!["two minutes ago", "no time", "just now"]);
+    press(&mut app, Key::Char('T'));
+    assert_eq!(texts(&app).len(), 4, "15m");
+    // The window moves with the clock.
+    update(&mut app, Msg::Tick(at(7200 + 600)));
+    assert_eq!(texts(&app), vec!["two minutes ago", "no time", "just now"]);
+    press(&mut app, Key::Char('T'));
+    assert_eq!(app.log_window, Some(Duration::from_secs(3600)));
+    press(&mut app, Key::Char('T'));
+    assert_eq!(app.log_window, None);
+    assert_eq!(texts(&app).len(), 5);
+    // Saving and searching see the window too.
+    press(&mut app, Key::Char('T'));
+    let effects = press(&mut app, Key::Char('S'));
+    let [Effect::SaveLogs(LogEffect::Save { lines, .. })] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(lines, &vec!["api no time".to_string()]);
+}
+
+#[test]
+fn shift_s_saves_the_filtered_lines_and_the_outcome_is_shown() {
+    let mut app = logs_app(0, 10);
+    update(&mut app, Msg::Tick(t0() + Span::seconds(75)));
+    update(
+        &mut app,
+        Msg::Logs(vec![
+            log("ok"),
+            log("ERROR one"),
+            log("ok"),
+            log("ERROR two"),
+        ]),
+    );
+    app.logs.set_filter("ERROR");
+    let effects = press(&mut app, Key::Char('S'));
+    let [Effect::SaveLogs(LogEffect::Save { path, lines })] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        path,
+        &PathBuf::from("golive-logs-ai-service-20260314-140115.log")
+    );
+    assert_eq!(
+        lines,
+        &vec![
+            "2026-03-14T14:00:00.000Z api ERROR one".to_string(),
+            "2026-03-14T14:00:00.000Z api ERROR two".to_string(),
+        ]
+    );
+    update(
+        &mut app,
+        Msg::LogsSaved {
+            path: path.clone(),
+            lines: 2,
+        },
+    );
+    assert!(flash(&app).contains("saved 2 log lines to golive-logs-ai-service"));
+    // Nothing shown: nothing to save.
+    app.logs.set_filter("nothing-matches");
+    assert!(press(&mut app, Key::Char('S')).is_empty());
+    assert!(flash(&app).contains("no log lines"));
+}
+
+#[test]
+fn a_service_name_cannot_steer_the_saved_file_elsewhere() {
+    let mut profile = sample_profile();
+    profile.service.name = "../etc/x y".into();
+    let mut app = App::new(profile, "alice", t0());
+    update(&mut app, Msg::Logs(vec![log("a")]));
+    app.focus = Pane::Logs;
+    let effects = press(&mut app, Key::Char('S'));
+    let [Effect::SaveLogs(LogEffect::Save { path, .. })] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(path.components().count(), 1, "{path:?}");
+    assert!(
+        path.to_string_lossy()
+            .starts_with("golive-logs-.._etc_x_y-")
+    );
 }
 
 #[test]
@@ -415,7 +790,11 @@ fn action_output_and_finish_journal_and_verify() {
         },
     );
     assert_eq!(app.action.as_ref().unwrap().output.len(), 1);
-    assert_eq!(app.logs.iter().last().unwrap().source, "action:rollback");
+    // Its output lands in the logs pane too.
+    assert_eq!(
+        app.logs.buffer.iter().last().unwrap().source,
+        "action:rollback"
+    );
     let effects = update(
         &mut app,
         Msg::ActionFinished {
@@ -565,6 +944,7 @@ fn wheel_scrolls_the_pane_under_the_mouse() {
         },
     );
     assert_eq!(app.selected_item, 3);
+    update(&mut app, Msg::LogRows(4));
     update(
         &mut app,
         Msg::Logs((0..10).map(|n| log(&n.to_string())).collect()),
@@ -576,9 +956,20 @@ fn wheel_scrolls_the_pane_under_the_mouse() {
             delta: -3,
         },
     );
-    assert_eq!(app.log_offset, 3);
-    assert!(!app.follow);
+    assert_eq!(shown(&app), vec![3, 4, 5, 6]);
+    assert!(!app.logs.follow);
     assert_eq!(app.focus, Pane::Logs);
+    update(
+        &mut app,
+        Msg::Scroll {
+            pane: Pane::Logs,
+            delta: 3,
+        },
+    );
+    assert!(
+        app.logs.follow,
+        "wheel back down to the newest line follows"
+    );
 }
 
 #[test]

@@ -52,7 +52,17 @@ pub async fn cockpit(
     let operator = operator::resolve(global.operator.as_deref());
     let app = App::new(profile, operator, Utc::now());
     terminal::install_panic_hook();
-    runtime::run(app, Options { journal, theme }).await
+    // Saved logs land where the operator started golive, like any file it writes.
+    let save_dir = std::path::PathBuf::from(".");
+    runtime::run(
+        app,
+        Options {
+            journal,
+            theme,
+            save_dir,
+        },
+    )
+    .await
 }
 
 /// NO_COLOR set to anything non-empty turns colour off (no-color.org).

@@ -139,13 +139,23 @@ pub(crate) fn pane_block<'a>(
     focused: bool,
     theme: &Theme,
 ) -> Block<'a> {
+    pane_block_spans(title, extra.into_iter().collect(), focused, theme)
+}
+
+/// [`pane_block`] with a title made of several styled pieces.
+pub(crate) fn pane_block_spans<'a>(
+    title: &'a str,
+    extra: Vec<Span<'a>>,
+    focused: bool,
+    theme: &Theme,
+) -> Block<'a> {
     let marker = if focused { "▶ " } else { "" };
     let mut spans = vec![Span::styled(
         format!(" {marker}{title} "),
         if focused { theme.title() } else { theme.text() },
     )];
-    if let Some(extra) = extra {
-        spans.push(extra);
+    if !extra.is_empty() {
+        spans.extend(extra);
         spans.push(Span::raw(" "));
     }
     Block::bordered()

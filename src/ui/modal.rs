@@ -56,7 +56,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let prompt = match purpose {
                 InputPurpose::Note { item } => format!("Note for signing {item} (optional):"),
                 InputPurpose::Waive { item } => format!("Why is {item} waived? (required)"),
-                InputPurpose::Filter => "Filter logs (empty clears):".to_string(),
+                InputPurpose::Filter => "Filter logs, regex (empty clears):".to_string(),
+                InputPurpose::Search => "Search logs, regex (empty clears):".to_string(),
             };
             (
                 " Input ".to_string(),

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::app::checklist::ItemStatus;
 use crate::app::health::HealthState;
 use crate::app::logs::Severity;
+use crate::app::sanitize::{AnsiColor, AnsiStyle};
 
 const DARK: &str = include_str!("../../themes/dark.toml");
 const LIGHT: &str = include_str!("../../themes/light.toml");
@@ -44,7 +45,14 @@ struct RawTheme {
     canary: Option<String>,
     baseline: Option<String>,
     threshold: Option<String>,
+    highlight_fg: Option<String>,
+    highlight_bg: Option<String>,
+    /// The colours log prefixes (replicas, sources) are told apart by.
+    prefixes: Option<Vec<String>>,
 }
+
+/// How many colours a theme gives log prefixes (`prefix_colour`'s slots).
+pub const PREFIX_SLOTS: usize = 6;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
@@ -64,6 +72,11 @@ pub struct Theme {
     pub canary: Color,
     pub baseline: Color,
     pub threshold: Color,
+    /// Filter, search and source highlight matches in log lines.
+    pub highlight_fg: Color,
+    pub highlight_bg: Color,
+    /// Log prefix colours, indexed by `app::logs::prefix_colour`.
+    pub prefixes: [Color; PREFIX_SLOTS],
     /// NO_COLOR: styles keep their modifiers and drop every colour.
     pub no_color: bool,
 }
@@ -89,6 +102,16 @@ impl Default for Theme {
             canary: Color::Yellow,
             baseline: Color::Cyan,
             threshold: Color::Red,
+            highlight_fg: Color::Black,
+            highlight_bg: Color::Yellow,
+            prefixes: [
+                Color::Cyan,
+                Color::Magenta,
+                Color::Green,
+                Color::Yellow,
+                Color::Blue,
+                Color::LightRed,
+            ],
             no_color: false,
         })
     }
@@ -121,6 +144,9 @@ impl Theme {
             canary: Color::Reset,
             baseline: Color::Reset,
             threshold: Color::Reset,
+            highlight_fg: Color::Reset,
+            highlight_bg: Color::Reset,
+            prefixes: [Color::Reset; PREFIX_SLOTS],
             no_color: false,
         };
         theme.overlay(name, raw).ok()?;
@@ -145,7 +171,23 @@ impl Theme {
     }
 
     fn overlay(&mut self, name: &str, raw: RawTheme) -> Result<(), ThemeError> {
-        let slots: [(&str, Option<String>, &mut Color); 16] = [
+        let invalid = |message: String| ThemeError::Invalid {
+            name: name.to_string(),
+            message,
+        };
+        if let Some(prefixes) = raw.prefixes {
+            if prefixes.len() != PREFIX_SLOTS {
+                return Err(invalid(format!(
+                    "prefixes has {} colours; it needs {PREFIX_SLOTS}",
+                    prefixes.len()
+                )));
+            }
+            for (slot, value) in self.prefixes.iter_mut().zip(&prefixes) {
+                *slot = parse_color(value)
+                    .ok_or_else(|| invalid(format!("prefixes: {value:?} is not a colour")))?;
+            }
+        }
+        let slots: [(&str, Option<String>, &mut Color); 18] = [
             ("foreground", raw.foreground, &mut self.foreground),
             ("background", raw.background, &mut self.background),
             ("muted", raw.muted, &mut self.muted),
@@ -162,6 +204,8 @@ impl Theme {
             ("canary", raw.canary, &mut self.canary),
             ("baseline", raw.baseline, &mut self.baseline),
             ("threshold", raw.threshold, &mut self.threshold),
+            ("highlight_fg", raw.highlight_fg, &mut self.highlight_fg),
+            ("highlight_bg", raw.highlight_bg, &mut self.highlight_bg),
         ];
         for (key, value, slot) in slots {
             if let Some(value) = value {
@@ -274,6 +318,55 @@ impl Theme {
         }
     }
 
+    /// A filter, search or source match inside a log line: reversed when
+    /// there is no colour, so it still shows.
+    pub fn highlight(&self) -> Style {
+        if self.no_color {
+            Style::default().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default()
+                .fg(self.highlight_fg)
+                .bg(self.highlight_bg)
+                .add_modifier(Modifier::BOLD)
+        }
+    }
+
+    /// A log prefix in its palette slot (from `prefix_colour`).
+    pub fn prefix(&self, slot: u8) -> Style {
+        self.fg(self.prefixes[usize::from(slot) % PREFIX_SLOTS])
+    }
+
+    /// The style a log line asked for with SGR codes. Without colour only
+    /// bold and underline stay: they carry emphasis, not hue.
+    pub fn ansi(&self, style: &AnsiStyle) -> Style {
+        let mut out = Style::default();
+        if style.bold {
+            out = out.add_modifier(Modifier::BOLD);
+        }
+        if style.underline {
+            out = out.add_modifier(Modifier::UNDERLINED);
+        }
+        if self.no_color {
+            return out;
+        }
+        if let Some(fg) = style.fg {
+            out = out.fg(ansi_color(fg));
+        }
+        if let Some(bg) = style.bg {
+            out = out.bg(ansi_color(bg));
+        }
+        for (on, modifier) in [
+            (style.dim, Modifier::DIM),
+            (style.italic, Modifier::ITALIC),
+            (style.reverse, Modifier::REVERSED),
+        ] {
+            if on {
+                out = out.add_modifier(modifier);
+            }
+        }
+        out
+    }
+
     pub fn severity(&self, severity: Severity) -> Style {
         match severity {
             Severity::Error => self.bad(),
@@ -291,6 +384,34 @@ pub fn health_symbol(state: HealthState) -> &'static str {
         HealthState::Degraded => "▲",
         HealthState::Down => "✘",
         HealthState::Unknown => "?",
+    }
+}
+
+/// An SGR colour as the terminal's own: the 16 basic ones by name, so the
+/// user's terminal palette decides their exact shade, as it would outside golive.
+fn ansi_color(color: AnsiColor) -> Color {
+    const BASIC: [Color; 16] = [
+        Color::Black,
+        Color::Red,
+        Color::Green,
+        Color::Yellow,
+        Color::Blue,
+        Color::Magenta,
+        Color::Cyan,
+        Color::Gray,
+        Color::DarkGray,
+        Color::LightRed,
+        Color::LightGreen,
+        Color::LightYellow,
+        Color::LightBlue,
+        Color::LightMagenta,
+        Color::LightCyan,
+        Color::White,
+    ];
+    match color {
+        AnsiColor::Basic(n) => BASIC[usize::from(n) % BASIC.len()],
+        AnsiColor::Indexed(n) => Color::Indexed(n),
+        AnsiColor::Rgb(r, g, b) => Color::Rgb(r, g, b),
     }
 }
 
@@ -337,6 +458,11 @@ mod tests {
             let theme = Theme::builtin(name).expect(name);
             assert_ne!(theme.ok, Color::Reset, "{name} sets ok");
             assert_ne!(theme.bad, theme.ok, "{name}: ok and bad differ");
+            assert_ne!(theme.highlight_bg, Color::Reset, "{name} sets highlights");
+            assert!(
+                theme.prefixes.iter().all(|c| *c != Color::Reset),
+                "{name} sets every prefix colour"
+            );
         }
     }
 
@@ -355,6 +481,52 @@ mod tests {
         assert!(err.to_string().contains("ok = \"#12\""), "{err}");
         let err = Theme::with_overrides(Theme::default(), "t", "okk = \"red\"").unwrap_err();
         assert!(err.to_string().contains("okk"), "{err}");
+    }
+
+    #[test]
+    fn prefixes_need_every_slot_and_real_colours() {
+        let mine = Theme::with_overrides(
+            Theme::default(),
+            "t",
+            "prefixes = [\"red\", \"green\", \"blue\", \"cyan\", \"white\", \"#010203\"]\n",
+        )
+        .unwrap();
+        assert_eq!(mine.prefixes[5], Color::Rgb(1, 2, 3));
+        assert_eq!(mine.prefix(6).fg, Some(Color::Red), "slots wrap");
+        let err = Theme::with_overrides(Theme::default(), "t", "prefixes = [\"red\"]").unwrap_err();
+        assert!(err.to_string().contains("needs 6"), "{err}");
+        let err = Theme::with_overrides(
+            Theme::default(),
+            "t",
+            "prefixes = [\"red\", \"red\", \"red\", \"red\", \"red\", \"rouge\"]",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("rouge"), "{err}");
+    }
+
+    #[test]
+    fn ansi_styles_map_and_no_color_keeps_only_emphasis() {
+        let style = AnsiStyle {
+            fg: Some(AnsiColor::Basic(1)),
+            bg: Some(AnsiColor::Rgb(1, 2, 3)),
+            bold: true,
+            underline: true,
+            italic: true,
+            ..AnsiStyle::default()
+        };
+        let theme = Theme::default();
+        let s = theme.ansi(&style);
+        assert_eq!(s.fg, Some(Color::Red));
+        assert_eq!(s.bg, Some(Color::Rgb(1, 2, 3)));
+        assert!(s.add_modifier.contains(Modifier::ITALIC | Modifier::BOLD));
+        let plain = theme.without_color().ansi(&style);
+        assert_eq!((plain.fg, plain.bg), (None, None));
+        assert_eq!(plain.add_modifier, Modifier::BOLD | Modifier::UNDERLINED);
+        let indexed = Theme::default().ansi(&AnsiStyle {
+            fg: Some(AnsiColor::Indexed(200)),
+            ..AnsiStyle::default()
+        });
+        assert_eq!(indexed.fg, Some(Color::Indexed(200)));
     }
 
     #[test]
