@@ -339,3 +339,156 @@ async fn container_state_reports_exit_health_and_restarts() {
         "{detail}"
     );
 }
+
+/// A TCP front for the engine's unix socket: every connection is pumped byte
+/// for byte to the real engine. Dropping it closes the listener and every
+/// live connection at once, which is what golive sees when the engine
+/// restarts.
+struct Forwarder {
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl Forwarder {
+    /// Listens on `port` (0: any) and returns the forwarder and its port.
+    async fn start(socket: std::path::PathBuf, port: u16) -> (Forwarder, u16) {
+        // The old listener's port can take a moment to be free again.
+        let mut listener = None;
+        for _ in 0..100 {
+            match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+                Ok(l) => {
+                    listener = Some(l);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let listener = listener.expect("the forwarder's port is free again");
+        let port = listener.local_addr().unwrap().port();
+        let mut tasks = tokio::task::JoinSet::new();
+        tasks.spawn(async move {
+            // The connections live in this task: aborting it drops them all.
+            let mut conns = tokio::task::JoinSet::new();
+            loop {
+                let Ok((mut tcp, _)) = listener.accept().await else {
+                    return;
+                };
+                let socket = socket.clone();
+                conns.spawn(async move {
+                    if let Ok(mut unix) = tokio::net::UnixStream::connect(&socket).await {
+                        let _ = tokio::io::copy_bidirectional(&mut tcp, &mut unix).await;
+                    }
+                });
+                // Reap the finished ones so the set does not grow.
+                while conns.try_join_next().is_some() {}
+            }
+        });
+        (Forwarder { tasks }, port)
+    }
+
+    /// Closes the listener and every connection.
+    async fn kill(mut self) {
+        self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+#[tokio::test]
+async fn engine_outage_over_tcp_resumes_without_gap_or_duplicate() {
+    let Some(engine) =
+        engine_or_skip("engine_outage_over_tcp_resumes_without_gap_or_duplicate").await
+    else {
+        return;
+    };
+    let Some(socket) = engine
+        .host
+        .strip_prefix("unix://")
+        .map(std::path::PathBuf::from)
+    else {
+        eprintln!(
+            "skipping: the engine is not on a unix socket ({})",
+            engine.host
+        );
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    let image = format!("{}:1", unique("img"));
+    build_image(&mut cleanup, &image, "v1");
+    let name = unique("outage");
+    cleanup.containers.push(name.clone());
+    let script = r#"i=0; while true; do i=$((i+1)); echo "n $i"; sleep 0.1; done"#;
+    docker(&["run", "-d", "--name", &name, &image, script]);
+
+    let (forwarder, port) = Forwarder::start(socket.clone(), 0).await;
+    let host = format!("tcp://127.0.0.1:{port}");
+    let f = Follower::start(host.clone(), DockerTarget::Container(name.clone()));
+    let numbered = |lines: &[LogLine]| -> Vec<u64> {
+        lines
+            .iter()
+            .filter_map(|l| l.text.strip_prefix("n ")?.parse().ok())
+            .collect()
+    };
+    f.wait_for("15 lines over tcp", Duration::from_secs(30), |l| {
+        numbered(l).len() >= 15
+    })
+    .await;
+
+    // The engine goes away: no listener, every live connection dropped.
+    forwarder.kill().await;
+    f.wait_for(
+        "a note that the engine is unreachable",
+        Duration::from_secs(30),
+        |l| {
+            l.iter()
+                .any(|x| x.text.starts_with("golive: ") && x.text.contains("unreachable"))
+        },
+    )
+    .await;
+    let before_outage = numbered(&f.lines.lock().unwrap()).len();
+    // Long enough for the container to print lines golive has not seen.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (forwarder, _) = Forwarder::start(socket, port).await;
+    let printed_meanwhile: u64 = docker(&["logs", &name])
+        .lines()
+        .filter_map(|l| l.strip_prefix("n ")?.parse().ok())
+        .max()
+        .unwrap();
+    assert!(
+        printed_meanwhile as usize > before_outage,
+        "the container printed nothing during the outage"
+    );
+    f.wait_for(
+        "lines printed during and after the outage",
+        Duration::from_secs(30),
+        |l| {
+            numbered(l)
+                .last()
+                .is_some_and(|n| *n > printed_meanwhile + 5)
+        },
+    )
+    .await;
+    f.wait_for(
+        "a note that the stream resumed",
+        Duration::from_secs(10),
+        |l| {
+            l.iter()
+                .any(|x| x.text.starts_with("golive: ") && x.text.contains("resumed"))
+        },
+    )
+    .await;
+    let lines = f.finish().await;
+    forwarder.kill().await;
+
+    let numbers = numbered(&lines);
+    assert_eq!(numbers.first(), Some(&1), "the backlog starts at line 1");
+    for pair in numbers.windows(2) {
+        assert!(
+            pair[1] == pair[0] + 1,
+            "after line {} came line {}: a duplicate or a gap",
+            pair[0],
+            pair[1]
+        );
+    }
+    for l in lines.iter().filter(|l| l.text.starts_with("golive: ")) {
+        assert!(!l.text.chars().any(char::is_control), "{:?}", l.text);
+    }
+}

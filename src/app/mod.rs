@@ -11,6 +11,7 @@ pub mod fixture;
 pub mod health;
 pub mod judge;
 pub mod keys;
+pub mod log_time;
 pub mod logs;
 pub mod metrics;
 pub mod probe;
