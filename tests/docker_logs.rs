@@ -166,6 +166,39 @@ while true; do i=$((i+1)); echo "run-$run-$i"; sleep 0.05; done"#;
 }
 
 #[tokio::test]
+async fn exited_container_started_again_is_picked_up_once() {
+    let Some(engine) = engine_or_skip("exited_container_started_again_is_picked_up_once").await
+    else {
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    let image = format!("{}:1", unique("img"));
+    build_image(&mut cleanup, &image, "v1");
+    let name = unique("again");
+    cleanup.containers.push(name.clone());
+    let script = r#"run=$(cat /proc/sys/kernel/random/uuid | cut -c1-8);
+for i in 1 2 3; do echo "run-$run-$i"; done"#;
+    docker(&["run", "-d", "--name", &name, &image, script]);
+    let f = Follower::start(host(&engine), DockerTarget::Container(name.clone()));
+    f.wait_for("the first run", Duration::from_secs(20), |l| l.len() >= 3)
+        .await;
+    // Exited: the follower waits (with back-off) instead of replaying.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(f.texts().len(), 3, "{:?}", f.texts());
+    docker(&["start", &name]);
+    f.wait_for("the second run", Duration::from_secs(20), |l| l.len() >= 6)
+        .await;
+    // Give a duplicate the chance to show up.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let lines = f.finish().await;
+    let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(texts.len(), 6, "{texts:?}");
+    let runs: std::collections::BTreeSet<&str> =
+        texts.iter().filter_map(|t| t.split('-').nth(1)).collect();
+    assert_eq!(runs.len(), 2, "{texts:?}");
+}
+
+#[tokio::test]
 async fn two_containers_merge_in_time_order_and_late_ones_join() {
     let Some(engine) =
         engine_or_skip("two_containers_merge_in_time_order_and_late_ones_join").await

@@ -869,6 +869,11 @@ async fn follow_container(
     let mut seq: u64 = 1;
     let mut engine = engine;
     let mut broken = false;
+    // The run the open stream belongs to, to tell a restart from a stop.
+    let mut run_started = match engine.docker.inspect_container(&container.id, None).await {
+        Ok(c) => run_of(&c).1,
+        Err(_) => None,
+    };
     loop {
         // Resume from the last line held (to the second: the API's
         // granularity); `Seen` drops the overlap.
@@ -929,36 +934,62 @@ async fn follow_container(
         if got_any {
             backoff = Duration::from_millis(100);
         }
-        // The stream ended: the container stopped, restarted, or the engine
-        // went away. Wait, then look again.
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(opts.max_backoff);
-        let reachable = match engine.docker.inspect_container(&container.id, None).await {
-            Ok(_) => true,
-            Err(e) => match api(e) {
-                DockerError::NotFound(_) => return,
-                _ => match Engine::connect(&engine.host, Duration::from_secs(5)).await {
-                    Ok(e) => {
-                        engine = e;
-                        true
-                    }
-                    Err(_) => false,
+        // The stream ended: the container stopped or restarted, or the engine
+        // went away. Look again with back-off. A stream that ended cleanly
+        // on a stopped container had everything, so the log is reopened
+        // only once it runs again (or ran in between): an exited container
+        // costs an inspect per back-off, not a replay of its last second.
+        loop {
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(opts.max_backoff);
+            if raw_tx.is_closed() {
+                return;
+            }
+            let inspected = match engine.docker.inspect_container(&container.id, None).await {
+                Ok(c) => Some(c),
+                Err(e) => match api(e) {
+                    DockerError::NotFound(_) => return,
+                    _ => match Engine::connect(&engine.host, Duration::from_secs(5)).await {
+                        Ok(fresh) => {
+                            engine = fresh;
+                            engine
+                                .docker
+                                .inspect_container(&container.id, None)
+                                .await
+                                .ok()
+                        }
+                        Err(_) => None,
+                    },
                 },
-            },
-        };
-        if reachable && broken {
-            let from = seen
-                .last
-                .map(|t| format!(" from {} UTC", t.format("%H:%M:%S")))
-                .unwrap_or_default();
-            let text = format!("log stream of {} resumed{from}", container.name);
-            let _ = raw_tx.send(vec![note(&opts.source, &text)]).await;
-            broken = false;
-        }
-        if raw_tx.is_closed() {
-            return;
+            };
+            let Some(c) = inspected else { continue };
+            let (running, started) = run_of(&c);
+            if broken {
+                let from = seen
+                    .last
+                    .map(|t| format!(" from {} UTC", t.format("%H:%M:%S")))
+                    .unwrap_or_default();
+                let text = format!("log stream of {} resumed{from}", container.name);
+                let _ = raw_tx.send(vec![note(&opts.source, &text)]).await;
+                broken = false;
+                run_started = started;
+                break;
+            }
+            if running || started != run_started {
+                run_started = started;
+                break;
+            }
         }
     }
+}
+
+/// Whether a container runs, and when its current (or last) run started.
+fn run_of(c: &ContainerInspectResponse) -> (bool, Option<String>) {
+    let state = c.state.as_ref();
+    (
+        state.and_then(|s| s.running).unwrap_or(false),
+        state.and_then(|s| s.started_at.clone()),
+    )
 }
 
 fn make_line(
