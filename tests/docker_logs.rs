@@ -525,3 +525,105 @@ async fn engine_outage_over_tcp_resumes_without_gap_or_duplicate() {
         assert!(!l.text.chars().any(char::is_control), "{:?}", l.text);
     }
 }
+
+/// `golive logs` itself, the engine named only by `DOCKER_HOST=tcp://...`:
+/// the lines, the outage note and the resume reach its output, and SIGTERM
+/// ends it cleanly.
+#[tokio::test]
+async fn golive_logs_follows_docker_host_tcp_through_an_outage() {
+    use tokio::io::AsyncBufReadExt;
+
+    let Some(engine) =
+        engine_or_skip("golive_logs_follows_docker_host_tcp_through_an_outage").await
+    else {
+        return;
+    };
+    let Some(socket) = engine
+        .host
+        .strip_prefix("unix://")
+        .map(std::path::PathBuf::from)
+    else {
+        eprintln!(
+            "skipping: the engine is not on a unix socket ({})",
+            engine.host
+        );
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    let image = format!("{}:1", unique("img"));
+    build_image(&mut cleanup, &image, "v1");
+    let name = unique("cli");
+    cleanup.containers.push(name.clone());
+    let script = r#"i=0; while true; do i=$((i+1)); echo "n $i"; sleep 0.1; done"#;
+    docker(&["run", "-d", "--name", &name, &image, script]);
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile.toml");
+    std::fs::write(
+        &profile,
+        format!(
+            "[service]\nname = \"shop\"\nversion = \"v2\"\n\n[[logs]]\nid = \"app\"\ndocker = {{ container = \"{name}\" }}\n"
+        ),
+    )
+    .unwrap();
+
+    let (forwarder, port) = Forwarder::start(socket.clone(), 0).await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_golive"))
+        .args(["logs", profile.to_str().unwrap()])
+        .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))
+        .env("GOLIVE_LOG_FILE", dir.path().join("golive.log"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut out = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut lines: Vec<String> = Vec::new();
+    let number = |l: &str| -> Option<u64> {
+        l.split_once(&format!(" {name} n "))
+            .and_then(|(_, n)| n.parse().ok())
+    };
+    let mut read_until = async |what: &str, done: &dyn Fn(&[String]) -> bool| {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !done(&lines) {
+            match tokio::time::timeout_at(deadline, out.next_line()).await {
+                Ok(Ok(Some(line))) => lines.push(line),
+                other => panic!("waiting for {what}: {other:?}; got {lines:?}"),
+            }
+        }
+    };
+    read_until("line 5", &|l| l.iter().any(|x| number(x) == Some(5))).await;
+    forwarder.kill().await;
+    read_until("the outage note", &|l| {
+        l.iter()
+            .any(|x| x.contains(" app golive: engine unreachable"))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (forwarder, _) = Forwarder::start(socket, port).await;
+    let printed: u64 = docker(&["logs", &name])
+        .lines()
+        .filter_map(|l| l.strip_prefix("n ")?.parse().ok())
+        .max()
+        .unwrap();
+    read_until("lines after the outage and the resume note", &|l| {
+        l.iter().filter_map(|x| number(x)).any(|n| n > printed + 5)
+            && l.iter()
+                .any(|x| x.contains(" app golive: ") && x.contains("resumed"))
+    })
+    .await;
+    // SAFETY: signals the child we spawned; no memory is touched.
+    unsafe {
+        libc::kill(child.id().unwrap() as i32, libc::SIGTERM);
+    }
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("golive logs ends on SIGTERM")
+        .unwrap();
+    forwarder.kill().await;
+    assert!(status.success(), "{status:?}");
+    let numbers: Vec<u64> = lines.iter().filter_map(|l| number(l)).collect();
+    assert_eq!(numbers.first(), Some(&1), "{lines:?}");
+    for pair in numbers.windows(2) {
+        assert_eq!(pair[1], pair[0] + 1, "a duplicate or a gap: {lines:?}");
+    }
+}
