@@ -1,19 +1,130 @@
 //! Log ingestion from a container that printed as fast as it can: golive's
 //! Docker follower (timestamps parsed, lines sanitised, severity derived,
-//! merged, batched) against `docker logs -f` (its output only counted) on the same
-//! container in the same run, which is the limit the engine sets. Then the
-//! memory a full log pane (50,000 lines) holds.
+//! merged, batched) against `docker logs -f` and `docker logs -f -t` (their
+//! output only counted) on the same container in the same run, which is the
+//! limit the engine sets. The container gets log limits of its own, so the
+//! daemon's defaults cannot rotate part of the run away. First the
+//! memory a full log pane (50,000 lines) holds: counted by the allocator
+//! (live heap bytes), and as RSS growth while the process is still fresh (once
+//! a run has freed memory, RSS no longer grows when a new pane reuses it).
 //!
 //! `cargo bench --bench log_ingest` (LINES=N to change the line count). Needs
 //! the Docker engine and busybox-static; says why and exits 0 without them.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use golive::app::logs::{DEFAULT_CAPACITY, LogLine, LogView};
 use golive::io::docker::{self, Engine, FollowOptions};
 use golive::profile::DockerTarget;
 use tokio::sync::{mpsc, watch};
+
+/// The system allocator, counting live heap bytes while `COUNTING` is on
+/// (off during the timed runs, so they pay one relaxed load per call).
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every call is passed to the system allocator unchanged; the
+// counters are side bookkeeping.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        }
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        }
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE.fetch_add(
+                new_size as isize - layout.size() as isize,
+                Ordering::Relaxed,
+            );
+        }
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// The memory a full log pane holds: lines as the follower builds them
+/// (parsed colour, derived severity), twice the capacity pushed so the
+/// buffer has evicted.
+fn measure_full_pane() {
+    let rss_before = rss_kib();
+    LIVE.store(0, Ordering::Relaxed);
+    COUNTING.store(true, Ordering::Relaxed);
+    let mut view = LogView::new(DEFAULT_CAPACITY);
+    for i in 0..(DEFAULT_CAPACITY as u64 * 2) {
+        view.push_batch([LogLine::from_bytes(
+            "api",
+            Some(chrono::Utc::now()),
+            format!("2026-01-01 INFO GET /api/v1/items?page={i} 200 12ms \x1b[32mok\x1b[0m user=alice trace=4bf92f3577b34da6").as_bytes(),
+        )]);
+    }
+    let live = LIVE.load(Ordering::Relaxed);
+    COUNTING.store(false, Ordering::Relaxed);
+    let rss_after = rss_kib();
+    let held = view.buffer.len();
+    println!(
+        "log view full ({held} lines held, {} evicted): live heap {:.1} MiB = {:.0} bytes per line held; \
+         RSS grew by {} KiB = {:.0} bytes per line held",
+        view.buffer.evicted,
+        live as f64 / 1048576.0,
+        live as f64 / held as f64,
+        rss_after.saturating_sub(rss_before),
+        rss_after.saturating_sub(rss_before) as f64 * 1024.0 / held as f64
+    );
+}
+
+/// Runs `docker logs -f [extra] NAME`, counting the lines it prints (the
+/// bench's own reading is not charged to it). Returns lines, wall seconds
+/// and the CLI's CPU seconds.
+fn docker_logs_cli(container: &str, extra: &[&str]) -> Option<(u64, f64, f64)> {
+    let cpu0 = cpu_seconds(libc::RUSAGE_CHILDREN);
+    let t0 = Instant::now();
+    // Counted, not assumed: a full disk or a log driver limit keeps fewer.
+    let child = Command::new("docker")
+        .args(["logs", "-f"])
+        .args(extra)
+        .arg(container)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else {
+        eprintln!("log_ingest: cannot run docker logs");
+        return None;
+    };
+    let mut lines: u64 = 0;
+    if let Some(mut out) = child.stdout.take() {
+        use std::io::Read;
+        let mut buf = vec![0u8; 1 << 16];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+        }
+    }
+    let status = child.wait();
+    let wall = t0.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(libc::RUSAGE_CHILDREN) - cpu0;
+    if !status.is_ok_and(|s| s.success()) {
+        eprintln!("log_ingest: docker logs failed");
+        return None;
+    }
+    Some((lines, wall, cpu))
+}
 
 fn cpu_seconds(who: i32) -> f64 {
     // SAFETY: getrusage writes into the struct we hand it and nothing else.
@@ -68,6 +179,8 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(500_000);
+    // Memory first, while the process has freed nothing RSS could hide.
+    measure_full_pane();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -119,11 +232,19 @@ fn main() {
         "yes '2026-01-01 INFO GET /api/v1/items?page=2 200 12ms \x1b[32mok\x1b[0m user=alice trace=4bf92f3577b34da6' | head -n {lines}"
     );
     let started = Instant::now();
+    // The daemon's own log limits (often max-size 10m, max-file 3) would
+    // rotate most of a large run away: this container keeps it all.
     if let Err(e) = docker_cli(&[
         "run",
         "-d",
         "--name",
         &cleanup.container,
+        "--log-driver",
+        "json-file",
+        "--log-opt",
+        "max-size=2g",
+        "--log-opt",
+        "max-file=1",
         &cleanup.image,
         &script,
     ]) {
@@ -148,37 +269,14 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    // The limit: the docker CLI following the same container.
-    let cpu0 = cpu_seconds(libc::RUSAGE_CHILDREN);
-    let t0 = Instant::now();
-    // Counted, not assumed: a full disk or a log driver limit keeps fewer.
-    let child = Command::new("docker")
-        .args(["logs", "-f", &cleanup.container])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    let Ok(mut child) = child else {
-        eprintln!("log_ingest: cannot run docker logs");
+    // The limit: the docker CLI following the same container, as asked
+    // (`docker logs -f`) and with timestamps, which is what golive requests.
+    let Some((cli_lines, cli_wall, cli_cpu)) = docker_logs_cli(&cleanup.container, &[]) else {
         return;
     };
-    let mut cli_lines: u64 = 0;
-    if let Some(mut out) = child.stdout.take() {
-        use std::io::Read;
-        let mut buf = vec![0u8; 1 << 16];
-        while let Ok(n) = out.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            cli_lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
-        }
-    }
-    let status = child.wait();
-    let cli_wall = t0.elapsed().as_secs_f64();
-    let cli_cpu = cpu_seconds(libc::RUSAGE_CHILDREN) - cpu0;
-    if !status.is_ok_and(|s| s.success()) {
-        eprintln!("log_ingest: docker logs failed");
+    let Some((_, cli_t_wall, cli_t_cpu)) = docker_logs_cli(&cleanup.container, &["-t"]) else {
         return;
-    }
+    };
     if cli_lines < lines {
         println!(
             "log_ingest: the engine kept only {cli_lines} of {lines} lines (disk full or log limits); \
@@ -206,7 +304,11 @@ fn main() {
         while n < lines {
             match tokio::time::timeout(Duration::from_secs(60), rx.recv()).await {
                 Ok(Some(batch)) => {
-                    n += batch.len() as u64;
+                    // golive's own notes (a broken stream) are not lines read.
+                    n += batch
+                        .iter()
+                        .filter(|l| !l.text.starts_with("golive: "))
+                        .count() as u64;
                     view.push_batch(batch);
                 }
                 _ => break,
@@ -225,44 +327,19 @@ fn main() {
         per100k(cli_cpu)
     );
     println!(
+        "docker logs -f -t (timestamps, as golive asks): {lines} lines in {cli_t_wall:.2}s = {:.0} lines/s, CPU {cli_t_cpu:.2}s = {:.3} CPU s per 100k lines",
+        lines as f64 / cli_t_wall,
+        per100k(cli_t_cpu)
+    );
+    println!(
         "golive follower + log view: {received} lines in {golive_wall:.2}s = {:.0} lines/s, CPU {golive_cpu:.2}s = {:.3} CPU s per 100k lines",
         received as f64 / golive_wall,
         per100k(golive_cpu)
     );
     println!("(golive's wall time includes its 300 ms reorder window)");
-
-    // Memory with the pane's buffer full.
-    let before = rss_kib();
-    let mut view = LogView::new(DEFAULT_CAPACITY);
-    for i in 0..(DEFAULT_CAPACITY as u64 * 2) {
-        view.push_batch([LogLine::from_bytes(
-            "api",
-            Some(chrono::Utc::now()),
-            format!("2026-01-01 INFO GET /api/v1/items?page={i} 200 12ms \x1b[32mok\x1b[0m user=alice trace=4bf92f3577b34da6").as_bytes(),
-        )]);
+    if received != lines {
+        println!("log_ingest: golive delivered {received} of the {lines} lines the engine holds");
     }
-    let after = rss_kib();
-    let heap: usize = view
-        .buffer
-        .iter()
-        .map(|l| {
-            std::mem::size_of::<LogLine>()
-                + l.text.capacity()
-                + l.source.capacity()
-                + l.styles.capacity() * std::mem::size_of::<golive::app::logs::StyleRun>()
-        })
-        .sum();
-    println!(
-        "log view full: lines and their text take {:.1} MiB ({:.0} bytes per line)",
-        heap as f64 / 1048576.0,
-        heap as f64 / view.buffer.len() as f64
-    );
-    println!(
-        "log view full ({} lines held, {} evicted): RSS grew by {} KiB = {:.0} bytes per line held",
-        view.buffer.len(),
-        view.buffer.evicted,
-        after.saturating_sub(before),
-        after.saturating_sub(before) as f64 * 1024.0 / view.buffer.len() as f64
-    );
+
     drop(cleanup);
 }

@@ -168,6 +168,15 @@ pub struct LogsArgs {
     #[arg(long)]
     pub source: Option<String>,
     /// Start this far back (e.g. 10m).
+    ///
+    /// Docker sources: filtered by the engine on its own timestamps. File
+    /// sources: read from the start instead of the last 64 KiB, skipping lines
+    /// dated earlier (a leading RFC 3339 / ISO 8601 time, local time without
+    /// an offset, or a JSON line's time, timestamp, ts or @timestamp field)
+    /// until the first that is not; an undated line goes with the line before
+    /// it. Command sources: their lines are filtered the same way; the command
+    /// itself does not know, so pass its own flag (kubectl logs --since) to
+    /// keep it from printing them at all.
     #[arg(long)]
     pub since: Option<String>,
     /// Keep only lines matching this regular expression.

@@ -166,6 +166,39 @@ while true; do i=$((i+1)); echo "run-$run-$i"; sleep 0.05; done"#;
 }
 
 #[tokio::test]
+async fn exited_container_started_again_is_picked_up_once() {
+    let Some(engine) = engine_or_skip("exited_container_started_again_is_picked_up_once").await
+    else {
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    let image = format!("{}:1", unique("img"));
+    build_image(&mut cleanup, &image, "v1");
+    let name = unique("again");
+    cleanup.containers.push(name.clone());
+    let script = r#"run=$(cat /proc/sys/kernel/random/uuid | cut -c1-8);
+for i in 1 2 3; do echo "run-$run-$i"; done"#;
+    docker(&["run", "-d", "--name", &name, &image, script]);
+    let f = Follower::start(host(&engine), DockerTarget::Container(name.clone()));
+    f.wait_for("the first run", Duration::from_secs(20), |l| l.len() >= 3)
+        .await;
+    // Exited: the follower waits (with back-off) instead of replaying.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(f.texts().len(), 3, "{:?}", f.texts());
+    docker(&["start", &name]);
+    f.wait_for("the second run", Duration::from_secs(20), |l| l.len() >= 6)
+        .await;
+    // Give a duplicate the chance to show up.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let lines = f.finish().await;
+    let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(texts.len(), 6, "{texts:?}");
+    let runs: std::collections::BTreeSet<&str> =
+        texts.iter().filter_map(|t| t.split('-').nth(1)).collect();
+    assert_eq!(runs.len(), 2, "{texts:?}");
+}
+
+#[tokio::test]
 async fn two_containers_merge_in_time_order_and_late_ones_join() {
     let Some(engine) =
         engine_or_skip("two_containers_merge_in_time_order_and_late_ones_join").await
@@ -338,4 +371,259 @@ async fn container_state_reports_exit_health_and_restarts() {
         detail.contains(&done) && detail.contains("exit 7"),
         "{detail}"
     );
+}
+
+/// A TCP front for the engine's unix socket: every connection is pumped byte
+/// for byte to the real engine. Dropping it closes the listener and every
+/// live connection at once, which is what golive sees when the engine
+/// restarts.
+struct Forwarder {
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl Forwarder {
+    /// Listens on `port` (0: any) and returns the forwarder and its port.
+    async fn start(socket: std::path::PathBuf, port: u16) -> (Forwarder, u16) {
+        // The old listener's port can take a moment to be free again.
+        let mut listener = None;
+        for _ in 0..100 {
+            match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+                Ok(l) => {
+                    listener = Some(l);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let listener = listener.expect("the forwarder's port is free again");
+        let port = listener.local_addr().unwrap().port();
+        let mut tasks = tokio::task::JoinSet::new();
+        tasks.spawn(async move {
+            // The connections live in this task: aborting it drops them all.
+            let mut conns = tokio::task::JoinSet::new();
+            loop {
+                let Ok((mut tcp, _)) = listener.accept().await else {
+                    return;
+                };
+                let socket = socket.clone();
+                conns.spawn(async move {
+                    if let Ok(mut unix) = tokio::net::UnixStream::connect(&socket).await {
+                        let _ = tokio::io::copy_bidirectional(&mut tcp, &mut unix).await;
+                    }
+                });
+                // Reap the finished ones so the set does not grow.
+                while conns.try_join_next().is_some() {}
+            }
+        });
+        (Forwarder { tasks }, port)
+    }
+
+    /// Closes the listener and every connection.
+    async fn kill(mut self) {
+        self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+#[tokio::test]
+async fn engine_outage_over_tcp_resumes_without_gap_or_duplicate() {
+    let Some(engine) =
+        engine_or_skip("engine_outage_over_tcp_resumes_without_gap_or_duplicate").await
+    else {
+        return;
+    };
+    let Some(socket) = engine
+        .host
+        .strip_prefix("unix://")
+        .map(std::path::PathBuf::from)
+    else {
+        eprintln!(
+            "skipping: the engine is not on a unix socket ({})",
+            engine.host
+        );
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    let image = format!("{}:1", unique("img"));
+    build_image(&mut cleanup, &image, "v1");
+    let name = unique("outage");
+    cleanup.containers.push(name.clone());
+    let script = r#"i=0; while true; do i=$((i+1)); echo "n $i"; sleep 0.1; done"#;
+    docker(&["run", "-d", "--name", &name, &image, script]);
+
+    let (forwarder, port) = Forwarder::start(socket.clone(), 0).await;
+    let host = format!("tcp://127.0.0.1:{port}");
+    let f = Follower::start(host.clone(), DockerTarget::Container(name.clone()));
+    let numbered = |lines: &[LogLine]| -> Vec<u64> {
+        lines
+            .iter()
+            .filter_map(|l| l.text.strip_prefix("n ")?.parse().ok())
+            .collect()
+    };
+    f.wait_for("15 lines over tcp", Duration::from_secs(30), |l| {
+        numbered(l).len() >= 15
+    })
+    .await;
+
+    // The engine goes away: no listener, every live connection dropped.
+    forwarder.kill().await;
+    f.wait_for(
+        "a note that the engine is unreachable",
+        Duration::from_secs(30),
+        |l| {
+            l.iter()
+                .any(|x| x.text.starts_with("golive: ") && x.text.contains("unreachable"))
+        },
+    )
+    .await;
+    let before_outage = numbered(&f.lines.lock().unwrap()).len();
+    // Long enough for the container to print lines golive has not seen.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (forwarder, _) = Forwarder::start(socket, port).await;
+    let printed_meanwhile: u64 = docker(&["logs", &name])
+        .lines()
+        .filter_map(|l| l.strip_prefix("n ")?.parse().ok())
+        .max()
+        .unwrap();
+    assert!(
+        printed_meanwhile as usize > before_outage,
+        "the container printed nothing during the outage"
+    );
+    f.wait_for(
+        "lines printed during and after the outage",
+        Duration::from_secs(30),
+        |l| {
+            numbered(l)
+                .last()
+                .is_some_and(|n| *n > printed_meanwhile + 5)
+        },
+    )
+    .await;
+    f.wait_for(
+        "a note that the stream resumed",
+        Duration::from_secs(10),
+        |l| {
+            l.iter()
+                .any(|x| x.text.starts_with("golive: ") && x.text.contains("resumed"))
+        },
+    )
+    .await;
+    let lines = f.finish().await;
+    forwarder.kill().await;
+
+    let numbers = numbered(&lines);
+    assert_eq!(numbers.first(), Some(&1), "the backlog starts at line 1");
+    for pair in numbers.windows(2) {
+        assert!(
+            pair[1] == pair[0] + 1,
+            "after line {} came line {}: a duplicate or a gap",
+            pair[0],
+            pair[1]
+        );
+    }
+    for l in lines.iter().filter(|l| l.text.starts_with("golive: ")) {
+        assert!(!l.text.chars().any(char::is_control), "{:?}", l.text);
+    }
+}
+
+/// `golive logs` itself, the engine named only by `DOCKER_HOST=tcp://...`:
+/// the lines, the outage note and the resume reach its output, and SIGTERM
+/// ends it cleanly.
+#[tokio::test]
+async fn golive_logs_follows_docker_host_tcp_through_an_outage() {
+    use tokio::io::AsyncBufReadExt;
+
+    let Some(engine) =
+        engine_or_skip("golive_logs_follows_docker_host_tcp_through_an_outage").await
+    else {
+        return;
+    };
+    let Some(socket) = engine
+        .host
+        .strip_prefix("unix://")
+        .map(std::path::PathBuf::from)
+    else {
+        eprintln!(
+            "skipping: the engine is not on a unix socket ({})",
+            engine.host
+        );
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    let image = format!("{}:1", unique("img"));
+    build_image(&mut cleanup, &image, "v1");
+    let name = unique("cli");
+    cleanup.containers.push(name.clone());
+    let script = r#"i=0; while true; do i=$((i+1)); echo "n $i"; sleep 0.1; done"#;
+    docker(&["run", "-d", "--name", &name, &image, script]);
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile.toml");
+    std::fs::write(
+        &profile,
+        format!(
+            "[service]\nname = \"shop\"\nversion = \"v2\"\n\n[[logs]]\nid = \"app\"\ndocker = {{ container = \"{name}\" }}\n"
+        ),
+    )
+    .unwrap();
+
+    let (forwarder, port) = Forwarder::start(socket.clone(), 0).await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_golive"))
+        .args(["logs", profile.to_str().unwrap()])
+        .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))
+        .env("GOLIVE_LOG_FILE", dir.path().join("golive.log"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut out = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut lines: Vec<String> = Vec::new();
+    let number = |l: &str| -> Option<u64> {
+        l.split_once(&format!(" {name} n "))
+            .and_then(|(_, n)| n.parse().ok())
+    };
+    let mut read_until = async |what: &str, done: &dyn Fn(&[String]) -> bool| {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !done(&lines) {
+            match tokio::time::timeout_at(deadline, out.next_line()).await {
+                Ok(Ok(Some(line))) => lines.push(line),
+                other => panic!("waiting for {what}: {other:?}; got {lines:?}"),
+            }
+        }
+    };
+    read_until("line 5", &|l| l.iter().any(|x| number(x) == Some(5))).await;
+    forwarder.kill().await;
+    read_until("the outage note", &|l| {
+        l.iter()
+            .any(|x| x.contains(" app golive: engine unreachable"))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (forwarder, _) = Forwarder::start(socket, port).await;
+    let printed: u64 = docker(&["logs", &name])
+        .lines()
+        .filter_map(|l| l.strip_prefix("n ")?.parse().ok())
+        .max()
+        .unwrap();
+    read_until("lines after the outage and the resume note", &|l| {
+        l.iter().filter_map(|x| number(x)).any(|n| n > printed + 5)
+            && l.iter()
+                .any(|x| x.contains(" app golive: ") && x.contains("resumed"))
+    })
+    .await;
+    // SAFETY: signals the child we spawned; no memory is touched.
+    unsafe {
+        libc::kill(child.id().unwrap() as i32, libc::SIGTERM);
+    }
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("golive logs ends on SIGTERM")
+        .unwrap();
+    forwarder.kill().await;
+    assert!(status.success(), "{status:?}");
+    let numbers: Vec<u64> = lines.iter().filter_map(|l| number(l)).collect();
+    assert_eq!(numbers.first(), Some(&1), "{lines:?}");
+    for pair in numbers.windows(2) {
+        assert_eq!(pair[1], pair[0] + 1, "a duplicate or a gap: {lines:?}");
+    }
 }

@@ -13,6 +13,7 @@ pub mod health_rows;
 pub mod judge;
 pub mod keys;
 pub mod live_checks;
+pub mod log_time;
 pub mod logs;
 pub mod metrics;
 pub mod probe;

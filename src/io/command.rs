@@ -34,12 +34,40 @@ pub enum Stream {
     Stderr,
 }
 
+/// Where output lines go besides the outcome's tail.
+enum Sink {
+    None,
+    /// Sanitised text: checks and actions show it as is.
+    Clean(mpsc::Sender<(Stream, String)>),
+    /// The bytes as printed: log sources keep their colours and sanitise
+    /// them as log lines.
+    Raw(mpsc::Sender<(Stream, Vec<u8>)>),
+}
+
 /// Runs `spec` to completion, its timeout, or cancellation (`cancel` turning
 /// true). Each sanitised output line is also sent to `lines` when given; a
 /// full channel slows the reader rather than dropping lines.
 pub async fn run(
     spec: &CommandSpec,
     lines: Option<mpsc::Sender<(Stream, String)>>,
+    cancel: Option<watch::Receiver<bool>>,
+) -> CommandOutcome {
+    run_with(spec, lines.map_or(Sink::None, Sink::Clean), cancel).await
+}
+
+/// [`run`], sending each output line as the raw bytes printed (without its
+/// newline, cut at the longest line kept); the outcome's tail is sanitised.
+pub async fn run_raw(
+    spec: &CommandSpec,
+    lines: mpsc::Sender<(Stream, Vec<u8>)>,
+    cancel: Option<watch::Receiver<bool>>,
+) -> CommandOutcome {
+    run_with(spec, Sink::Raw(lines), cancel).await
+}
+
+async fn run_with(
+    spec: &CommandSpec,
+    sink: Sink,
     mut cancel: Option<watch::Receiver<bool>>,
 ) -> CommandOutcome {
     let started = Instant::now();
@@ -74,7 +102,7 @@ pub async fn run(
         }
     };
     let pid = child.id();
-    let (tx, mut rx) = mpsc::channel::<(Stream, String)>(256);
+    let (tx, mut rx) = mpsc::channel::<(Stream, Vec<u8>)>(256);
     let mut readers = Vec::new();
     if let Some(out) = child.stdout.take() {
         readers.push(tokio::spawn(pump(out, Stream::Stdout, tx.clone())));
@@ -85,12 +113,21 @@ pub async fn run(
     drop(tx);
 
     let mut tail: VecDeque<String> = VecDeque::new();
-    let keep = |stream: Stream, line: String, tail: &mut VecDeque<String>| {
+    let keep = async |stream: Stream, raw: Vec<u8>, tail: &mut VecDeque<String>| {
+        let line = clean_bytes(&raw);
         if tail.len() == TAIL_LINES {
             tail.pop_front();
         }
         tail.push_back(line.clone());
-        (stream, line)
+        match &sink {
+            Sink::None => {}
+            Sink::Clean(tx) => {
+                let _ = tx.send((stream, line)).await;
+            }
+            Sink::Raw(tx) => {
+                let _ = tx.send((stream, raw)).await;
+            }
+        }
     };
     let deadline = tokio::time::sleep(spec.timeout);
     tokio::pin!(deadline);
@@ -100,12 +137,7 @@ pub async fn run(
     let status = loop {
         tokio::select! {
             line = rx.recv(), if output_open => match line {
-                Some((stream, line)) => {
-                    let item = keep(stream, line, &mut tail);
-                    if let Some(sink) = &lines {
-                        let _ = sink.send(item).await;
-                    }
-                }
+                Some((stream, raw)) => keep(stream, raw, &mut tail).await,
                 None => output_open = false,
             },
             status = child.wait() => break status.ok(),
@@ -129,11 +161,8 @@ pub async fn run(
     for reader in readers {
         let _ = tokio::time::timeout(Duration::from_millis(500), reader).await;
     }
-    while let Ok((stream, line)) = rx.try_recv() {
-        let item = keep(stream, line, &mut tail);
-        if let Some(sink) = &lines {
-            let _ = sink.send(item).await;
-        }
+    while let Ok((stream, raw)) = rx.try_recv() {
+        keep(stream, raw, &mut tail).await;
     }
     CommandOutcome {
         exit_code: if timed_out || cancelled {
@@ -164,7 +193,11 @@ async fn wait_cancel(cancel: &mut Option<watch::Receiver<bool>>) -> bool {
     }
 }
 
-async fn pump<R: AsyncRead + Unpin>(reader: R, stream: Stream, tx: mpsc::Sender<(Stream, String)>) {
+async fn pump<R: AsyncRead + Unpin>(
+    reader: R,
+    stream: Stream,
+    tx: mpsc::Sender<(Stream, Vec<u8>)>,
+) {
     let mut reader = BufReader::new(reader);
     let mut buf = Vec::new();
     loop {
@@ -176,7 +209,7 @@ async fn pump<R: AsyncRead + Unpin>(reader: R, stream: Stream, tx: mpsc::Sender<
                     buf.pop();
                 }
                 buf.truncate(MAX_LINE);
-                if tx.send((stream, clean_bytes(&buf))).await.is_err() {
+                if tx.send((stream, std::mem::take(&mut buf))).await.is_err() {
                     break;
                 }
             }
@@ -277,5 +310,21 @@ mod tests {
         .await;
         assert_eq!(out.tail, vec!["ab".to_string()]);
         assert_eq!(rx.recv().await, Some((Stream::Stdout, "ab".to_string())));
+    }
+
+    #[tokio::test]
+    async fn raw_output_keeps_the_bytes_and_cleans_the_tail() {
+        let (tx, mut rx) = mpsc::channel(16);
+        let out = run_raw(
+            &spec(&["printf", "\\033[31mred\\033[0m \\377\\n"], 5000),
+            tx,
+            None,
+        )
+        .await;
+        assert_eq!(out.tail, vec!["red \u{fffd}".to_string()]);
+        assert_eq!(
+            rx.recv().await,
+            Some((Stream::Stdout, b"\x1b[31mred\x1b[0m \xff".to_vec()))
+        );
     }
 }

@@ -726,19 +726,29 @@ async fn discover(
     let mut followers: BTreeMap<String, tokio::task::JoinHandle<()>> = BTreeMap::new();
     let mut engine: Option<Engine> = None;
     let mut backoff = Duration::from_millis(200);
-    let mut warned = false;
+    // Said once per outage, so a long one is one line, not one per retry.
+    let mut outage = false;
     loop {
         if engine.is_none() {
             match Engine::connect(&host, Duration::from_secs(5)).await {
                 Ok(e) => {
                     engine = Some(e);
                     backoff = Duration::from_millis(200);
-                    warned = false;
+                    if outage {
+                        let text = format!("engine at {host} reachable again");
+                        let _ = raw_tx.send(vec![note(&opts.source, &text)]).await;
+                        outage = false;
+                    }
                 }
                 Err(e) => {
-                    if !warned {
-                        let _ = raw_tx.send(vec![note(&opts.source, &e.to_string())]).await;
-                        warned = true;
+                    if !outage {
+                        let text = format!(
+                            "engine unreachable: {e}; retrying in {:.1}s, then every {}s at most",
+                            backoff.as_secs_f64(),
+                            opts.max_backoff.as_secs()
+                        );
+                        let _ = raw_tx.send(vec![note(&opts.source, &text)]).await;
+                        outage = true;
                     }
                 }
             }
@@ -782,8 +792,11 @@ async fn discover(
     }
 }
 
+/// golive's own line in a source's stream (an outage, a resume). Error texts
+/// can quote what the engine or the network said, so they are cleaned too.
 fn note(source: &str, text: &str) -> Raw {
     let at = Utc::now();
+    let text = crate::app::sanitize::clean_text(text);
     Raw {
         at,
         seq: 0,
@@ -803,21 +816,33 @@ fn split_timestamp(line: &[u8]) -> (Option<DateTime<Utc>>, &[u8]) {
     (None, line)
 }
 
-/// What a follower has already passed on, so a reconnect skips it.
+/// What a follower has already passed on, so a reconnect skips it. The
+/// engine resumes from a whole second, so the replay overlaps what was held:
+/// lines older than the newest one held are dropped, and at that very instant
+/// each line held is matched off once. Identical lines at one instant (a
+/// burst of the same message) are all new within one stream.
 #[derive(Debug, Default)]
 struct Seen {
     last: Option<DateTime<Utc>>,
-    /// Texts seen at exactly `last` (several lines can share a timestamp).
+    /// Texts passed on at exactly `last` (several lines can share a timestamp).
     at_last: Vec<Vec<u8>>,
+    /// Of `at_last`, those the current stream has not replayed yet.
+    replay: Vec<Vec<u8>>,
 }
 
 impl Seen {
+    /// A new stream starts: it will replay the lines held at `last`.
+    fn reconnecting(&mut self) {
+        self.replay = self.at_last.clone();
+    }
+
     /// True when the line is new; records it.
     fn admit(&mut self, at: DateTime<Utc>, text: &[u8]) -> bool {
         match self.last {
             Some(last) if at < last => false,
             Some(last) if at == last => {
-                if self.at_last.iter().any(|t| t == text) {
+                if let Some(i) = self.replay.iter().position(|t| t == text) {
+                    self.replay.swap_remove(i);
                     false
                 } else {
                     self.at_last.push(text.to_vec());
@@ -828,12 +853,17 @@ impl Seen {
                 self.last = Some(at);
                 self.at_last.clear();
                 self.at_last.push(text.to_vec());
+                self.replay.clear();
                 true
             }
         }
     }
 }
 
+/// Follows one container until it is removed (or the receiver goes away).
+/// A stream that ends (the container stopped or restarted) or breaks (the
+/// engine went away) is reopened with back-off from the last line held; a
+/// break and the resume are said once each, not once per retry.
 async fn follow_container(
     engine: Engine,
     container: ContainerRef,
@@ -844,6 +874,12 @@ async fn follow_container(
     let mut backoff = Duration::from_millis(100);
     let mut seq: u64 = 1;
     let mut engine = engine;
+    let mut broken = false;
+    // The run the open stream belongs to, to tell a restart from a stop.
+    let mut run_started = match engine.docker.inspect_container(&container.id, None).await {
+        Ok(c) => run_of(&c).1,
+        Err(_) => None,
+    };
     loop {
         // Resume from the last line held (to the second: the API's
         // granularity); `Seen` drops the overlap.
@@ -852,6 +888,7 @@ async fn follow_container(
             .or(opts.since)
             .map(|t| i32::try_from(t.timestamp()).unwrap_or(0))
             .unwrap_or(0);
+        seen.reconnecting();
         let logs_opts = LogsOptionsBuilder::default()
             .follow(true)
             .stdout(true)
@@ -868,8 +905,12 @@ async fn follow_container(
                 Ok(LogOutput::StdOut { message } | LogOutput::Console { message }) => (0, message),
                 Ok(LogOutput::StdIn { .. }) => continue,
                 Err(e) => {
-                    let text = format!("log stream of {} broke ({e}); resuming", container.name);
-                    let _ = raw_tx.send(vec![note(&opts.source, &text)]).await;
+                    if !broken {
+                        let text =
+                            format!("log stream of {} broke ({e}); resuming", container.name);
+                        let _ = raw_tx.send(vec![note(&opts.source, &text)]).await;
+                        broken = true;
+                    }
                     break;
                 }
             };
@@ -899,25 +940,62 @@ async fn follow_container(
         if got_any {
             backoff = Duration::from_millis(100);
         }
-        // The stream ended: the container stopped, restarted, or the engine
-        // went away. Wait, then look again.
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(opts.max_backoff);
-        match engine.docker.inspect_container(&container.id, None).await {
-            Ok(_) => {}
-            Err(e) => match api(e) {
-                DockerError::NotFound(_) => return,
-                _ => {
-                    if let Ok(e) = Engine::connect(&engine.host, Duration::from_secs(5)).await {
-                        engine = e;
-                    }
-                }
-            },
-        }
-        if raw_tx.is_closed() {
-            return;
+        // The stream ended: the container stopped or restarted, or the engine
+        // went away. Look again with back-off. A stream that ended cleanly
+        // on a stopped container had everything, so the log is reopened
+        // only once it runs again (or ran in between): an exited container
+        // costs an inspect per back-off, not a replay of its last second.
+        loop {
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(opts.max_backoff);
+            if raw_tx.is_closed() {
+                return;
+            }
+            let inspected = match engine.docker.inspect_container(&container.id, None).await {
+                Ok(c) => Some(c),
+                Err(e) => match api(e) {
+                    DockerError::NotFound(_) => return,
+                    _ => match Engine::connect(&engine.host, Duration::from_secs(5)).await {
+                        Ok(fresh) => {
+                            engine = fresh;
+                            engine
+                                .docker
+                                .inspect_container(&container.id, None)
+                                .await
+                                .ok()
+                        }
+                        Err(_) => None,
+                    },
+                },
+            };
+            let Some(c) = inspected else { continue };
+            let (running, started) = run_of(&c);
+            if broken {
+                let from = seen
+                    .last
+                    .map(|t| format!(" from {} UTC", t.format("%H:%M:%S")))
+                    .unwrap_or_default();
+                let text = format!("log stream of {} resumed{from}", container.name);
+                let _ = raw_tx.send(vec![note(&opts.source, &text)]).await;
+                broken = false;
+                run_started = started;
+                break;
+            }
+            if running || started != run_started {
+                run_started = started;
+                break;
+            }
         }
     }
+}
+
+/// Whether a container runs, and when its current (or last) run started.
+fn run_of(c: &ContainerInspectResponse) -> (bool, Option<String>) {
+    let state = c.state.as_ref();
+    (
+        state.and_then(|s| s.running).unwrap_or(false),
+        state.and_then(|s| s.started_at.clone()),
+    )
 }
 
 fn make_line(
@@ -976,11 +1054,28 @@ mod tests {
         assert!(seen.admit(t(10), b"b"));
         assert!(seen.admit(t(11), b"c"));
         // A reconnect from second 10 replays a, b, c.
+        seen.reconnecting();
         assert!(!seen.admit(t(10), b"a"));
         assert!(!seen.admit(t(10), b"b"));
         assert!(!seen.admit(t(11), b"c"));
         assert!(seen.admit(t(11), b"d"));
         assert!(seen.admit(t(12), b"c"));
+    }
+
+    #[test]
+    fn seen_keeps_identical_lines_of_one_instant() {
+        let t = |s: i64| DateTime::from_timestamp(s, 0).unwrap();
+        let mut seen = Seen::default();
+        // A burst of the same message within one stream: all of them.
+        assert!(seen.admit(t(5), b"same"));
+        assert!(seen.admit(t(5), b"same"));
+        assert!(seen.admit(t(5), b"same"));
+        // The replay matches off exactly the three held, then a fourth is new.
+        seen.reconnecting();
+        for _ in 0..3 {
+            assert!(!seen.admit(t(5), b"same"));
+        }
+        assert!(seen.admit(t(5), b"same"));
     }
 
     #[test]

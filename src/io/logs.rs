@@ -3,7 +3,13 @@
 //! exits, a file followed through rotation and truncation, and Docker
 //! targets through `io::docker`. Every source sends sanitised [`LogLine`]s in
 //! batches into one bounded channel, so a flood slows the readers instead of
-//! growing memory.
+//! growing memory. Command and file lines are built from the bytes as
+//! printed, so their colours survive as styles while every other escape is
+//! made harmless.
+//!
+//! `since`: Docker filters engine-side; a file is then read from its start
+//! instead of its last 64 KiB, and a file's or command's lines dated before
+//! `since` are skipped until the first that is not (see [`SinceFilter`]).
 
 use std::io::SeekFrom;
 use std::os::unix::fs::MetadataExt;
@@ -16,6 +22,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::app::log_time::SinceFilter;
 use crate::app::logs::LogLine;
 use crate::io::command::{self, CommandSpec, Stream};
 use crate::io::docker::{self, FollowOptions};
@@ -34,6 +41,7 @@ const FILE_POLL: Duration = Duration::from_millis(200);
 pub struct SourceOptions {
     /// Docker host (None: `DOCKER_HOST`, else the default socket).
     pub docker_host: Option<String>,
+    /// Only lines from this time on (each source kind as the module says).
     pub since: Option<DateTime<Utc>>,
     /// Keep only lines matching this, on top of each source's own `grep`.
     pub grep: Option<Regex>,
@@ -104,12 +112,14 @@ pub fn spawn_sources(
             LogKind::Command(argv) => tokio::spawn(follow_command(
                 id,
                 argv.clone(),
+                opts.since,
                 Batcher::new(tx.clone(), filters),
                 stop.clone(),
             )),
             LogKind::File(path) => tokio::spawn(follow_file(
                 id,
                 path.clone(),
+                opts.since,
                 Batcher::new(tx.clone(), filters),
                 stop.clone(),
             )),
@@ -147,10 +157,12 @@ async fn forward(mut rx: mpsc::Receiver<Vec<LogLine>>, mut batcher: Batcher) {
 }
 
 /// Runs `argv` for as long as `stop` is false, restarting it with back-off
-/// (200 ms doubling to 10 s, reset after a run of 30 s) when it exits.
+/// (200 ms doubling to 10 s, reset after a run of 30 s) when it exits. Each
+/// run's lines dated before `since` are skipped until the first that is not.
 async fn follow_command(
     id: String,
     argv: Vec<String>,
+    since: Option<DateTime<Utc>>,
     mut out: Batcher,
     stop: watch::Receiver<bool>,
 ) {
@@ -165,18 +177,24 @@ async fn follow_command(
             env: Vec::new(),
             timeout: Duration::from_secs(365 * 24 * 3600),
         };
-        let (ltx, mut lrx) = mpsc::channel::<(Stream, String)>(BATCH);
+        let (ltx, mut lrx) = mpsc::channel::<(Stream, Vec<u8>)>(BATCH);
         let started = Instant::now();
         let run = tokio::spawn({
             let stop = stop.clone();
-            async move { command::run(&spec, Some(ltx), Some(stop)).await }
+            async move { command::run_raw(&spec, ltx, Some(stop)).await }
         });
+        let mut since = SinceFilter::new(since);
         let mut tick = tokio::time::interval(FLUSH_EVERY);
         loop {
             tokio::select! {
                 line = lrx.recv() => match line {
-                    Some((_, text)) => {
-                        if !out.push(LogLine::new(id.clone(), Some(Utc::now()), text)).await {
+                    Some((_, bytes)) => {
+                        let bytes = bytes.strip_suffix(b"\r").unwrap_or(&bytes);
+                        if !since.keeps(bytes) {
+                            continue;
+                        }
+                        let line = LogLine::from_bytes(id.clone(), Some(Utc::now()), bytes);
+                        if !out.push(line).await {
                             run.abort();
                             return;
                         }
@@ -239,30 +257,39 @@ async fn open_tail(path: &Path, from_start: bool) -> Option<Tail> {
         meta.len().saturating_sub(FILE_TAIL)
     };
     file.seek(SeekFrom::Start(pos)).await.ok()?;
-    let mut partial = Vec::new();
     if pos > 0 {
-        // Skip the cut first line: it would show half a line.
+        // Start after the cut first line: it would show half a line. The
+        // rest is read (and split into lines) by the follow loop.
         let mut buf = vec![0u8; 64 * 1024];
         let n = file.read(&mut buf).await.ok()?;
-        if let Some(nl) = memchr::memchr(b'\n', &buf[..n]) {
-            partial.extend_from_slice(&buf[nl + 1..n]);
-        }
-        pos += n as u64;
+        let skip = memchr::memchr(b'\n', &buf[..n]).map_or(n, |nl| nl + 1);
+        pos += skip as u64;
+        file.seek(SeekFrom::Start(pos)).await.ok()?;
     }
     Some(Tail {
         file,
         ino: meta.ino(),
         pos,
-        partial,
+        partial: Vec::new(),
     })
 }
 
 /// Follows `path` like `tail -F`: new lines as they are written; after a
 /// rotation (the name points at a new file) the old file's rest is read and
 /// the new one followed from its start; after truncation, from the start.
-async fn follow_file(id: String, path: PathBuf, mut out: Batcher, stop: watch::Receiver<bool>) {
+/// With `since` the file is read from its start, skipping the lines dated
+/// before it.
+async fn follow_file(
+    id: String,
+    path: PathBuf,
+    since: Option<DateTime<Utc>>,
+    mut out: Batcher,
+    stop: watch::Receiver<bool>,
+) {
     let mut tail: Option<Tail> = None;
-    let mut first = true;
+    // The first open shows the file's last 64 KiB, unless `since` asks for more.
+    let mut first = since.is_none();
+    let mut since = SinceFilter::new(since);
     let mut missing_said = false;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -313,6 +340,9 @@ async fn follow_file(id: String, path: PathBuf, mut out: Batcher, stop: watch::R
                             start += nl + 1;
                             let line = line.strip_suffix(b"\r").unwrap_or(line);
                             let cut = &line[..line.len().min(MAX_LINE)];
+                            if !since.keeps(cut) {
+                                continue;
+                            }
                             let line = LogLine::from_bytes(id.clone(), Some(Utc::now()), cut);
                             if !out.push(line).await {
                                 return;
@@ -443,6 +473,7 @@ mod tests {
         let task = tokio::spawn(follow_file(
             "app".into(),
             path.clone(),
+            None,
             Batcher::new(tx, vec![]),
             stop_rx,
         ));
@@ -488,6 +519,7 @@ mod tests {
         let task = tokio::spawn(follow_command(
             "cmd".into(),
             vec!["sh".into(), "-c".into(), script],
+            None,
             Batcher::new(tx, vec![]),
             stop_rx,
         ));

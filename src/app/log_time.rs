@@ -1,0 +1,258 @@
+//! When a line of a file or command log source says it was written, so
+//! `--since` can skip what is older. Docker stamps every line itself and
+//! filters engine-side; files and commands only have what the application
+//! printed: a leading RFC 3339 / ISO 8601 timestamp, or a JSON line's
+//! `time`, `timestamp`, `ts` or `@timestamp` field.
+
+use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
+
+/// The time a line starts with, if it starts with one. A timestamp without
+/// an offset is taken as the machine's local time, as ISO 8601 reads it.
+pub fn leading_timestamp(line: &[u8]) -> Option<DateTime<Utc>> {
+    let start = line.iter().position(|b| !b.is_ascii_whitespace())?;
+    let line = &line[start..];
+    if line.first() == Some(&b'{') {
+        return json_time(line);
+    }
+    let line = line.strip_prefix(b"[").unwrap_or(line);
+    // The longest form: 2026-01-02T03:04:05.123456789+02:00.
+    let head = &line[..line.len().min(40)];
+    // The cut may split a character after the timestamp: keep what is valid.
+    let head = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
+    };
+    parse_prefix(head)
+}
+
+fn json_time(line: &[u8]) -> Option<DateTime<Utc>> {
+    let serde_json::Value::Object(map) = serde_json::from_slice(line).ok()? else {
+        return None;
+    };
+    ["time", "timestamp", "ts", "@timestamp"]
+        .iter()
+        .find_map(|key| match map.get(*key)? {
+            serde_json::Value::String(s) => parse_prefix(s.trim()),
+            serde_json::Value::Number(n) => epoch(n.as_f64()?),
+            _ => None,
+        })
+}
+
+/// Epoch seconds, or milli-, micro- or nanoseconds judged by magnitude (a
+/// log line from before 1973 in milliseconds is not a concern).
+fn epoch(n: f64) -> Option<DateTime<Utc>> {
+    if !n.is_finite() || n < 0.0 {
+        return None;
+    }
+    let nanos = if n >= 1e17 {
+        n
+    } else if n >= 1e14 {
+        n * 1e3
+    } else if n >= 1e11 {
+        n * 1e6
+    } else {
+        n * 1e9
+    };
+    // f64 holds epoch nanoseconds to well under a microsecond of error.
+    let nanos = nanos as i64;
+    Some(DateTime::from_timestamp_nanos(nanos))
+}
+
+/// Parses `YYYY-MM-DD[T ]HH:MM:SS[.frac][Z|±HH:MM|±HHMM]` at the start of
+/// `text`, ignoring what follows.
+fn parse_prefix(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let shape = digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && matches!(b.get(10), Some(b'T' | b't' | b' '))
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16)
+        && b.get(16) == Some(&b':')
+        && digits(17..19);
+    if !shape {
+        return None;
+    }
+    let mut end = 19;
+    let mut normal = format!("{}T{}", &text[..10], &text[11..19]);
+    if matches!(b.get(end), Some(b'.' | b',')) && b.get(end + 1).is_some_and(u8::is_ascii_digit) {
+        let frac_end = (end + 1..b.len())
+            .find(|&i| !b[i].is_ascii_digit())
+            .unwrap_or(b.len());
+        normal.push('.');
+        normal.push_str(&text[end + 1..frac_end]);
+        end = frac_end;
+    }
+    // "05:04:05,000 +0200": one space before a numeric offset.
+    if b.get(end) == Some(&b' ')
+        && matches!(b.get(end + 1), Some(b'+' | b'-'))
+        && digits(end + 2..end + 4)
+    {
+        end += 1;
+    }
+    match b.get(end) {
+        Some(b'Z' | b'z') => {
+            normal.push('Z');
+            DateTime::parse_from_rfc3339(&normal)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        }
+        Some(b'+' | b'-') if digits(end + 1..end + 3) => {
+            let (hh, mm) = if b.get(end + 3) == Some(&b':') && digits(end + 4..end + 6) {
+                (&text[end + 1..end + 3], &text[end + 4..end + 6])
+            } else if digits(end + 3..end + 5) {
+                (&text[end + 1..end + 3], &text[end + 3..end + 5])
+            } else {
+                (&text[end + 1..end + 3], "00")
+            };
+            normal.push_str(&format!("{}{hh}:{mm}", &text[end..end + 1]));
+            DateTime::parse_from_rfc3339(&normal)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        }
+        _ => {
+            let naive = NaiveDateTime::parse_from_str(&normal, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
+            Local
+                .from_local_datetime(&naive)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+        }
+    }
+}
+
+/// `--since` for a source that starts reading from its beginning: lines
+/// dated before `since` are skipped until the first line that is not; from
+/// there on every line passes, so a live line is never dropped for a
+/// timestamp out of order. A line without a date goes with the dated line
+/// before it (a stack trace with its message); undated lines before any
+/// dated one are kept.
+#[derive(Debug, Clone)]
+pub struct SinceFilter {
+    /// None once the start is reached (or without `--since`).
+    since: Option<DateTime<Utc>>,
+    skipping: bool,
+}
+
+impl SinceFilter {
+    pub fn new(since: Option<DateTime<Utc>>) -> Self {
+        Self {
+            since,
+            skipping: false,
+        }
+    }
+
+    /// True when the line is to be shown.
+    pub fn keeps(&mut self, line: &[u8]) -> bool {
+        let Some(since) = self.since else {
+            return true;
+        };
+        match leading_timestamp(line) {
+            Some(at) if at >= since => {
+                self.since = None;
+                true
+            }
+            Some(_) => {
+                self.skipping = true;
+                false
+            }
+            None => !self.skipping,
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn leading_timestamps_in_common_forms() {
+        let at = utc("2026-01-02T03:04:05Z");
+        for line in [
+            "2026-01-02T03:04:05Z INFO ready",
+            "2026-01-02T03:04:05.000Z INFO ready",
+            "  2026-01-02T05:04:05+02:00 INFO ready",
+            "[2026-01-02 05:04:05,000 +0200] INFO ready",
+            "2026-01-02T01:04:05-02 INFO ready",
+            r#"{"level":"info","time":"2026-01-02T03:04:05Z","msg":"ready"}"#,
+            r#"{"ts":1767323045,"msg":"ready"}"#,
+            r#"{"ts":1767323045000,"msg":"ready"}"#,
+            r#"{"@timestamp":"2026-01-02T03:04:05.000000Z"}"#,
+        ] {
+            assert_eq!(leading_timestamp(line.as_bytes()), Some(at), "{line}");
+        }
+        let nanos = leading_timestamp(b"2026-01-02T03:04:05.123456789Z x").unwrap();
+        assert_eq!(nanos.timestamp_subsec_nanos(), 123_456_789);
+    }
+
+    #[test]
+    fn no_offset_means_local_time() {
+        let naive =
+            NaiveDateTime::parse_from_str("2026-01-02 03:04:05", "%Y-%m-%d %H:%M:%S").unwrap();
+        let local = Local.from_local_datetime(&naive).earliest().unwrap();
+        for line in [
+            "2026-01-02 03:04:05 started",
+            "2026-01-02 03:04:05,000 - app - INFO - Python's default format",
+        ] {
+            assert_eq!(
+                leading_timestamp(line.as_bytes()),
+                Some(local.with_timezone(&Utc)),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn lines_without_a_leading_timestamp() {
+        for line in [
+            "",
+            "INFO 2026-01-02T03:04:05Z later in the line",
+            "2026-01-02",
+            "2026-13-02T03:04:05Z month 13",
+            "{not json 2026-01-02T03:04:05Z",
+            r#"{"msg":"no time field"}"#,
+            r#"{"time":"yesterday"}"#,
+            "\u{fffd}\u{fffd} bad bytes",
+        ] {
+            assert_eq!(leading_timestamp(line.as_bytes()), None, "{line}");
+        }
+        assert_eq!(leading_timestamp(b"\xff\xfe 2026"), None);
+    }
+
+    #[test]
+    fn since_skips_older_lines_with_their_continuations() {
+        let mut f = SinceFilter::new(Some(utc("2026-01-02T03:00:00Z")));
+        let kept: Vec<&str> = [
+            "undated preamble",
+            "2026-01-02T02:00:00Z ERROR old",
+            "    at old_frame()",
+            "2026-01-02T02:59:59Z INFO old",
+            "2026-01-02T03:00:00Z INFO new",
+            "    at new_frame()",
+            "2026-01-02T02:30:00Z INFO late but live",
+        ]
+        .into_iter()
+        .filter(|l| f.keeps(l.as_bytes()))
+        .collect();
+        assert_eq!(
+            kept,
+            [
+                "undated preamble",
+                "2026-01-02T03:00:00Z INFO new",
+                "    at new_frame()",
+                "2026-01-02T02:30:00Z INFO late but live",
+            ]
+        );
+        let mut none = SinceFilter::new(None);
+        assert!(none.keeps(b"2000-01-01T00:00:00Z ancient"));
+    }
+}
