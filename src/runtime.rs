@@ -417,6 +417,7 @@ impl Driver {
                 }
             }
             Effect::SaveLogs(effect) => self.save_logs(effect),
+            Effect::Mouse(on) => terminal::set_mouse(on),
             Effect::Quit => {}
         }
     }

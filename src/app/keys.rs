@@ -55,6 +55,8 @@ pub enum Command {
     LogWindow,
     LogContext,
     SaveLogs,
+    /// Give the mouse back to the terminal (to select text), or take it.
+    ToggleMouse,
     Promote,
     Rollback,
     /// Show this window in the charts.
@@ -348,6 +350,14 @@ pub const BINDINGS: &[Binding] = &[
         command: Command::PrevPane,
         short: "pane",
         help: "Previous pane",
+        contexts: PANES,
+    },
+    Binding {
+        keys: &[Key::Char('m')],
+        label: "m",
+        command: Command::ToggleMouse,
+        short: "mouse",
+        help: "Release/take back the mouse, to copy text",
         contexts: PANES,
     },
     Binding {

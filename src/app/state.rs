@@ -131,6 +131,8 @@ pub enum Effect {
         name: String,
     },
     CancelAction,
+    /// Capture the mouse (wheel and clicks) or leave it to the terminal.
+    Mouse(bool),
     RunCheck {
         item: String,
     },
@@ -300,6 +302,8 @@ pub struct App {
     pub flash: Option<(String, DateTime<Utc>)>,
     pub size: (u16, u16),
     pub quit: bool,
+    /// The cockpit has the mouse; false while the operator selects text.
+    pub mouse: bool,
 }
 
 impl App {
@@ -348,6 +352,7 @@ impl App {
             flash: None,
             size: (0, 0),
             quit: false,
+            mouse: true,
         }
     }
 
@@ -1010,6 +1015,15 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
         | Command::LogWindow
         | Command::LogContext
         | Command::SaveLogs => log_pane::command(app, command),
+        Command::ToggleMouse => {
+            app.mouse = !app.mouse;
+            app.flash(if app.mouse {
+                "mouse captured: wheel scrolls, click selects"
+            } else {
+                "mouse released: select text with the terminal; m takes it back"
+            });
+            vec![Effect::Mouse(app.mouse)]
+        }
         Command::Promote => open_action(app, "promote"),
         Command::Rollback => open_action(app, "rollback"),
         Command::Submit => submit(app),

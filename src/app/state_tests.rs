@@ -1179,3 +1179,20 @@ fn gates_do_not_act_before_the_canary_phase() {
     assert!(app.gates[0].breached, "the header still shows the breach");
     assert!(effects.is_empty(), "{effects:?}");
 }
+
+#[test]
+fn m_releases_the_mouse_for_text_selection_and_takes_it_back() {
+    let mut app = app();
+    assert!(app.mouse);
+    assert_eq!(press(&mut app, Key::Char('m')), vec![Effect::Mouse(false)]);
+    assert!(!app.mouse);
+    assert!(flash(&app).contains("mouse released"));
+    // Works from every pane, not only the checklist.
+    press(&mut app, Key::Tab);
+    assert_eq!(press(&mut app, Key::Char('m')), vec![Effect::Mouse(true)]);
+    assert!(app.mouse);
+    // In a confirmation, m is just another key that cancels.
+    press(&mut app, Key::Char('R'));
+    assert!(press(&mut app, Key::Char('m')).is_empty());
+    assert!(app.modal.is_none() && app.mouse);
+}

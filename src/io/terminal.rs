@@ -89,6 +89,18 @@ pub fn restore() {
     let _ = out.flush();
 }
 
+/// Captures the mouse or gives it back to the terminal, so the operator can
+/// select and copy text; does nothing when the cockpit does not own a
+/// terminal (tests, benchmarks).
+pub fn set_mouse(on: bool) {
+    if !ACTIVE.load(Ordering::SeqCst) {
+        return;
+    }
+    let mut out = stdout();
+    let _ = out.write_all(if on { MOUSE_ON } else { MOUSE_OFF });
+    let _ = out.flush();
+}
+
 /// Restores the terminal before any panic report prints (the previous hook,
 /// color-eyre's, then prints it on a sane screen). Marks the panic so the
 /// event loop stops drawing and exits.

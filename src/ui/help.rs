@@ -52,7 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "mouse: wheel scrolls, click selects · symbols: ✔ pass ✍ signed ~ waived ✘ fail … running ○ manual · pending",
+        "mouse: wheel scrolls, click selects, m releases it · symbols: ✔ pass ✍ signed ~ waived ✘ fail … running ○ manual · pending",
         theme.muted(),
     ));
     let scroll = app.help.unwrap_or(0) as u16;

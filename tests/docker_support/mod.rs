@@ -119,11 +119,21 @@ pub fn build_image(cleanup: &mut Cleanup, tag: &str, version: &str) {
     )
     .unwrap();
     cleanup.images.push(tag.to_string());
-    let out = Command::new("docker")
-        .args(["build", "-q", "-t", tag])
-        .arg(dir.path())
-        .output()
-        .expect("docker CLI");
+    // No cache: the legacy builder shares cached layers between builds, and
+    // a test removing its image can delete a layer another test's build is
+    // about to reuse ("unknown parent image ID"). Each image gets its own.
+    let build = || {
+        Command::new("docker")
+            .args(["build", "--no-cache", "-q", "-t", tag])
+            .arg(dir.path())
+            .output()
+            .expect("docker CLI")
+    };
+    let mut out = build();
+    if !out.status.success() {
+        // Once more: a build can still lose a race with another's cleanup.
+        out = build();
+    }
     assert!(
         out.status.success(),
         "docker build: {}",
