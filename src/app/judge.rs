@@ -12,6 +12,8 @@
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
+use super::record::Event;
+use super::sanitize::clean_text;
 use crate::profile::MetricKind;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -397,6 +399,170 @@ pub fn report(canary_track: &str, metrics: Vec<MetricJudgement>, cfg: &JudgeConf
     }
 }
 
+/// The verdict as a symbol and a word in capitals, as every face prints it.
+pub fn verdict_mark(verdict: Verdict) -> (&'static str, &'static str) {
+    match verdict {
+        Verdict::Pass => ("✔", "PASS"),
+        Verdict::Marginal => ("⚠", "MARGINAL"),
+        Verdict::Fail => ("✘", "FAIL"),
+        Verdict::NoData => ("?", "NO DATA"),
+    }
+}
+
+/// A metric's classification as a symbol (low counts as passing).
+pub fn classification_symbol(c: Classification) -> &'static str {
+    match c {
+        Classification::Pass | Classification::Low => "✔",
+        Classification::High => "✘",
+        Classification::NoData => "?",
+    }
+}
+
+/// `canary vs baseline: FAIL, score 50/100 (pass ≥ 95, marginal ≥ 75;
+/// Mann-Whitney at 98% confidence)`: the verdict with the thresholds it was
+/// reached with, so the line explains itself.
+pub fn headline(report: &JudgeReport) -> String {
+    let cfg = &report.config;
+    let (_, word) = verdict_mark(report.verdict);
+    let score = report
+        .score
+        .map_or("no score".to_string(), |s| format!("score {s:.0}/100"));
+    format!(
+        "{} vs baseline: {word}, {score} (pass ≥ {:.0}, marginal ≥ {:.0}; Mann-Whitney at {}% confidence)",
+        clean_text(&report.canary_track),
+        cfg.pass_score,
+        cfg.marginal_score,
+        cfg.confidence * 100.0
+    )
+}
+
+/// Said in capitals when no metric could be judged: why, and what it takes.
+pub fn no_data_note(report: &JudgeReport) -> Option<String> {
+    (report.verdict == Verdict::NoData).then(|| {
+        format!(
+            "NO DATA: no metric could be judged; the check ran too briefly or the baseline is missing (it needs {} samples a side, one per metrics window)",
+            samples_needed(&report.config)
+        )
+    })
+}
+
+/// The evidence behind one metric's class, in pieces: the Mann–Whitney
+/// p-value, the Hodges–Lehmann shift with its interval, the mean ratio and
+/// the sample counts; or, unjudged, the reason alone. The headless check
+/// prints the pieces on one line, the cockpit one under the other.
+pub fn evidence(m: &MetricJudgement) -> Vec<String> {
+    match (&m.test, &m.shift) {
+        (Some(test), Some(shift)) => vec![
+            // Four decimals, and never a p-value of zero.
+            if test.p_value < 0.0001 {
+                "p < 0.0001".to_string()
+            } else {
+                format!("p = {:.4}", test.p_value)
+            },
+            format!(
+                "shift {} [{}, {}]",
+                signed(&m.metric, shift.estimate),
+                signed(&m.metric, shift.lower),
+                signed(&m.metric, shift.upper)
+            ),
+            format!(
+                "ratio {}",
+                m.mean_ratio
+                    .map_or("n/a".to_string(), |r| format!("{r:.2}x"))
+            ),
+            format!("n = {}/{}", m.canary_n, m.baseline_n),
+        ],
+        _ => vec![clean_text(&m.reason)],
+    }
+}
+
+/// `latency_p95 high: p = 0.0001, shift +251 ms [+200 ms, +300 ms], ratio
+/// 3.00x, n = 20/20`: one metric in one line, for the release record.
+pub fn metric_summary(m: &MetricJudgement) -> String {
+    format!(
+        "{} {}: {}",
+        m.metric,
+        m.classification.as_str(),
+        evidence(m).join(", ")
+    )
+}
+
+impl JudgeReport {
+    /// The journal record of this verdict: the summary sentence and one line
+    /// per metric, so the release record says why without the numbers file.
+    pub fn journal_event(&self) -> Event {
+        Event::JudgeVerdict {
+            verdict: self.verdict,
+            score: self.score,
+            summary: clean_text(&self.summary),
+            metrics: self.metrics.iter().map(metric_summary).collect(),
+        }
+    }
+}
+
+/// A shift in the metric's unit, signed: `+120 ms`, `-0.40%`, and a plain
+/// `0` for what rounds to nothing (never `-0`).
+pub fn signed(metric: &str, v: f64) -> String {
+    let (scaled, decimals, unit) = match MetricKind::from_name(metric) {
+        Some(MetricKind::LatencyP50 | MetricKind::LatencyP95 | MetricKind::LatencyP99) => {
+            if v.abs() < 1.0 {
+                (v * 1000.0, 0, " ms")
+            } else {
+                (v, 2, " s")
+            }
+        }
+        Some(MetricKind::ErrorRate) => (v * 100.0, 2, "%"),
+        _ => (v, 4, ""),
+    };
+    let text = format!("{scaled:+.decimals$}");
+    if text
+        .trim_start_matches(['+', '-'])
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        format!("{:.decimals$}{unit}", 0.0)
+    } else {
+        format!("{text}{unit}")
+    }
+}
+
+/// Which of the cockpit's verdicts go into the release record. The judge is
+/// re-run on every metrics report, so journalling each one would bury the
+/// record; instead a verdict is journalled when it differs from the last one
+/// journalled and has held for [`VerdictTrail::HOLD`] successive
+/// evaluations, so a score wobbling across a threshold stays out of the
+/// record while a lasting change (the first no data included) goes in once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VerdictTrail {
+    journalled: Option<Verdict>,
+    streak: Option<(Verdict, usize)>,
+}
+
+impl VerdictTrail {
+    /// Evaluations a new verdict must hold before it is journalled.
+    pub const HOLD: usize = 2;
+
+    /// Folds in one evaluation; true when this verdict is to be journalled now.
+    pub fn observe(&mut self, verdict: Verdict) -> bool {
+        let held = match self.streak {
+            Some((v, n)) if v == verdict => n + 1,
+            _ => 1,
+        };
+        self.streak = Some((verdict, held));
+        if held >= Self::HOLD && self.journalled != Some(verdict) {
+            self.journalled = Some(verdict);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The verdict last journalled, if any.
+    pub fn journalled(&self) -> Option<Verdict> {
+        self.journalled
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -549,5 +715,85 @@ mod tests {
             ..JudgeConfig::default()
         };
         assert_eq!(samples_needed(&many), 12);
+    }
+
+    #[test]
+    fn shifts_are_signed_in_the_metric_unit() {
+        assert_eq!(signed("latency_p95", 0.2514), "+251 ms");
+        assert_eq!(signed("latency_p95", -0.0004), "0 ms");
+        assert_eq!(signed("latency_p99", 1.5), "+1.50 s");
+        assert_eq!(signed("error_rate", -0.0675), "-6.75%");
+        assert_eq!(signed("error_rate", 0.0), "0.00%");
+    }
+
+    #[test]
+    fn a_verdict_is_journalled_once_it_held_and_flapping_is_damped() {
+        use Verdict::*;
+        let mut trail = VerdictTrail::default();
+        let journalled = |trail: &mut VerdictTrail, seq: &[Verdict]| -> Vec<Verdict> {
+            seq.iter().copied().filter(|v| trail.observe(*v)).collect()
+        };
+        // No data at the start is a verdict too, but only once.
+        assert_eq!(journalled(&mut trail, &[NoData]), []);
+        assert_eq!(journalled(&mut trail, &[NoData, NoData, NoData]), [NoData]);
+        // A change goes in on its second evaluation, once.
+        assert_eq!(journalled(&mut trail, &[Pass]), []);
+        assert_eq!(journalled(&mut trail, &[Pass, Pass, Pass]), [Pass]);
+        // Wobbling across the marginal threshold records nothing.
+        assert_eq!(
+            journalled(
+                &mut trail,
+                &[Marginal, Pass, Marginal, Pass, Marginal, Pass]
+            ),
+            []
+        );
+        assert_eq!(trail.journalled(), Some(Pass));
+        // A lasting change does, and a return to the journalled verdict is
+        // itself a change.
+        assert_eq!(
+            journalled(&mut trail, &[Fail, Fail, Pass, Pass]),
+            [Fail, Pass]
+        );
+        // Back to no data (the source went away) is journalled like any change.
+        assert_eq!(journalled(&mut trail, &[NoData, NoData]), [NoData]);
+    }
+
+    #[test]
+    fn the_journal_event_carries_the_verdict_and_a_line_per_metric() {
+        let cfg = JudgeConfig::default();
+        let base: Vec<f64> = (0..10).map(|i| 0.10 + f64::from(i) * 0.001).collect();
+        let slow: Vec<f64> = base.iter().map(|v| v * 2.0).collect();
+        let r = report(
+            "canary",
+            vec![
+                judge_metric(MetricKind::LatencyP95, &slow, &base, &cfg),
+                judge_metric(MetricKind::ErrorRate, &[], &base, &cfg),
+            ],
+            &cfg,
+        );
+        let Event::JudgeVerdict {
+            verdict,
+            score,
+            summary,
+            metrics,
+        } = r.journal_event()
+        else {
+            panic!("not a judge verdict")
+        };
+        assert_eq!((verdict, score), (Verdict::Fail, Some(0.0)));
+        assert_eq!(summary, r.summary);
+        assert_eq!(metrics.len(), 2);
+        assert!(
+            metrics[0].starts_with("latency_p95 high: p ")
+                && metrics[0].contains(", shift +")
+                && metrics[0].ends_with(", ratio 2.00x, n = 10/10"),
+            "{}",
+            metrics[0]
+        );
+        assert!(
+            metrics[1].starts_with("error_rate no-data: not enough samples"),
+            "{}",
+            metrics[1]
+        );
     }
 }

@@ -165,8 +165,8 @@ pub const BINDINGS: &[Binding] = &[
         label: "enter",
         command: Command::Details,
         short: "details",
-        help: "Show the selected item's evidence in full",
-        contexts: &[C::Checklist, C::Health],
+        help: "Full details: item, endpoint, or the judge",
+        contexts: &[C::Checklist, C::Health, C::Charts],
     },
     Binding {
         keys: &[Key::Char('/')],
@@ -447,6 +447,7 @@ mod tests {
         assert_eq!(lookup(C::Checklist, Key::Char(' ')), Some(Command::Sign));
         assert_eq!(lookup(C::Logs, Key::Char(' ')), None);
         assert_eq!(lookup(C::Checklist, Key::Enter), Some(Command::Details));
+        assert_eq!(lookup(C::Charts, Key::Enter), Some(Command::Details));
         assert_eq!(lookup(C::TextInput, Key::Enter), Some(Command::Submit));
         assert_eq!(lookup(C::Logs, Key::Char('f')), Some(Command::Follow));
         assert_eq!(

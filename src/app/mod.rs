@@ -3,6 +3,7 @@
 //! effects it asks for.
 
 pub mod actions;
+pub mod chart_details;
 pub mod checklist;
 pub mod command;
 pub mod condition;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::checklist::ItemStatus;
+use super::judge::Verdict;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
@@ -68,6 +69,20 @@ pub enum Event {
         observed: String,
         on_breach: String,
     },
+    /// The statistical judge's verdict, when it changed (cockpit) or once per
+    /// headless check that judged. A new kind: journals written before it
+    /// simply have none, and every field but the verdict may be missing.
+    JudgeVerdict {
+        verdict: Verdict,
+        /// 0–100; None when no metric could be judged.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        score: Option<f64>,
+        #[serde(default)]
+        summary: String,
+        /// One line per metric: class, p-value, shift, ratio, samples.
+        #[serde(default)]
+        metrics: Vec<String>,
+    },
 }
 
 impl Event {
@@ -79,5 +94,49 @@ impl Event {
             | Event::CheckResult { item, .. } => Some(item),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_written_before_the_judge_verdict_kind_still_read() {
+        let old = r#"{"at":"2026-11-22T19:01:00Z","operator":"alice","service":"svc","version":"v2","kind":"gate_breach","gate":"errors","observed":"8.00% vs > 5.00%","on_breach":"alert"}"#;
+        let record: Record = serde_json::from_str(old).unwrap();
+        assert!(matches!(record.event, Event::GateBreach { .. }));
+    }
+
+    #[test]
+    fn a_judge_verdict_round_trips_and_its_details_are_optional() {
+        let record = Record {
+            at: "2026-11-22T19:02:00Z".parse().unwrap(),
+            operator: "alice".into(),
+            service: "svc".into(),
+            version: "v2".into(),
+            event: Event::JudgeVerdict {
+                verdict: Verdict::Fail,
+                score: Some(50.0),
+                summary: "judge: fail (score 50/100) for canary vs baseline".into(),
+                metrics: vec!["latency_p95 high: p = 0.0001".into()],
+            },
+        };
+        let line = serde_json::to_string(&record).unwrap();
+        assert!(line.contains(r#""kind":"judge_verdict""#), "{line}");
+        assert!(line.contains(r#""verdict":"fail""#), "{line}");
+        assert_eq!(serde_json::from_str::<Record>(&line).unwrap(), record);
+        let bare = r#"{"at":"2026-11-22T19:01:00Z","operator":"a","service":"svc","version":"v2","kind":"judge_verdict","verdict":"no_data"}"#;
+        let record: Record = serde_json::from_str(bare).unwrap();
+        assert_eq!(
+            record.event,
+            Event::JudgeVerdict {
+                verdict: Verdict::NoData,
+                score: None,
+                summary: String::new(),
+                metrics: Vec::new(),
+            }
+        );
     }
 }

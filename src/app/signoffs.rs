@@ -155,7 +155,8 @@ impl Signoffs {
             Event::ActionStarted { .. }
             | Event::ActionFinished { .. }
             | Event::Verified { .. }
-            | Event::GateBreach { .. } => false,
+            | Event::GateBreach { .. }
+            | Event::JudgeVerdict { .. } => false,
         }
     }
 

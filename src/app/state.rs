@@ -15,7 +15,7 @@ use super::checklist::{Checklist, Evaluation, ItemChange, ItemState, ItemStatus}
 use super::command::CommandOutcome;
 use super::containers::{Containers, TargetState};
 use super::health::HealthState;
-use super::judge::JudgeReport;
+use super::judge::{JudgeReport, VerdictTrail};
 use super::keys::{self, Command, Context, Key};
 use super::live_checks::{self, LogChecks};
 use super::logs::{LogEffect, LogLine, LogView};
@@ -283,6 +283,8 @@ pub struct App {
     pub gates: Vec<GateState>,
     /// The statistical judge's latest word on canary against baseline.
     pub judge: Option<JudgeReport>,
+    /// Which of the judge's verdicts went into the journal (changes only).
+    pub judge_trail: VerdictTrail,
     /// Every Docker target of the profile, as the engine last described it.
     pub containers: Containers,
     /// Matching lines per logs check item, within its window.
@@ -340,6 +342,7 @@ impl App {
             metrics,
             gates: Vec::new(),
             judge: None,
+            judge_trail: VerdictTrail::default(),
             containers,
             log_checks,
             logs,
@@ -605,9 +608,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Probe(report) => on_probe(app, *report),
         Msg::Metrics(report) => {
+            let track = report.track.clone();
             app.metrics.apply(*report);
-            app.judge = Some(app.metrics.judge(app.now));
-            on_metrics(app)
+            let mut effects = judge_metrics(app, &track);
+            effects.extend(on_metrics(app));
+            effects
         }
         Msg::Record(record) => {
             if record.at < app.started_at {
@@ -730,6 +735,21 @@ fn on_probe(app: &mut App, report: ProbeReport) -> Vec<Effect> {
         .into_iter()
         .map(|c| app.record(check_result(c, 0)))
         .collect()
+}
+
+/// Re-runs the judge after a report of `track`. Its verdict is journalled
+/// when it changed and held: one evaluation counts per report of the judged
+/// track (one a poll), so the baseline's report in the same poll cannot make
+/// a one-poll wobble look like two.
+fn judge_metrics(app: &mut App, track: &str) -> Vec<Effect> {
+    let report = app.metrics.judge(app.now);
+    let effects = if track == report.canary_track && app.judge_trail.observe(report.verdict) {
+        vec![app.record(report.journal_event())]
+    } else {
+        Vec::new()
+    };
+    app.judge = Some(report);
+    effects
 }
 
 /// Re-evaluates metric items and gates. A breach is journalled once; an
@@ -1222,7 +1242,8 @@ fn open_details(app: &mut App) {
             Some(view) => (format!("endpoint {}", view.id), endpoint_details(app, view)),
             None => return,
         },
-        Pane::Charts | Pane::Logs => return,
+        Pane::Charts => super::chart_details::chart_details(app),
+        Pane::Logs => return,
     };
     app.modal = Some(Modal::Details {
         title,

@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 use crate::app::checklist::{
     Checklist, Evaluation, ItemStatus, command_evaluation, evaluate_endpoint,
 };
-use crate::app::judge::Verdict;
+use crate::app::judge::{JudgeReport, Verdict};
 use crate::app::record::{Event, Record};
 use crate::app::signoffs::{SignoffKind, Signoffs};
 use crate::cli::{CheckArgs, GlobalArgs, OutputFormat};
@@ -86,6 +86,8 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
     }
     let operator = operator::resolve(global.operator.as_deref());
     let (journal, signoffs) = open_journal(&profile, global);
+    let judge_journal = journal.clone();
+    let judge_operator = operator.clone();
     let runtime = tokio::runtime::Runtime::new()?;
     let profile = Arc::new(profile);
     let format = args.format;
@@ -125,6 +127,9 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
         OutputFormat::Junit => {
             let _ = writeln!(stdout, "{}", output::junit(&profile, &run.items, judge)?);
         }
+    }
+    if let (Some(judge), Some(journal)) = (judge, &judge_journal) {
+        record_judge(&profile, &judge_operator, journal, &judge.report);
     }
     Ok(if failed {
         ExitCode::from(1)
@@ -522,6 +527,22 @@ fn record_result(profile: &Profile, options: &CheckOptions, report: &ItemReport)
             "warning: check result of {} not journalled: {err}",
             report.id
         );
+    }
+}
+
+/// The judge's verdict of a headless run, once, into the release record: a
+/// CI run that judged the canary leaves its verdict where `golive status`
+/// and the next operator find it.
+fn record_judge(profile: &Profile, operator: &str, journal: &Journal, report: &JudgeReport) {
+    let record = Record {
+        at: Utc::now(),
+        operator: operator.to_string(),
+        service: profile.service.name.clone(),
+        version: profile.service.version.clone(),
+        event: report.journal_event(),
+    };
+    if let Err(err) = journal.append(&record, &profile.redactor) {
+        eprintln!("warning: the judge's verdict was not journalled: {err}");
     }
 }
 

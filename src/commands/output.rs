@@ -10,9 +10,9 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 use serde::Serialize;
 
 use crate::app::checklist::ItemStatus;
-use crate::app::judge::{Classification, JudgeReport, Verdict, samples_needed};
+use crate::app::judge::{self, Classification, JudgeReport, Verdict};
 use crate::app::sanitize::clean_text;
-use crate::profile::{MetricKind, Profile};
+use crate::profile::Profile;
 
 /// One item's outcome as headless faces report it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -95,105 +95,55 @@ pub struct PhaseJudge {
     pub report: JudgeReport,
 }
 
-/// The verdict's symbol, word and colour (as the item status it reads like).
-fn verdict_look(verdict: Verdict) -> (&'static str, &'static str, ItemStatus) {
+/// The colour a verdict or a metric's class is painted in, as the item
+/// status it reads like.
+fn verdict_status(verdict: Verdict) -> ItemStatus {
     match verdict {
-        Verdict::Pass => ("✔", "PASS", ItemStatus::Pass),
-        Verdict::Marginal => ("⚠", "MARGINAL", ItemStatus::Waived),
-        Verdict::Fail => ("✘", "FAIL", ItemStatus::Fail),
-        Verdict::NoData => ("?", "NO DATA", ItemStatus::Waived),
+        Verdict::Pass => ItemStatus::Pass,
+        Verdict::Marginal | Verdict::NoData => ItemStatus::Waived,
+        Verdict::Fail => ItemStatus::Fail,
     }
 }
 
-fn classification_look(c: Classification) -> (&'static str, ItemStatus) {
+fn classification_status(c: Classification) -> ItemStatus {
     match c {
-        Classification::Pass | Classification::Low => ("✔", ItemStatus::Pass),
-        Classification::High => ("✘", ItemStatus::Fail),
-        Classification::NoData => ("?", ItemStatus::Waived),
-    }
-}
-
-/// A shift in the metric's unit, signed: `+120 ms`, `-0.40%`, and a plain
-/// `0` for what rounds to nothing (never `-0`).
-fn signed(metric: &str, v: f64) -> String {
-    let (scaled, decimals, unit) = match MetricKind::from_name(metric) {
-        Some(MetricKind::LatencyP50 | MetricKind::LatencyP95 | MetricKind::LatencyP99) => {
-            if v.abs() < 1.0 {
-                (v * 1000.0, 0, " ms")
-            } else {
-                (v, 2, " s")
-            }
-        }
-        Some(MetricKind::ErrorRate) => (v * 100.0, 2, "%"),
-        _ => (v, 4, ""),
-    };
-    let text = format!("{scaled:+.decimals$}");
-    if text
-        .trim_start_matches(['+', '-'])
-        .chars()
-        .all(|c| c == '0' || c == '.')
-    {
-        format!("{:.decimals$}{unit}", 0.0)
-    } else {
-        format!("{text}{unit}")
+        Classification::Pass | Classification::Low => ItemStatus::Pass,
+        Classification::High => ItemStatus::Fail,
+        Classification::NoData => ItemStatus::Waived,
     }
 }
 
 /// The judge as a short block after the items: the verdict and score, then
 /// one line per metric with its classification, Mann–Whitney p-value,
 /// Hodges–Lehmann shift and interval, mean ratio and sample counts. No data
-/// is written in capitals with its reason, never left blank.
-pub fn text_judge(judge: &JudgeReport, color: bool) -> String {
-    let cfg = &judge.config;
-    let (symbol, word, status) = verdict_look(judge.verdict);
-    let score = judge
-        .score
-        .map_or("no score".to_string(), |s| format!("score {s:.0}/100"));
+/// is written in capitals with its reason, never left blank. The words are
+/// `app::judge`'s, the same the cockpit's details show.
+pub fn text_judge(report: &JudgeReport, color: bool) -> String {
+    let (symbol, _) = judge::verdict_mark(report.verdict);
     let mut out = format!(
-        "{} judge   {} vs baseline: {word}, {score} (pass ≥ {:.0}, marginal ≥ {:.0}; Mann-Whitney at {}% confidence)",
-        paint(status, symbol, color),
-        clean_text(&judge.canary_track),
-        cfg.pass_score,
-        cfg.marginal_score,
-        cfg.confidence * 100.0
+        "{} judge   {}",
+        paint(verdict_status(report.verdict), symbol, color),
+        judge::headline(report)
     );
-    if judge.verdict == Verdict::NoData {
-        out.push_str(&format!(
-            "\n  NO DATA: no metric could be judged; the check ran too briefly or the baseline is missing (it needs {} samples a side, one per metrics window)",
-            samples_needed(cfg)
-        ));
+    if let Some(note) = judge::no_data_note(report) {
+        out.push_str("\n  ");
+        out.push_str(&note);
     }
-    let width = judge
+    let width = report
         .metrics
         .iter()
         .map(|m| m.metric.len())
         .max()
         .unwrap_or(0);
-    for m in &judge.metrics {
-        let (symbol, status) = classification_look(m.classification);
-        let mut line = format!(
-            "\n  {} {:<width$}  {:<7}",
-            paint(status, symbol, color),
+    for m in &report.metrics {
+        let symbol = judge::classification_symbol(m.classification);
+        out.push_str(&format!(
+            "\n  {} {:<width$}  {:<7}  {}",
+            paint(classification_status(m.classification), symbol, color),
             m.metric,
-            m.classification.as_str()
-        );
-        match (&m.test, &m.shift) {
-            (Some(test), Some(shift)) => {
-                line.push_str(&format!(
-                    "  p = {:.4}  shift {} [{}, {}]  ratio {}  n = {}/{}",
-                    test.p_value,
-                    signed(&m.metric, shift.estimate),
-                    signed(&m.metric, shift.lower),
-                    signed(&m.metric, shift.upper),
-                    m.mean_ratio
-                        .map_or("n/a".to_string(), |r| format!("{r:.2}x")),
-                    m.canary_n,
-                    m.baseline_n
-                ));
-            }
-            _ => line.push_str(&format!("  {}", clean_text(&m.reason))),
-        }
-        out.push_str(&line);
+            m.classification.as_str(),
+            judge::evidence(m).join("  ")
+        ));
     }
     out
 }
@@ -346,15 +296,6 @@ mod tests {
         assert!(line.ends_with("(1.5s)"));
         let colored = text_line(&report(ItemStatus::Pass, ""), true);
         assert!(colored.contains("\u{1b}[32m✔"));
-    }
-
-    #[test]
-    fn shifts_are_signed_in_the_metric_unit() {
-        assert_eq!(signed("latency_p95", 0.2514), "+251 ms");
-        assert_eq!(signed("latency_p95", -0.0004), "0 ms");
-        assert_eq!(signed("latency_p99", 1.5), "+1.50 s");
-        assert_eq!(signed("error_rate", -0.0675), "-6.75%");
-        assert_eq!(signed("error_rate", 0.0), "0.00%");
     }
 
     #[test]

@@ -14,6 +14,8 @@ use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::checklist::ItemStatus;
+use crate::app::judge::Verdict;
+use crate::app::record::{Event, Record};
 use crate::app::sanitize::clean_text;
 use crate::app::signoffs::{Latest, Signoffs};
 use crate::cli::{GlobalArgs, OutputFormat, StatusArgs};
@@ -61,12 +63,27 @@ pub struct StatusRow {
     pub detail: Option<String>,
 }
 
+/// The judge's latest verdict as the journal has it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JudgeRow {
+    pub verdict: Verdict,
+    pub score: Option<f64>,
+    pub summary: String,
+    /// One line per metric.
+    pub metrics: Vec<String>,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Debug, Serialize)]
 struct StatusDoc<'a> {
     service: &'a str,
     version: &'a str,
     journal: String,
     items: &'a [StatusRow],
+    /// The latest judge verdict recorded for this release, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    judge: Option<&'a JudgeRow>,
     warnings: &'a [String],
 }
 
@@ -107,6 +124,7 @@ pub fn status(
         &read.records,
     );
     let rows = rows(profile, &fold);
+    let judge = latest_judge(profile, &read.records);
     let _ = match format {
         OutputFormat::Json => {
             let doc = StatusDoc {
@@ -114,6 +132,7 @@ pub fn status(
                 version: &profile.service.version,
                 journal: path.display().to_string(),
                 items: &rows,
+                judge: judge.as_ref(),
                 warnings: &read.warnings,
             };
             match serde_json::to_string_pretty(&doc) {
@@ -133,7 +152,12 @@ pub fn status(
                 read.records.len(),
                 if read.records.len() == 1 { "" } else { "s" }
             );
-            writeln!(out, "{header}\n{}", text(&rows, color))
+            let mut body = text(&rows, color);
+            if let Some(judge) = &judge {
+                body.push('\n');
+                body.push_str(&judge_text(judge, color));
+            }
+            writeln!(out, "{header}\n{body}")
         }
     };
     ExitCode::SUCCESS
@@ -177,6 +201,56 @@ pub fn rows(profile: &Profile, fold: &Signoffs) -> Vec<StatusRow> {
             row
         })
         .collect()
+}
+
+/// The last judge verdict journalled for this release (the cockpit journals
+/// changes, a headless check its one verdict): the latest word wins.
+pub fn latest_judge(profile: &Profile, records: &[Record]) -> Option<JudgeRow> {
+    records.iter().rev().find_map(|r| match &r.event {
+        Event::JudgeVerdict {
+            verdict,
+            score,
+            summary,
+            metrics,
+        } if r.service == profile.service.name && r.version == profile.service.version => {
+            Some(JudgeRow {
+                verdict: *verdict,
+                score: *score,
+                summary: summary.clone(),
+                metrics: metrics.clone(),
+                by: r.operator.clone(),
+                at: r.at,
+            })
+        }
+        _ => None,
+    })
+}
+
+/// `✘ judge: fail (score 50/100) for canary vs baseline — ci-bot
+/// 2026-11-22 19:03:00Z`, then the metrics one a line, indented.
+pub fn judge_text(judge: &JudgeRow, color: bool) -> String {
+    let (symbol, word) = crate::app::judge::verdict_mark(judge.verdict);
+    let status = match judge.verdict {
+        Verdict::Pass => ItemStatus::Pass,
+        Verdict::Fail => ItemStatus::Fail,
+        Verdict::Marginal | Verdict::NoData => ItemStatus::Waived,
+    };
+    let said = if judge.summary.is_empty() {
+        format!("judge: {}", word.to_lowercase())
+    } else {
+        clean_text(&judge.summary)
+    };
+    let mut out = format!(
+        "{} {said} — {} {}",
+        output::paint(status, symbol, color),
+        clean_text(&judge.by),
+        judge.at.format("%Y-%m-%d %H:%M:%SZ")
+    );
+    for m in &judge.metrics {
+        out.push_str("\n    ");
+        out.push_str(&clean_text(m));
+    }
+    out
 }
 
 /// A table with a symbol per status (readable without colour), and a summary.
@@ -364,6 +438,60 @@ mod tests {
 
         let (_, coloured, _) = run_status(&path, OutputFormat::Text, true);
         assert!(coloured.contains("\u{1b}[32m✍\u{1b}[0m"), "{coloured:?}");
+    }
+
+    fn verdict(verdict: Verdict, summary: &str) -> Event {
+        Event::JudgeVerdict {
+            verdict,
+            score: (verdict != Verdict::NoData).then_some(50.0),
+            summary: summary.into(),
+            metrics: vec!["latency_p95 high: p = 0.0001, n = 20/20".into()],
+        }
+    }
+
+    #[test]
+    fn the_latest_judge_verdict_is_shown_and_a_journal_without_one_shows_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        sample_journal(&path);
+        let (_, plain, _) = run_status(&path, OutputFormat::Text, false);
+        assert!(!plain.contains("judge"), "{plain}");
+        let (_, json, _) = run_status(&path, OutputFormat::Json, false);
+        let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert!(doc.get("judge").is_none(), "{doc}");
+
+        append(
+            &path,
+            3,
+            "alice",
+            verdict(Verdict::NoData, "judge: no data for canary vs baseline"),
+        );
+        append(
+            &path,
+            4,
+            "ci-bot",
+            verdict(
+                Verdict::Fail,
+                "judge: fail (score 50/100) for canary vs baseline",
+            ),
+        );
+        let (code, plain, _) = run_status(&path, OutputFormat::Text, false);
+        assert_eq!(code, ExitCode::SUCCESS);
+        let line = plain.lines().find(|l| l.contains("judge")).unwrap();
+        assert_eq!(
+            line,
+            "✘ judge: fail (score 50/100) for canary vs baseline — ci-bot 2026-11-22 19:04:00Z"
+        );
+        assert!(!plain.contains("no data for canary"), "{plain}");
+        assert!(
+            plain.contains("\n    latency_p95 high: p = 0.0001"),
+            "{plain}"
+        );
+        let (_, json, _) = run_status(&path, OutputFormat::Json, false);
+        let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(doc["judge"]["verdict"], "fail");
+        assert_eq!(doc["judge"]["score"], 50.0);
+        assert_eq!(doc["judge"]["by"], "ci-bot");
     }
 
     #[test]

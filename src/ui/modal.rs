@@ -7,6 +7,8 @@ use ratatui::layout::{Margin, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
+use unicode_width::UnicodeWidthStr;
+
 use super::{Theme, centered};
 use crate::app::state::{App, InputPurpose, Modal};
 
@@ -91,8 +93,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             (format!(" {title} "), out, theme.accent())
         }
     };
-    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
-    let rect = centered(area, 72, height.max(5));
+    // Details carry long evidence lines (the judge's report): wider, and as
+    // tall as the lines once wrapped, so the last ones are not cut off.
+    let width = match modal {
+        Modal::Details { .. } => DETAILS_WIDTH.min(area.width.saturating_sub(2)),
+        _ => 72,
+    };
+    let inner = usize::from(width.min(area.width).saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| wrapped_rows(l, inner)).sum();
+    let height = (rows.min(usize::from(u16::MAX)) as u16)
+        .saturating_add(2)
+        .min(area.height.saturating_sub(2));
+    let rect = centered(area, width, height.max(5));
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .border_type(BorderType::Double)
@@ -104,4 +116,54 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Paragraph::new(lines).wrap(Wrap { trim: false }),
         rect.inner(Margin::new(1, 1)),
     );
+}
+
+/// The widest the details modal grows, screen permitting.
+const DETAILS_WIDTH: u16 = 96;
+
+/// Rows a line takes when word-wrapped at `width` columns (greedy, as the
+/// paragraph wraps: a word that does not fit starts a new row, a word wider
+/// than a row is broken).
+fn wrapped_rows(line: &Line, width: usize) -> usize {
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    let mut rows = 1;
+    let mut used = 0;
+    for (i, word) in text.split(' ').enumerate() {
+        let w = word.width();
+        let need = if i == 0 || used == 0 { w } else { used + 1 + w };
+        if need <= width {
+            used = need;
+        } else if w <= width {
+            rows += 1;
+            used = w;
+        } else {
+            // Wider than a row: it starts a row of its own and is broken.
+            if used > 0 {
+                rows += 1;
+            }
+            rows += w.div_ceil(width) - 1;
+            used = match w % width {
+                0 => width,
+                r => r,
+            };
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapped_rows_follow_word_wrapping() {
+        let rows = |s: &str, w: usize| wrapped_rows(&Line::raw(s.to_string()), w);
+        assert_eq!(rows("", 10), 1);
+        assert_eq!(rows("short", 10), 1);
+        assert_eq!(rows("aaaa bbbb", 9), 1);
+        assert_eq!(rows("aaaa bbbbb", 9), 2);
+        assert_eq!(rows("aaaa bbbb cccc dddd", 9), 2);
+        assert_eq!(rows("aaaaaaaaaaaaaaaaaaaaa", 10), 3);
+        assert_eq!(rows("    indented words here", 12), 2);
+    }
 }
