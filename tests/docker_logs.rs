@@ -425,6 +425,34 @@ impl Forwarder {
     }
 }
 
+/// The engine's unix socket, which the outage tests put a TCP front on;
+/// None, with the reason printed, when the engine is reached another way.
+fn unix_socket(engine: &Engine) -> Option<std::path::PathBuf> {
+    let socket = engine
+        .host
+        .strip_prefix("unix://")
+        .map(std::path::PathBuf::from);
+    if socket.is_none() {
+        eprintln!(
+            "skipping: the engine is not on a unix socket ({})",
+            engine.host
+        );
+    }
+    socket
+}
+
+/// Starts a container printing `n 1`, `n 2`, ... every 100 ms, so a gap or
+/// a duplicate in what golive delivers shows in the numbers.
+fn start_counter(cleanup: &mut Cleanup, prefix: &str) -> String {
+    let image = format!("{}:1", unique("img"));
+    build_image(cleanup, &image, "v1");
+    let name = unique(prefix);
+    cleanup.containers.push(name.clone());
+    let script = r#"i=0; while true; do i=$((i+1)); echo "n $i"; sleep 0.1; done"#;
+    docker(&["run", "-d", "--name", &name, &image, script]);
+    name
+}
+
 #[tokio::test]
 async fn engine_outage_over_tcp_resumes_without_gap_or_duplicate() {
     let Some(engine) =
@@ -432,24 +460,11 @@ async fn engine_outage_over_tcp_resumes_without_gap_or_duplicate() {
     else {
         return;
     };
-    let Some(socket) = engine
-        .host
-        .strip_prefix("unix://")
-        .map(std::path::PathBuf::from)
-    else {
-        eprintln!(
-            "skipping: the engine is not on a unix socket ({})",
-            engine.host
-        );
+    let Some(socket) = unix_socket(&engine) else {
         return;
     };
     let mut cleanup = Cleanup::default();
-    let image = format!("{}:1", unique("img"));
-    build_image(&mut cleanup, &image, "v1");
-    let name = unique("outage");
-    cleanup.containers.push(name.clone());
-    let script = r#"i=0; while true; do i=$((i+1)); echo "n $i"; sleep 0.1; done"#;
-    docker(&["run", "-d", "--name", &name, &image, script]);
+    let name = start_counter(&mut cleanup, "outage");
 
     let (forwarder, port) = Forwarder::start(socket.clone(), 0).await;
     let host = format!("tcp://127.0.0.1:{port}");
@@ -538,24 +553,11 @@ async fn golive_logs_follows_docker_host_tcp_through_an_outage() {
     else {
         return;
     };
-    let Some(socket) = engine
-        .host
-        .strip_prefix("unix://")
-        .map(std::path::PathBuf::from)
-    else {
-        eprintln!(
-            "skipping: the engine is not on a unix socket ({})",
-            engine.host
-        );
+    let Some(socket) = unix_socket(&engine) else {
         return;
     };
     let mut cleanup = Cleanup::default();
-    let image = format!("{}:1", unique("img"));
-    build_image(&mut cleanup, &image, "v1");
-    let name = unique("cli");
-    cleanup.containers.push(name.clone());
-    let script = r#"i=0; while true; do i=$((i+1)); echo "n $i"; sleep 0.1; done"#;
-    docker(&["run", "-d", "--name", &name, &image, script]);
+    let name = start_counter(&mut cleanup, "cli");
     let dir = tempfile::tempdir().unwrap();
     let profile = dir.path().join("profile.toml");
     std::fs::write(

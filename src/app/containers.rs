@@ -372,17 +372,7 @@ impl TargetView {
         if state.error.is_some() || state.containers.is_empty() {
             return HealthState::Down;
         }
-        state
-            .containers
-            .iter()
-            .map(ContainerState::health_state)
-            .max_by_key(|s| match s {
-                HealthState::Up => 0,
-                HealthState::Unknown => 1,
-                HealthState::Degraded => 2,
-                HealthState::Down => 3,
-            })
-            .unwrap_or(HealthState::Unknown)
+        HealthState::worst_shown(state.containers.iter().map(ContainerState::health_state))
     }
 }
 

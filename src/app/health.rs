@@ -80,6 +80,22 @@ impl Health {
 }
 
 impl HealthState {
+    /// The state a pane shows for a group (an endpoint's replicas, a
+    /// target's containers): its worst member, where a member not heard from
+    /// yet weighs less than one that answered degraded, so a half-reported
+    /// group is not painted worse than what is known. Unknown when empty.
+    pub fn worst_shown(states: impl IntoIterator<Item = HealthState>) -> HealthState {
+        states
+            .into_iter()
+            .max_by_key(|s| match s {
+                HealthState::Up => 0,
+                HealthState::Unknown => 1,
+                HealthState::Degraded => 2,
+                HealthState::Down => 3,
+            })
+            .unwrap_or(HealthState::Unknown)
+    }
+
     /// The worse of two states, for rolling components or replicas up. Unknown
     /// ranks between degraded and down: not knowing is worse than a warning but
     /// better than a confirmed failure.

@@ -18,7 +18,7 @@ use regex::Regex;
 
 use super::checklist::{Evaluation, ItemChange};
 use super::containers::{Containers, TargetState, evaluate_docker_check, target_label};
-use super::logs::LogLine;
+use super::logs::{LogLine, logs_verdict_sentence};
 use super::state::App;
 use crate::profile::{Check, DockerTarget, LogKind, LogsCheck, Profile};
 
@@ -201,7 +201,7 @@ fn judge(
     }
     let too_many = u64::try_from(w.matches.len()).unwrap_or(u64::MAX) > check.max;
     if too_many {
-        return Evaluation::Fail(verdict_sentence(check, &w.count_text(), false));
+        return Evaluation::Fail(logs_verdict_sentence(check, &w.count_text(), false));
     }
     let so_far = format!(
         "{} line(s) of {} matched {:?} so far (max {})",
@@ -226,7 +226,7 @@ fn judge(
             }
             match view.and_then(|v| v.answered_at) {
                 Some(at) if now >= at + settle => {
-                    Evaluation::Pass(verdict_sentence(check, &w.count_text(), true))
+                    Evaluation::Pass(logs_verdict_sentence(check, &w.count_text(), true))
                 }
                 Some(_) => Evaluation::Waiting(format!("waiting for the backlog: {so_far}")),
                 None => Evaluation::Waiting(format!(
@@ -238,33 +238,16 @@ fn judge(
         None => {
             let watched = (now - since).to_std().unwrap_or_default();
             if watched >= check.window {
-                Evaluation::Pass(verdict_sentence(check, &w.count_text(), true))
+                Evaluation::Pass(logs_verdict_sentence(check, &w.count_text(), true))
             } else {
                 Evaluation::Waiting(format!(
                     "waiting: {so_far}, {} of the {} window watched",
-                    humantime::format_duration(whole_secs(watched)),
-                    humantime::format_duration(whole_secs(check.window))
+                    humantime::format_duration(Duration::from_secs(watched.as_secs())),
+                    humantime::format_duration(Duration::from_secs(check.window.as_secs()))
                 ))
             }
         }
     }
-}
-
-/// The headless check's sentence (`app::logs::evaluate_logs_check`), word
-/// for word; a test holds the two together.
-fn verdict_sentence(check: &LogsCheck, count: &str, passed: bool) -> String {
-    format!(
-        "{count} line(s) of {} matched {:?} in the last {} (max {}){}",
-        check.source,
-        check.pattern,
-        humantime::format_duration(whole_secs(check.window)),
-        check.max,
-        if passed { "" } else { ": too many" }
-    )
-}
-
-fn whole_secs(d: Duration) -> Duration {
-    Duration::from_secs(d.as_secs())
 }
 
 /// A state from the Docker watcher: the board takes it in, the docker items
@@ -614,7 +597,7 @@ mod tests {
                 .collect();
             let headless = crate::app::logs::evaluate_logs_check(&check, &held, t0());
             assert_eq!(
-                verdict_sentence(&check, &n.to_string(), headless.passed),
+                logs_verdict_sentence(&check, &n.to_string(), headless.passed),
                 headless.explanation
             );
         }

@@ -705,19 +705,21 @@ pub fn evaluate_logs_check<'a>(
     LogsVerdict {
         passed,
         count,
-        explanation: format!(
-            "{count} line(s) of {} matched {:?} in the last {} (max {}){}",
-            check.source,
-            check.pattern,
-            humantime::format_duration(round_secs(check.window)),
-            check.max,
-            if passed { "" } else { ": too many" }
-        ),
+        explanation: logs_verdict_sentence(check, &count.to_string(), passed),
     }
 }
 
-fn round_secs(d: Duration) -> Duration {
-    Duration::from_secs(d.as_secs())
+/// The sentence a logs check's verdict reads as, headless and in the cockpit
+/// alike; `count` is the number, or "at least N" where matches were dropped.
+pub fn logs_verdict_sentence(check: &LogsCheck, count: &str, passed: bool) -> String {
+    format!(
+        "{count} line(s) of {} matched {:?} in the last {} (max {}){}",
+        check.source,
+        check.pattern,
+        humantime::format_duration(Duration::from_secs(check.window.as_secs())),
+        check.max,
+        if passed { "" } else { ": too many" }
+    )
 }
 
 #[cfg(test)]

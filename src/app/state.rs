@@ -189,17 +189,12 @@ pub struct EndpointView {
 impl EndpointView {
     /// Worst state over the replicas that answered; unknown before any report.
     pub fn state(&self) -> HealthState {
-        self.replicas
-            .iter()
-            .flatten()
-            .map(|r| replica_state(&r.observation))
-            .max_by_key(|s| match s {
-                HealthState::Up => 0,
-                HealthState::Unknown => 1,
-                HealthState::Degraded => 2,
-                HealthState::Down => 3,
-            })
-            .unwrap_or(HealthState::Unknown)
+        HealthState::worst_shown(
+            self.replicas
+                .iter()
+                .flatten()
+                .map(|r| replica_state(&r.observation)),
+        )
     }
 
     /// More than one version among the replicas: a rollout is half done.
