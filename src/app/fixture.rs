@@ -624,7 +624,7 @@ pub fn sample_app() -> App {
         } else {
             base + 4 * (n - 55)
         };
-        let state = if n > 100 && n % 3 == 0 {
+        let state = if n > 100 && n.is_multiple_of(3) {
             HealthState::Down
         } else if n > 80 {
             HealthState::Degraded
