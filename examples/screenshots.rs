@@ -1,14 +1,16 @@
 //! Renders the cockpit to SVG images in `screenshots/`: the fixture release
-//! during its canary regression, the help overlay and the rollback
-//! confirmation, each at 120×40 with the dark theme, from a `TestBackend`
-//! buffer (so they are exactly what the terminal would show).
+//! during its canary regression, the help overlay, the rollback
+//! confirmation and the logs pane with a filter and a search, each at
+//! 120×40 with the dark theme (and the health pane in the high-contrast
+//! theme), from a `TestBackend` buffer (so they are exactly what the
+//! terminal would show).
 //!
 //!     cargo run --example screenshots
 use std::fmt::Write as _;
 
 use golive::app::fixture::sample_app;
 use golive::app::keys::Key;
-use golive::app::state::{App, Msg, update};
+use golive::app::state::{App, Msg, Pane, update};
 use golive::ui::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -51,6 +53,15 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// Whether the usual monospace fonts draw every character of `symbol` one
+/// cell wide (ASCII, Latin-1, box drawing, block elements), so a run of
+/// them stays on the grid without per-cell placement.
+fn on_grid(symbol: &str) -> bool {
+    symbol
+        .chars()
+        .all(|c| (c as u32) < 0x250 || ('\u{2500}'..='\u{259f}').contains(&c))
+}
+
 fn svg(buf: &Buffer, title: &str) -> String {
     let (w, h) = (buf.area.width, buf.area.height);
     let mut out = String::new();
@@ -86,17 +97,26 @@ fn svg(buf: &Buffer, title: &str) -> String {
                 );
             }
         }
-        // Then text, one element per cell run of equal style, placed by
-        // column so wide or missing glyphs cannot shift the grid.
+        // Then text: one element per run of equal style of characters any
+        // monospace font has at one cell's width, and one per cell for the
+        // rest (braille, symbols),
+        // placed by column, so a glyph drawn by a wider fallback font cannot
+        // shift the grid in renderers that ignore `textLength`.
         let mut x = 0;
         while x < w {
             let cell = &buf[(x, y)];
             let style = (cell.fg, cell.modifier);
             let start = x;
-            let mut text = String::new();
-            while x < w && (buf[(x, y)].fg, buf[(x, y)].modifier) == style {
-                text.push_str(buf[(x, y)].symbol());
-                x += 1;
+            let mut text = String::from(cell.symbol());
+            x += 1;
+            if on_grid(&text) {
+                while x < w
+                    && (buf[(x, y)].fg, buf[(x, y)].modifier) == style
+                    && on_grid(buf[(x, y)].symbol())
+                {
+                    text.push_str(buf[(x, y)].symbol());
+                    x += 1;
+                }
             }
             if text.trim().is_empty() {
                 continue;
@@ -130,6 +150,26 @@ fn render(app: &App, theme: &Theme) -> Buffer {
     terminal.backend().buffer().clone()
 }
 
+fn keys(app: &mut App, keys: impl IntoIterator<Item = Key>) {
+    for key in keys {
+        update(app, Msg::Key(key));
+    }
+}
+
+/// The logs pane focused, filtered to the upstream trouble and searching
+/// for the timeouts in it, as on-call would narrow it down.
+fn logs_filtered() -> App {
+    let mut app = sample_app();
+    update(&mut app, Msg::LogRows(ui::logs::rows(120, 40)));
+    app.focus = Pane::Logs;
+    keys(&mut app, [Key::Char('/')]);
+    keys(&mut app, "upstream|503".chars().map(Key::Char));
+    keys(&mut app, [Key::Enter, Key::Char('s')]);
+    keys(&mut app, "timeout".chars().map(Key::Char));
+    keys(&mut app, [Key::Enter, Key::Char('n')]);
+    app
+}
+
 fn main() -> std::io::Result<()> {
     let theme = Theme::default();
     std::fs::create_dir_all("screenshots")?;
@@ -145,8 +185,13 @@ fn main() -> std::io::Result<()> {
     let mut rollback = sample_app();
     update(&mut rollback, Msg::Key(Key::Char('R')));
     shots.push(("rollback", "golive: the rollback confirmation", rollback));
+    shots.push((
+        "logs-filter-search",
+        "golive: the logs pane filtered and searched",
+        logs_filtered(),
+    ));
     let mut light = sample_app();
-    light.focus = golive::app::state::Pane::Health;
+    light.focus = Pane::Health;
     for (name, title, app) in &shots {
         let path = format!("screenshots/{name}.svg");
         std::fs::write(&path, svg(&render(app, &theme), title))?;

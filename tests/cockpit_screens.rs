@@ -110,12 +110,13 @@ fn too_small_says_so_at_every_size_below_80x24() {
 
 #[test]
 fn every_size_from_80x24_up_renders_without_panicking() {
-    let mut app = sample_app();
+    let plain = sample_app();
+    let mut app = plain.clone();
     press(&mut app, &[Key::Char('?')]);
     for w in (80..=220).step_by(7) {
         for h in (24..=70).step_by(5) {
             render(&app, &Theme::default(), w, h);
-            render(&sample_app(), &Theme::default().without_color(), w, h);
+            render(&plain, &Theme::default().without_color(), w, h);
         }
     }
 }

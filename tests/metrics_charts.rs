@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use golive::app::fixture::{sample_app, sample_profile, t0};
 use golive::app::keys::{self, Context, Key};
-use golive::app::metrics::ChartWindow;
+use golive::app::metrics::{ChartWindow, MetricsState};
 use golive::app::probe::{Observation, ProbeReport};
 use golive::app::state::{App, Msg, Pane, TRACK_SAMPLES_CAP, update};
 use golive::ui::{Theme, charts};
@@ -109,6 +109,9 @@ fn probe_samples_cover_the_retention_not_a_fixed_count() {
 /// one a minute, so the hour window has something to span.
 fn hour_of_probes() -> App {
     let mut app = sample_app();
+    // The probe-fed picture: without the fixture's scrapes the charts fall
+    // back to the probes.
+    app.metrics = MetricsState::new(&sample_profile());
     let end = app.now;
     let canary = "http://10.0.0.11:8002/warmup/status";
     let base = "http://10.0.0.21:8002/health";
