@@ -93,7 +93,7 @@ fn endpoint_line<'a>(view: &EndpointView, sel: bool, width: usize, theme: &Theme
             .unwrap_or_default()
     );
     let lat = last
-        .map(|l| format!(" {l} ms"))
+        .map(|l| format!(" {}", millis(l)))
         .unwrap_or_else(|| " no data".into());
     let mixed = if view.mixed_versions() {
         " ⚑ mixed versions"
@@ -143,7 +143,7 @@ fn replica_line<'a>(
         Span::styled(format!("   {} ", health_symbol(st)), theme.health(st)),
         Span::styled(format!("{:<8}", st.as_str()), theme.health(st)),
         Span::styled(
-            format!("{:>5} ms ", o.response_time.as_millis()),
+            format!("{:>8} ", millis(o.response_time.as_millis() as u64)),
             theme.text(),
         ),
         Span::styled(app.profile.redactor.redact(host), theme.muted()),
@@ -252,4 +252,26 @@ fn container_line<'a>(
         spans.push(Span::styled(shown, style));
     }
     Line::from(spans)
+}
+
+/// Whole milliseconds as the pane shows them; a loopback answer under a
+/// millisecond reads "<1 ms" rather than a "0 ms" that looks like no answer.
+fn millis(ms: u64) -> String {
+    if ms == 0 {
+        "<1 ms".to_string()
+    } else {
+        format!("{ms} ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::millis;
+
+    #[test]
+    fn a_sub_millisecond_answer_is_not_shown_as_zero() {
+        assert_eq!(millis(0), "<1 ms");
+        assert_eq!(millis(612), "612 ms");
+        assert_eq!(format!("{:>8}", millis(0)), "   <1 ms");
+    }
 }
