@@ -264,11 +264,13 @@ pub fn judge_metric(
         shift: None,
     };
     if canary.len() < cfg.min_samples || baseline.len() < cfg.min_samples {
+        // Say the number that matters: at a high confidence a difference
+        // can only show with more samples than the minimum to be judged.
         out.reason = format!(
             "not enough samples: {} canary and {} baseline (needs {} each)",
             canary.len(),
             baseline.len(),
-            cfg.min_samples
+            samples_needed(cfg)
         );
         return out;
     }
