@@ -165,6 +165,34 @@ fn the_verdict_is_journalled_when_it_changes_not_every_poll() {
     assert_eq!(app.judge_trail.journalled(), Some(Verdict::Fail));
 }
 
+#[test]
+fn two_cockpits_on_one_release_record_each_change_once() {
+    // Alice's cockpit records as it goes; every record reaches Bob's through
+    // the shared journal before his own polls of the same minute.
+    let mut alice = App::new(profile(), "alice", t0());
+    let mut bob = App::new(profile(), "bob", t0());
+    let mut bob_records = Vec::new();
+    for minute in 0..20 {
+        for app in [&mut alice, &mut bob] {
+            update(app, Msg::Tick(at(minute)));
+        }
+        for track in ["canary", "baseline"] {
+            for (_, record) in verdicts(&update(&mut alice, answer(track, minute))) {
+                update(&mut bob, Msg::Record(Box::new(record)));
+            }
+        }
+        for track in ["canary", "baseline"] {
+            bob_records.extend(verdicts(&update(&mut bob, answer(track, minute))));
+        }
+    }
+    assert!(
+        bob_records.is_empty(),
+        "Bob recorded what Alice had: {:?}",
+        bob_records.iter().map(|(v, _)| *v).collect::<Vec<_>>()
+    );
+    assert_eq!(bob.judge_trail.journalled(), Some(Verdict::Fail));
+}
+
 /// The judge's full report, the gates and the window, opened from the charts.
 fn details_lines(app: &mut App) -> (String, Vec<String>) {
     app.focus = Pane::Charts;

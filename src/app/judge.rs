@@ -559,6 +559,13 @@ impl VerdictTrail {
         }
     }
 
+    /// A verdict read back from the journal: ours, another cockpit's on the
+    /// same release, or a headless check's. It counts as journalled, so two
+    /// operators watching one release do not both record the same change.
+    pub fn recorded(&mut self, verdict: Verdict) {
+        self.journalled = Some(verdict);
+    }
+
     /// The verdict last journalled, if any.
     pub fn journalled(&self) -> Option<Verdict> {
         self.journalled
@@ -572,6 +579,18 @@ mod tests {
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn a_verdict_another_cockpit_recorded_is_not_recorded_again() {
+        let mut trail = VerdictTrail::default();
+        // Another operator's cockpit recorded the fail first.
+        trail.recorded(Verdict::Fail);
+        assert!(!trail.observe(Verdict::Fail));
+        assert!(!trail.observe(Verdict::Fail));
+        // A real change is still ours to record, once it held.
+        assert!(!trail.observe(Verdict::Pass));
+        assert!(trail.observe(Verdict::Pass));
     }
 
     #[test]

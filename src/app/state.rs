@@ -614,6 +614,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.started_at = record.at;
             }
             app.checklist.apply_record(&record);
+            if let Event::JudgeVerdict { verdict, .. } = &record.event {
+                app.judge_trail.recorded(*verdict);
+            }
             match &record.event {
                 Event::SignOff { item, .. } if record.operator != app.operator => {
                     app.flash(format!("{} signed {item}", record.operator));
