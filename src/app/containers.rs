@@ -363,6 +363,48 @@ impl TargetView {
         Some(state)
     }
 
+    /// The details modal's lines: every container in full, the restarts the
+    /// cockpit counted against the engine's own count, and what the engine
+    /// said when it did not answer.
+    pub fn details(&self, redactor: &crate::profile::Redactor) -> Vec<String> {
+        let mut lines = vec![format!("state: {}", self.health_state().as_str())];
+        let Some(state) = &self.state else {
+            lines.push("waiting for the Docker engine's first answer".into());
+            return lines;
+        };
+        if let Some(err) = &state.error {
+            lines.push(format!("engine unreachable: {}", redactor.redact(err)));
+            return lines;
+        }
+        if state.containers.is_empty() {
+            lines.push("no container matches".into());
+            return lines;
+        }
+        lines.push(format!(
+            "restarts since the cockpit first saw them: {}",
+            self.restarts.total()
+        ));
+        for c in &state.containers {
+            let id: String = c.id.chars().take(12).collect();
+            lines.push(format!("{} ({id})", c.name));
+            lines.push(format!(
+                "  state: {}, health: {}",
+                c.run_state(),
+                c.health.as_str()
+            ));
+            lines.push(format!("  image: {}", redactor.redact(&c.image)));
+            lines.push(format!(
+                "  restarts: {} since start, {} in the engine's count",
+                self.restarts.for_name(&c.name),
+                c.restart_count
+            ));
+            if let Some(at) = c.started_at {
+                lines.push(format!("  started: {}", at.format("%Y-%m-%d %H:%M:%S UTC")));
+            }
+        }
+        lines
+    }
+
     /// The worst state over the target's containers; unknown before any
     /// report, down when the engine did not answer or nothing matches.
     pub fn health_state(&self) -> HealthState {

@@ -29,12 +29,32 @@ pub enum HealthRow {
 }
 
 impl HealthRow {
-    /// The endpoint a click on this row selects.
-    pub fn endpoint(self) -> Option<usize> {
+    /// The selection a click on this row makes: an endpoint (by its heading
+    /// or a replica) or a Docker target (by its heading or a container),
+    /// counted as in [`selected_row`].
+    pub fn selection(self, endpoints: usize) -> Option<usize> {
         match self {
             HealthRow::Endpoint(n) | HealthRow::Replica { endpoint: n, .. } => Some(n),
-            _ => None,
+            HealthRow::Target(t)
+            | HealthRow::TargetNote(t)
+            | HealthRow::Container { target: t, .. } => Some(endpoints + t),
+            HealthRow::NoEndpoints | HealthRow::ContainersTitle => None,
         }
+    }
+}
+
+/// How many rows can be selected: every endpoint, then every Docker target.
+pub fn selectable_count(app: &App) -> usize {
+    app.endpoints.len() + app.containers.targets.len()
+}
+
+/// The heading row of the selection: an endpoint's, or past the endpoints a
+/// Docker target's, so moving down the pane reaches the containers too.
+pub fn selected_row(app: &App) -> HealthRow {
+    let n = app.selected_health;
+    match n.checked_sub(app.endpoints.len()) {
+        None => HealthRow::Endpoint(n),
+        Some(t) => HealthRow::Target(t),
     }
 }
 
@@ -71,21 +91,19 @@ pub fn health_rows(app: &App) -> Vec<HealthRow> {
     rows
 }
 
-/// The first row shown in a pane `height` rows tall: the selected
-/// endpoint's heading stays in view.
-pub fn first_visible(rows: &[HealthRow], selected_endpoint: usize, height: usize) -> usize {
-    let selected = rows
-        .iter()
-        .position(|r| *r == HealthRow::Endpoint(selected_endpoint))
-        .unwrap_or(0);
-    list_offset(selected, height)
+/// The first row shown in a pane `height` rows tall: the selected heading
+/// stays in view.
+pub fn first_visible(rows: &[HealthRow], selected: HealthRow, height: usize) -> usize {
+    let at = rows.iter().position(|r| *r == selected).unwrap_or(0);
+    list_offset(at, height)
 }
 
-/// The endpoint drawn on visible `row` of a pane `height` rows tall.
-pub fn endpoint_at(app: &App, row: usize, height: usize) -> Option<usize> {
+/// The selection under visible `row` of a pane `height` rows tall.
+pub fn selection_at(app: &App, row: usize, height: usize) -> Option<usize> {
     let rows = health_rows(app);
-    let offset = first_visible(&rows, app.selected_endpoint, height);
-    rows.get(offset + row).and_then(|r| r.endpoint())
+    let offset = first_visible(&rows, selected_row(app), height);
+    rows.get(offset + row)
+        .and_then(|r| r.selection(app.endpoints.len()))
 }
 
 #[cfg(test)]
@@ -171,25 +189,55 @@ mod tests {
     }
 
     #[test]
-    fn a_click_on_a_container_row_keeps_the_endpoint_selection() {
+    fn a_click_on_a_container_row_selects_its_target() {
         let mut app = app_with_containers();
         click(&mut app, 3, 20);
-        assert_eq!(app.selected_endpoint, 1);
-        for row in 7..12 {
+        assert_eq!(app.selected_health, 1);
+        // The title selects nothing; the target's heading and its
+        // containers select the target, counted after the three endpoints.
+        click(&mut app, 7, 20);
+        assert_eq!(app.selected_health, 1);
+        for row in 8..11 {
+            app.selected_health = 0;
             click(&mut app, row, 20);
-            assert_eq!(app.selected_endpoint, 1, "row {row}");
+            assert_eq!(app.selected_health, 3, "row {row}");
+            assert_eq!(selected_row(&app), HealthRow::Target(0));
         }
+        // Below the last row: nothing changes.
+        click(&mut app, 15, 20);
+        assert_eq!(app.selected_health, 3);
+    }
+
+    #[test]
+    fn moving_down_reaches_the_targets_and_brings_them_into_view() {
+        let mut app = app_with_containers();
+        app.focus = Pane::Health;
+        for _ in 0..10 {
+            update(&mut app, Msg::Key(crate::app::keys::Key::Char('j')));
+        }
+        assert_eq!(selectable_count(&app), 4);
+        assert_eq!(app.selected_health, 3);
+        let rows = health_rows(&app);
+        // Four rows tall: the target's heading (row 8) is the last one shown.
+        assert_eq!(first_visible(&rows, selected_row(&app), 4), 5);
+        // Enter shows the target's containers in full.
+        update(&mut app, Msg::Key(crate::app::keys::Key::Enter));
+        let Some(crate::app::state::Modal::Details { title, lines, .. }) = &app.modal else {
+            panic!("no details: {:?}", app.modal);
+        };
+        assert_eq!(title, "container api");
+        assert!(lines.iter().any(|l| l.contains("api-1")), "{lines:?}");
     }
 
     #[test]
     fn a_click_lands_on_what_is_drawn_when_the_pane_scrolled() {
         let mut app = app_with_containers();
-        app.selected_endpoint = 2;
+        app.selected_health = 2;
         // Three rows tall: redis's heading (row 5) is the last one shown, so
         // the pane starts at row 3, health's heading.
-        assert_eq!(first_visible(&health_rows(&app), 2, 3), 3);
+        assert_eq!(first_visible(&health_rows(&app), selected_row(&app), 3), 3);
         click(&mut app, 0, 3);
-        assert_eq!(app.selected_endpoint, 1);
+        assert_eq!(app.selected_health, 1);
     }
 
     #[test]

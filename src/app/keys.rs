@@ -165,7 +165,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "enter",
         command: Command::Details,
         short: "details",
-        help: "Full details: item, endpoint, or the judge",
+        help: "Details: item, endpoint, containers, judge",
         contexts: &[C::Checklist, C::Health, C::Charts],
     },
     Binding {

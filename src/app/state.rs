@@ -13,8 +13,9 @@ use chrono::{DateTime, Utc};
 
 use super::checklist::{Checklist, Evaluation, ItemChange, ItemState, ItemStatus};
 use super::command::CommandOutcome;
-use super::containers::{Containers, TargetState};
+use super::containers::{Containers, TargetState, target_label};
 use super::health::HealthState;
+use super::health_rows::HealthRow;
 use super::judge::{JudgeReport, VerdictTrail};
 use super::keys::{self, Command, Context, Key};
 use super::live_checks::{self, LogChecks};
@@ -264,8 +265,9 @@ pub struct App {
     pub focus: Pane,
     /// Index into `checklist.items()`.
     pub selected_item: usize,
-    /// Index into `endpoints`.
-    pub selected_endpoint: usize,
+    /// Index into the health pane's selectable rows: the endpoints, then
+    /// the Docker targets (see `health_rows::selected_row`).
+    pub selected_health: usize,
     pub endpoints: Vec<EndpointView>,
     /// Probe latencies per track, the charts' fallback without `[[metrics]]`:
     /// kept for the metrics retention (oldest first).
@@ -330,7 +332,7 @@ impl App {
             now,
             focus: Pane::Checklist,
             selected_item: 0,
-            selected_endpoint: 0,
+            selected_health: 0,
             endpoints,
             tracks: BTreeMap::new(),
             chart_window: ChartWindow::default(),
@@ -1182,8 +1184,8 @@ fn move_selection(app: &mut App, command: Command) {
             app.selected_item = step(app.selected_item, command, n);
         }
         Pane::Health => {
-            let n = app.endpoints.len();
-            app.selected_endpoint = step(app.selected_endpoint, command, n);
+            let n = super::health_rows::selectable_count(app);
+            app.selected_health = step(app.selected_health, command, n);
         }
         Pane::Logs => log_pane::scroll(app, command),
         Pane::Charts => {}
@@ -1219,8 +1221,8 @@ fn on_click(app: &mut App, pane: Pane, row: usize, height: usize) {
             }
         }
         Pane::Health => {
-            if let Some(n) = super::health_rows::endpoint_at(app, row, height) {
-                app.selected_endpoint = n;
+            if let Some(n) = super::health_rows::selection_at(app, row, height) {
+                app.selected_health = n;
             }
         }
         Pane::Charts | Pane::Logs => {}
@@ -1236,9 +1238,19 @@ fn open_details(app: &mut App) {
             ),
             None => return,
         },
-        Pane::Health => match app.endpoints.get(app.selected_endpoint) {
-            Some(view) => (format!("endpoint {}", view.id), endpoint_details(app, view)),
-            None => return,
+        Pane::Health => match super::health_rows::selected_row(app) {
+            HealthRow::Endpoint(n) => match app.endpoints.get(n) {
+                Some(view) => (format!("endpoint {}", view.id), endpoint_details(app, view)),
+                None => return,
+            },
+            HealthRow::Target(t) => match app.containers.targets.get(t) {
+                Some(view) => (
+                    target_label(&view.target),
+                    view.details(&app.profile.redactor),
+                ),
+                None => return,
+            },
+            _ => return,
         },
         Pane::Charts => super::chart_details::chart_details(app),
         Pane::Logs => return,

@@ -156,7 +156,7 @@ fn j_k_arrows_home_end_move_and_clamp() {
     assert_eq!(app.selected_item, 0);
     press(&mut app, Key::Tab);
     press(&mut app, Key::End);
-    assert_eq!(app.selected_endpoint, app.endpoints.len() - 1);
+    assert_eq!(app.selected_health, app.endpoints.len() - 1);
 }
 
 #[test]
@@ -1016,7 +1016,7 @@ fn click_selects_the_item_drawn_on_that_row() {
             height: 20,
         },
     );
-    assert_eq!((app.focus, app.selected_endpoint), (Pane::Health, 1));
+    assert_eq!((app.focus, app.selected_health), (Pane::Health, 1));
 }
 
 #[test]

@@ -13,7 +13,7 @@ use ratatui::widgets::Paragraph;
 use super::theme::health_symbol;
 use super::{Theme, fit, pane_block, spark};
 use crate::app::containers::{ContainerHealth, ContainerState, TargetView, target_label};
-use crate::app::health_rows::{HealthRow, first_visible, health_rows};
+use crate::app::health_rows::{HealthRow, first_visible, health_rows, selected_row};
 use crate::app::state::{App, EndpointView, Pane, replica_state};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -23,29 +23,28 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let width = usize::from(content.width);
     let height = usize::from(content.height);
     let rows = health_rows(app);
-    let offset = first_visible(&rows, app.selected_endpoint, height);
+    let selected = selected_row(app);
+    let offset = first_visible(&rows, selected, height);
     let lines: Vec<Line> = rows
         .iter()
         .skip(offset)
         .take(height)
-        .map(|row| draw_row(app, *row, focused, width, theme))
+        .map(|row| draw_row(app, *row, focused && *row == selected, width, theme))
         .collect();
     frame.render_widget(Paragraph::new(lines), content);
 }
 
+/// One row; `selected` when it is the focused pane's selected heading.
 fn draw_row<'a>(
     app: &'a App,
     row: HealthRow,
-    focused: bool,
+    selected: bool,
     width: usize,
     theme: &Theme,
 ) -> Line<'a> {
     match row {
         HealthRow::Endpoint(n) => match app.endpoints.get(n) {
-            Some(view) => {
-                let sel = n == app.selected_endpoint && focused;
-                endpoint_line(view, sel, width, theme)
-            }
+            Some(view) => endpoint_line(view, selected, width, theme),
             None => Line::default(),
         },
         HealthRow::Replica { endpoint, replica } => app
@@ -59,7 +58,7 @@ fn draw_row<'a>(
             .containers
             .targets
             .get(t)
-            .map(|view| target_line(view, width, theme))
+            .map(|view| target_line(view, selected, width, theme))
             .unwrap_or_default(),
         HealthRow::TargetNote(t) => app
             .containers
@@ -171,14 +170,19 @@ fn restarts_text(n: u64) -> String {
     }
 }
 
-fn target_line<'a>(view: &TargetView, width: usize, theme: &Theme) -> Line<'a> {
+fn target_line<'a>(view: &TargetView, selected: bool, width: usize, theme: &Theme) -> Line<'a> {
     let state = view.health_state();
     let head = fit(
         &format!("{} {}", health_symbol(state), target_label(&view.target)),
         width,
     );
     let restarts = view.restarts.total();
-    let mut spans = vec![Span::styled(head, theme.health(state))];
+    let style = if selected {
+        theme.selection()
+    } else {
+        theme.health(state)
+    };
+    let mut spans = vec![Span::styled(head, style)];
     if restarts > 0 {
         spans.push(Span::styled(
             format!("  ↻ {} since start", restarts_text(restarts)),
