@@ -559,6 +559,27 @@ pub fn list_offset(selected: usize, height: usize) -> usize {
 
 /// Moves the state by one message and says what the outside world must do.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let effects = apply(app, msg);
+    refresh_details(app);
+    effects
+}
+
+/// An open details modal follows the state: a gate's "breaching since, 10s
+/// of 30s", a replica's latest answer or a container's restarts move on
+/// while the operator reads them. Scroll and title stay.
+fn refresh_details(app: &mut App) {
+    if !matches!(app.modal, Some(Modal::Details { .. })) {
+        return;
+    }
+    let Some((_, fresh)) = details_for(app) else {
+        return;
+    };
+    if let Some(Modal::Details { lines, .. }) = &mut app.modal {
+        *lines = fresh;
+    }
+}
+
+fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::Tick(now) => {
@@ -1230,36 +1251,42 @@ fn on_click(app: &mut App, pane: Pane, row: usize, height: usize) {
 }
 
 fn open_details(app: &mut App) {
-    let (title, lines) = match app.focus {
-        Pane::Checklist => match app.selected() {
-            Some(item) => (
+    if let Some((title, lines)) = details_for(app) {
+        app.modal = Some(Modal::Details {
+            title,
+            lines,
+            scroll: 0,
+        });
+    }
+}
+
+/// The details of what the focused pane has selected: title and lines.
+fn details_for(app: &App) -> Option<(String, Vec<String>)> {
+    Some(match app.focus {
+        Pane::Checklist => {
+            let item = app.selected()?;
+            (
                 format!("{} — {}", item.id, item.title),
                 item_details(app, item),
-            ),
-            None => return,
-        },
+            )
+        }
         Pane::Health => match super::health_rows::selected_row(app) {
-            HealthRow::Endpoint(n) => match app.endpoints.get(n) {
-                Some(view) => (format!("endpoint {}", view.id), endpoint_details(app, view)),
-                None => return,
-            },
-            HealthRow::Target(t) => match app.containers.targets.get(t) {
-                Some(view) => (
+            HealthRow::Endpoint(n) => {
+                let view = app.endpoints.get(n)?;
+                (format!("endpoint {}", view.id), endpoint_details(app, view))
+            }
+            HealthRow::Target(t) => {
+                let view = app.containers.targets.get(t)?;
+                (
                     target_label(&view.target),
                     view.details(&app.profile.redactor),
-                ),
-                None => return,
-            },
-            _ => return,
+                )
+            }
+            _ => return None,
         },
         Pane::Charts => super::chart_details::chart_details(app),
-        Pane::Logs => return,
-    };
-    app.modal = Some(Modal::Details {
-        title,
-        lines,
-        scroll: 0,
-    });
+        Pane::Logs => return None,
+    })
 }
 
 fn item_details(app: &App, item: &ItemState) -> Vec<String> {

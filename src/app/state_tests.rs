@@ -184,6 +184,29 @@ fn enter_shows_the_evidence_and_esc_closes() {
 }
 
 #[test]
+fn open_details_follow_new_reports_and_keep_their_scroll() {
+    let mut app = app();
+    press(&mut app, Key::Tab);
+    update(&mut app, probe("warmup", 0, 40, HealthState::Up, "v1.2.0"));
+    press(&mut app, Key::Enter);
+    press(&mut app, Key::Char('j'));
+    update(
+        &mut app,
+        probe("warmup", 1, 75, HealthState::Down, "v1.2.0"),
+    );
+    let Some(Modal::Details { lines, scroll, .. }) = &app.modal else {
+        panic!("the details closed")
+    };
+    assert_eq!(*scroll, 1, "the operator's scroll stays");
+    assert!(lines.iter().any(|l| l.contains("in 75 ms")), "{lines:?}");
+    assert!(!lines.iter().any(|l| l.contains("replica 1: no report yet")));
+    assert!(
+        lines.iter().any(|l| l.starts_with("state: down")),
+        "{lines:?}"
+    );
+}
+
+#[test]
 fn space_signs_through_the_journal_not_directly() {
     let mut app = app();
     select(&mut app, "ci-green");
