@@ -23,6 +23,7 @@ use tokio::task::JoinSet;
 
 use crate::app::command::CommandOutcome;
 use crate::app::keys::Key;
+use crate::app::live_checks::docker_backlog;
 use crate::app::logs::{LogEffect, LogLine};
 use crate::app::metrics::MetricsReport;
 use crate::app::probe::ProbeReport;
@@ -37,7 +38,7 @@ use crate::io::metrics;
 use crate::io::poller::{DEFAULT_CONCURRENCY, DEFAULT_WAVE, Poller, PollerConfig};
 use crate::io::probe::Prober;
 use crate::io::terminal;
-use crate::profile::{Check, Profile};
+use crate::profile::{Check, LogKind, LogSource, Profile};
 use crate::ui::{self, Theme};
 
 /// Capacity of the adapters' channel: a flood slows its producer instead of
@@ -334,15 +335,26 @@ impl Driver {
         let (log_tx, mut log_rx) = mpsc::channel::<Vec<LogLine>>(64);
         let (stop_logs, stop_rx) = watch::channel(false);
         spawn_container_watcher(profile, &tx, stop_rx.clone(), &mut tasks);
-        for handle in logs::spawn_sources(
-            &profile.logs,
-            None,
-            &SourceOptions::default(),
-            log_tx,
-            stop_rx,
-        ) {
-            tasks.spawn(watch_task(handle));
+        // Containers from a bounded past (their engine keeps it); files and
+        // commands from their tail, as `tail -f` and the tools themselves do.
+        let (docker, others): (Vec<LogSource>, Vec<LogSource>) = profile
+            .logs
+            .iter()
+            .cloned()
+            .partition(|s| matches!(s.kind, LogKind::Docker(_)));
+        let backlog = chrono::Duration::from_std(docker_backlog(profile)).ok();
+        let docker_opts = SourceOptions {
+            since: backlog.and_then(|b| Utc::now().checked_sub_signed(b)),
+            ..SourceOptions::default()
+        };
+        for (sources, opts) in [(docker, docker_opts), (others, SourceOptions::default())] {
+            for handle in
+                logs::spawn_sources(&sources, None, &opts, log_tx.clone(), stop_rx.clone())
+            {
+                tasks.spawn(watch_task(handle));
+            }
         }
+        drop(log_tx);
         let (metrics_tx, mut metrics_rx) = mpsc::channel::<MetricsReport>(64);
         for handle in metrics::spawn_sources(profile, metrics_tx) {
             tasks.spawn(watch_task(handle));

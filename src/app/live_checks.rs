@@ -29,6 +29,24 @@ pub const MATCH_CAP: usize = 10_000;
 /// taken to have arrived (the headless check settles as long).
 pub const BACKLOG_SETTLE: Duration = Duration::from_secs(2);
 
+/// The least of a container's past the cockpit reads when it opens.
+pub const DOCKER_BACKLOG: Duration = Duration::from_secs(15 * 60);
+
+/// How far back the cockpit asks the engine for a container's log: the
+/// recent past, and at least every logs check's window, since a check on a
+/// Docker source trusts that backlog to cover its window. Never the whole
+/// history: a container up for weeks would take minutes to read through
+/// before the operator saw a current line.
+pub fn docker_backlog(profile: &Profile) -> Duration {
+    profile
+        .items()
+        .filter_map(|(_, item)| match &item.check {
+            Some(Check::Logs(l)) => Some(l.window),
+            _ => None,
+        })
+        .fold(DOCKER_BACKLOG, Duration::max)
+}
+
 /// One logs check item and the times of its matching lines in the window.
 #[derive(Debug, Clone)]
 struct LogWindow {
@@ -315,6 +333,20 @@ fn logs_items(app: &mut App) -> Vec<ItemChange> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
+    #[test]
+    fn the_docker_backlog_covers_every_logs_window_and_the_recent_past() {
+        let mut profile = crate::app::fixture::sample_profile();
+        assert_eq!(docker_backlog(&profile), DOCKER_BACKLOG);
+        let long = Duration::from_secs(3600);
+        profile.phases[0].items[0].check = Some(Check::Logs(LogsCheck {
+            source: "api".into(),
+            pattern: "ERROR".into(),
+            max: 0,
+            window: long,
+        }));
+        assert_eq!(docker_backlog(&profile), long);
+    }
+
     use super::*;
     use crate::app::checklist::ItemStatus;
     use crate::app::condition::Condition;
