@@ -72,6 +72,35 @@ fn rollback_modal_masks_the_secret_120x40() {
 }
 
 #[test]
+fn a_running_rollback_takes_the_charts_place_and_x_asks_before_cancelling_120x40() {
+    let mut app = sample_app();
+    press(&mut app, &[Key::Char('R'), Key::Char('y')]);
+    for line in [
+        "deployment.apps/api-canary rolled back",
+        "Waiting for rollout to finish: 1 of 3 updated replicas are available...",
+    ] {
+        update(
+            &mut app,
+            Msg::ActionOutput {
+                name: "rollback".into(),
+                line: line.into(),
+            },
+        );
+    }
+    let screen = text(&render(&app, &Theme::default(), 120, 40));
+    assert!(
+        screen.contains("▶ rollback running 0s · X cancels"),
+        "{screen}"
+    );
+    assert!(screen.contains("1 of 3 updated replicas"), "{screen}");
+    assert!(!screen.contains("s3cr3t"), "secret shown:\n{screen}");
+    insta::assert_snapshot!(screen);
+    press(&mut app, &[Key::Char('X')]);
+    let asked = text(&render(&app, &Theme::default(), 120, 40));
+    assert!(asked.contains("Cancel rollback?"), "{asked}");
+}
+
+#[test]
 fn waive_input_and_details_80x24() {
     let mut app = sample_app();
     press(&mut app, &[Key::Char('j'), Key::Char('j'), Key::Enter]);

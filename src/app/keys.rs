@@ -57,6 +57,8 @@ pub enum Command {
     SaveLogs,
     /// Give the mouse back to the terminal (to select text), or take it.
     ToggleMouse,
+    /// Cancel the running action (asks first).
+    CancelAction,
     Promote,
     Rollback,
     /// Show this window in the charts.
@@ -358,6 +360,14 @@ pub const BINDINGS: &[Binding] = &[
         command: Command::ToggleMouse,
         short: "mouse",
         help: "Release/take back the mouse, to copy text",
+        contexts: PANES,
+    },
+    Binding {
+        keys: &[Key::Char('X')],
+        label: "X",
+        command: Command::CancelAction,
+        short: "cancel action",
+        help: "Cancel the running action (asks first)",
         contexts: PANES,
     },
     Binding {

@@ -159,6 +159,8 @@ pub enum Modal {
         lines: Vec<String>,
     },
     ConfirmQuit,
+    /// `X` while an action runs: kill it (y) or let it finish.
+    ConfirmCancel,
     Input {
         purpose: InputPurpose,
         text: String,
@@ -368,7 +370,9 @@ impl App {
     /// The key context: a modal or overlay wins over the focused pane.
     pub fn context(&self) -> Context {
         match &self.modal {
-            Some(Modal::ConfirmAction { .. } | Modal::ConfirmQuit) => Context::Confirm,
+            Some(Modal::ConfirmAction { .. } | Modal::ConfirmQuit | Modal::ConfirmCancel) => {
+                Context::Confirm
+            }
             Some(Modal::Input { .. }) => Context::TextInput,
             Some(Modal::Details { .. }) => Context::Details,
             None if self.help.is_some() => Context::Help,
@@ -1065,6 +1069,15 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
             });
             vec![Effect::Mouse(app.mouse)]
         }
+        Command::CancelAction => {
+            if app.action.is_some() {
+                app.help = None;
+                app.modal = Some(Modal::ConfirmCancel);
+            } else {
+                app.flash("no action is running");
+            }
+            Vec::new()
+        }
         Command::Promote => open_action(app, "promote"),
         Command::Rollback => open_action(app, "rollback"),
         Command::Submit => submit(app),
@@ -1094,6 +1107,15 @@ fn confirm(app: &mut App) -> Vec<Effect> {
             app.quit = true;
             vec![Effect::CancelAction, Effect::Quit]
         }
+        Some(Modal::ConfirmCancel) => match &app.action {
+            // Recorded when the killed action reports back as cancelled.
+            Some(running) => {
+                let text = format!("cancelling {}", running.name);
+                app.flash(text);
+                vec![Effect::CancelAction]
+            }
+            None => Vec::new(),
+        },
         other => {
             app.modal = other;
             Vec::new()

@@ -1219,3 +1219,39 @@ fn m_releases_the_mouse_for_text_selection_and_takes_it_back() {
     assert!(press(&mut app, Key::Char('m')).is_empty());
     assert!(app.modal.is_none() && app.mouse);
 }
+
+#[test]
+fn x_cancels_a_running_action_only_after_y() {
+    let mut app = app();
+    assert!(press(&mut app, Key::Char('X')).is_empty());
+    assert!(app.modal.is_none());
+    assert!(flash(&app).contains("no action is running"));
+    press(&mut app, Key::Char('R'));
+    press(&mut app, Key::Char('y'));
+    assert!(app.action.is_some());
+    // Any key but y lets it run.
+    assert!(press(&mut app, Key::Char('X')).is_empty());
+    assert_eq!(app.modal, Some(Modal::ConfirmCancel));
+    assert!(press(&mut app, Key::Char('n')).is_empty());
+    assert!(app.modal.is_none() && app.action.is_some());
+    press(&mut app, Key::Char('X'));
+    assert_eq!(press(&mut app, Key::Char('y')), vec![Effect::CancelAction]);
+    // The killed action reports back, and the journal says it was cancelled.
+    let effects = update(
+        &mut app,
+        Msg::ActionFinished {
+            name: "rollback".into(),
+            outcome: CommandOutcome {
+                exit_code: None,
+                cancelled: true,
+                duration: Duration::from_millis(1200),
+                ..CommandOutcome::default()
+            },
+        },
+    );
+    assert!(app.action.is_none());
+    assert!(appended(&effects).iter().any(|r| matches!(
+        &r.event,
+        Event::ActionFinished { action, cancelled: true, .. } if action == "rollback"
+    )));
+}

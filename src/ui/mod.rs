@@ -2,6 +2,7 @@
 //! changes domain state. One file per pane; `layout` is shared with the
 //! runtime so mouse clicks land on what was drawn.
 
+pub mod action;
 pub mod charts;
 pub mod checklist;
 pub mod header;
@@ -103,7 +104,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     header::draw(frame, areas.header, app, theme);
     checklist::draw(frame, areas.checklist, app, theme);
     health::draw(frame, areas.health, app, theme);
-    charts::draw(frame, areas.charts, app, theme);
+    if app.action.is_some() {
+        action::draw(frame, areas.charts, app, theme);
+    } else {
+        charts::draw(frame, areas.charts, app, theme);
+    }
     logs::draw(frame, areas.logs, app, theme);
     keybar::draw(frame, areas.keybar, app, theme);
     if app.help.is_some() {

@@ -54,6 +54,27 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 theme.warn(),
             )
         }
+        Modal::ConfirmCancel => {
+            let running = app
+                .action
+                .as_ref()
+                .map(|a| a.name.as_str())
+                .unwrap_or("the action");
+            (
+                " Cancel? ".to_string(),
+                vec![
+                    Line::styled(format!("Cancel {running}?"), theme.warn()),
+                    Line::raw("Its process group is killed; the journal records it as cancelled."),
+                    Line::raw(""),
+                    Line::from(vec![
+                        Span::styled(" y ", theme.selection()),
+                        Span::styled(format!(" cancel {running}   "), theme.text()),
+                        Span::styled("any other key lets it run", theme.muted()),
+                    ]),
+                ],
+                theme.warn(),
+            )
+        }
         Modal::Input { purpose, text } => {
             let prompt = match purpose {
                 InputPurpose::Note { item } => format!("Note for signing {item} (optional):"),
