@@ -34,44 +34,30 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             (format!(" {}? ", name.to_uppercase()), out, theme.bad())
         }
         Modal::ConfirmQuit => {
-            let running = app
-                .action
-                .as_ref()
-                .map(|a| a.name.as_str())
-                .unwrap_or("an action");
+            let running = running_name(app, "an action");
             (
                 " Quit? ".to_string(),
-                vec![
-                    Line::styled(format!("{running} is still running."), theme.warn()),
-                    Line::raw("Quitting cancels it (its process group is killed)."),
-                    Line::raw(""),
-                    Line::from(vec![
-                        Span::styled(" y ", theme.selection()),
-                        Span::styled(" quit   ", theme.text()),
-                        Span::styled("any other key stays", theme.muted()),
-                    ]),
-                ],
+                while_running(
+                    format!("{running} is still running."),
+                    "Quitting cancels it (its process group is killed).",
+                    " quit   ".to_string(),
+                    "any other key stays",
+                    theme,
+                ),
                 theme.warn(),
             )
         }
         Modal::ConfirmCancel => {
-            let running = app
-                .action
-                .as_ref()
-                .map(|a| a.name.as_str())
-                .unwrap_or("the action");
+            let running = running_name(app, "the action");
             (
                 " Cancel? ".to_string(),
-                vec![
-                    Line::styled(format!("Cancel {running}?"), theme.warn()),
-                    Line::raw("Its process group is killed; the journal records it as cancelled."),
-                    Line::raw(""),
-                    Line::from(vec![
-                        Span::styled(" y ", theme.selection()),
-                        Span::styled(format!(" cancel {running}   "), theme.text()),
-                        Span::styled("any other key lets it run", theme.muted()),
-                    ]),
-                ],
+                while_running(
+                    format!("Cancel {running}?"),
+                    "Its process group is killed; the journal records it as cancelled.",
+                    format!(" cancel {running}   "),
+                    "any other key lets it run",
+                    theme,
+                ),
                 theme.warn(),
             )
         }
@@ -170,6 +156,31 @@ fn wrapped_rows(line: &Line, width: usize) -> usize {
         }
     }
     rows
+}
+
+fn running_name<'a>(app: &'a App, otherwise: &'a str) -> &'a str {
+    app.action.as_ref().map_or(otherwise, |a| a.name.as_str())
+}
+
+/// A question about the running action: what is asked, what `y` does and
+/// what any other key does.
+fn while_running(
+    question: String,
+    consequence: &'static str,
+    yes: String,
+    other: &'static str,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    vec![
+        Line::styled(question, theme.warn()),
+        Line::raw(consequence),
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled(" y ", theme.selection()),
+            Span::styled(yes, theme.text()),
+            Span::styled(other, theme.muted()),
+        ]),
+    ]
 }
 
 #[cfg(test)]
