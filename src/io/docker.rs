@@ -817,46 +817,55 @@ fn split_timestamp(line: &[u8]) -> (Option<DateTime<Utc>>, &[u8]) {
 }
 
 /// What a follower has already passed on, so a reconnect skips it. The
-/// engine resumes from a whole second, so the replay overlaps what was held:
-/// lines older than the newest one held are dropped, and at that very instant
-/// each line held is matched off once. Identical lines at one instant (a
+/// engine resumes from a whole second, so a reopened stream replays what was
+/// held from that second on: each line passed on since the second before it
+/// is remembered (by time and a hash of its text, with how many) and matched
+/// off once in the replay. Nothing is dropped by its time alone: the engine
+/// stamps stdout and stderr apart, so a stderr line can follow a newer stdout
+/// line in the stream, and it is still new. Identical lines at one instant (a
 /// burst of the same message) are all new within one stream.
 #[derive(Debug, Default)]
 struct Seen {
+    /// The newest time passed on: where a reopened stream resumes.
     last: Option<DateTime<Utc>>,
-    /// Texts passed on at exactly `last` (several lines can share a timestamp).
-    at_last: Vec<Vec<u8>>,
-    /// Of `at_last`, those the current stream has not replayed yet.
-    replay: Vec<Vec<u8>>,
+    recent: HashMap<(DateTime<Utc>, u64), u32>,
+    /// Of `recent`, what the current stream has not replayed yet.
+    replay: HashMap<(DateTime<Utc>, u64), u32>,
 }
 
 impl Seen {
-    /// A new stream starts: it will replay the lines held at `last`.
+    /// A new stream starts: it will replay the lines held since `last`'s second.
     fn reconnecting(&mut self) {
-        self.replay = self.at_last.clone();
+        self.replay = self.recent.clone();
     }
 
     /// True when the line is new; records it.
     fn admit(&mut self, at: DateTime<Utc>, text: &[u8]) -> bool {
-        match self.last {
-            Some(last) if at < last => false,
-            Some(last) if at == last => {
-                if let Some(i) = self.replay.iter().position(|t| t == text) {
-                    self.replay.swap_remove(i);
-                    false
-                } else {
-                    self.at_last.push(text.to_vec());
-                    true
-                }
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut hasher);
+        let key = (at, hasher.finish());
+        if let Some(n) = self.replay.get_mut(&key) {
+            *n -= 1;
+            if *n == 0 {
+                self.replay.remove(&key);
             }
-            _ => {
-                self.last = Some(at);
-                self.at_last.clear();
-                self.at_last.push(text.to_vec());
-                self.replay.clear();
-                true
+            return false;
+        }
+        *self.recent.entry(key).or_default() += 1;
+        if self.last.is_none_or(|last| at > last) {
+            let new_second = self
+                .last
+                .is_none_or(|last| last.timestamp() != at.timestamp());
+            self.last = Some(at);
+            if new_second {
+                // A replay starts at `last`'s whole second; keep one more
+                // for lines stamped just before it.
+                let keep_from = at.timestamp() - 1;
+                self.recent.retain(|(t, _), _| t.timestamp() >= keep_from);
             }
         }
+        true
     }
 }
 
@@ -1044,6 +1053,23 @@ mod tests {
         let (at, text) = split_timestamp(b"no timestamp here at all");
         assert!(at.is_none());
         assert_eq!(text, b"no timestamp here at all");
+    }
+
+    #[test]
+    fn seen_keeps_a_stderr_line_stamped_before_the_stdout_line_ahead_of_it() {
+        let ms = |n: i64| DateTime::<Utc>::from_timestamp_millis(n).unwrap();
+        let mut seen = Seen::default();
+        assert!(seen.admit(ms(10_500), b"done-marker"));
+        assert!(seen.admit(ms(10_490), b"ERROR to-stderr"));
+        // Both come again after a reconnect, and both are dropped once.
+        seen.reconnecting();
+        assert!(!seen.admit(ms(10_490), b"ERROR to-stderr"));
+        assert!(!seen.admit(ms(10_500), b"done-marker"));
+        assert!(seen.admit(ms(10_600), b"next"));
+        // Lines a second and more behind the newest are forgotten.
+        assert!(seen.admit(ms(12_100), b"later"));
+        seen.reconnecting();
+        assert!(seen.replay.keys().all(|(t, _)| t.timestamp() >= 11));
     }
 
     #[test]
