@@ -210,6 +210,34 @@ fn launch_command(tag: &str, dir: &Path, command: &str) -> Tmux {
     }
 }
 
+/// Launches `command` through a wrapper that writes its exit status to the
+/// returned file: tmux can mark the pane dead before it has reaped the
+/// process, so `#{pane_dead_status}` is not to be trusted.
+fn launch_with_status(tag: &str, dir: &Path, command: &str) -> (Tmux, PathBuf) {
+    let status = dir.join(format!("{tag}-exit-status"));
+    let script = dir.join(format!("{tag}.sh"));
+    std::fs::write(
+        &script,
+        format!("{command}\necho $? > '{}'\n", status.display()),
+    )
+    .unwrap();
+    let tmux = launch_command(tag, dir, &format!("sh '{}'", script.display()));
+    (tmux, status)
+}
+
+/// The exit status the wrapper wrote, waiting a little for it.
+fn exit_status(status: &Path) -> String {
+    let start = Instant::now();
+    while !status.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "no exit status written"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::fs::read_to_string(status).unwrap().trim().to_string()
+}
+
 #[test]
 fn sign_help_quit_in_a_real_terminal() {
     if !tmux_available() {
@@ -219,20 +247,7 @@ fn sign_help_quit_in_a_real_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let profile = write_profile(dir.path(), &serve());
     let journal = dir.path().join("journal.jsonl");
-    // tmux can mark the pane dead before it has reaped the process, so the
-    // exit status is taken from a wrapper rather than `#{pane_dead_status}`.
-    let status = dir.path().join("exit-status");
-    let script = dir.path().join("run.sh");
-    std::fs::write(
-        &script,
-        format!(
-            "{}\necho $? > '{}'\n",
-            run_command(&profile, &journal),
-            status.display()
-        ),
-    )
-    .unwrap();
-    let tmux = launch_command("main", dir.path(), &format!("sh '{}'", script.display()));
+    let (tmux, status) = launch_with_status("main", dir.path(), &run_command(&profile, &journal));
     assert_eq!(
         tmux.format("#{alternate_on}"),
         "1",
@@ -266,16 +281,7 @@ fn sign_help_quit_in_a_real_terminal() {
         "0",
         "left the alternate screen"
     );
-    let start = Instant::now();
-    while !status.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "no exit status written"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let code = std::fs::read_to_string(&status).unwrap();
-    assert_eq!(code.trim(), "0", "exit status 0");
+    assert_eq!(exit_status(&status), "0", "exit status 0");
 }
 
 #[test]
@@ -346,19 +352,12 @@ fn a_panic_in_a_task_restores_the_terminal_before_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let profile = write_profile(dir.path(), &serve());
     let journal = dir.path().join("journal.jsonl");
-    let status = dir.path().join("exit-status");
-    let script = dir.path().join("run.sh");
     // Debug builds only: a cockpit task panics 3 s after the cockpit opens.
-    std::fs::write(
-        &script,
-        format!(
-            "GOLIVE_DEBUG_TASK_PANIC_MS=3000 {}\necho $? > '{}'\n",
-            run_command(&profile, &journal),
-            status.display()
-        ),
-    )
-    .unwrap();
-    let tmux = launch_command("panic", dir.path(), &format!("sh '{}'", script.display()));
+    let command = format!(
+        "GOLIVE_DEBUG_TASK_PANIC_MS=3000 {}",
+        run_command(&profile, &journal)
+    );
+    let (tmux, status) = launch_with_status("panic", dir.path(), &command);
     tmux.wait_dead(Duration::from_secs(20));
     assert_eq!(
         tmux.format("#{alternate_on}"),
@@ -370,14 +369,5 @@ fn a_panic_in_a_task_restores_the_terminal_before_the_report() {
         screen.contains("deliberate panic in a cockpit task"),
         "the panic report is readable on the restored screen:\n{screen}"
     );
-    let start = Instant::now();
-    while !status.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "no exit status written"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let code = std::fs::read_to_string(&status).unwrap();
-    assert_ne!(code.trim(), "0", "a panic is a failure exit");
+    assert_ne!(exit_status(&status), "0", "a panic is a failure exit");
 }

@@ -46,12 +46,7 @@ fn judge_lines(app: &App, report: &JudgeReport, lines: &mut Vec<String>) {
     if let Some(note) = judge::no_data_note(report) {
         lines.push(note);
     }
-    let width = report
-        .metrics
-        .iter()
-        .map(|m| m.metric.len())
-        .max()
-        .unwrap_or(0);
+    let width = report.name_width();
     for m in &report.metrics {
         let mut evidence = judge::evidence(m).into_iter();
         let mut head = format!(

@@ -490,6 +490,15 @@ pub fn metric_summary(m: &MetricJudgement) -> String {
 }
 
 impl JudgeReport {
+    /// The longest metric name, so per-metric lines align in both faces.
+    pub fn name_width(&self) -> usize {
+        self.metrics
+            .iter()
+            .map(|m| m.metric.len())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The journal record of this verdict: the summary sentence and one line
     /// per metric, so the release record says why without the numbers file.
     pub fn journal_event(&self) -> Event {

@@ -129,12 +129,7 @@ pub fn text_judge(report: &JudgeReport, color: bool) -> String {
         out.push_str("\n  ");
         out.push_str(&note);
     }
-    let width = report
-        .metrics
-        .iter()
-        .map(|m| m.metric.len())
-        .max()
-        .unwrap_or(0);
+    let width = report.name_width();
     for m in &report.metrics {
         let symbol = judge::classification_symbol(m.classification);
         out.push_str(&format!(
