@@ -9,10 +9,10 @@ use std::time::Instant;
 
 use chrono::Duration;
 use criterion::Criterion;
-use golive::app::fixture::sample_app;
+use golive::app::fixture::{narrow_logs, press_keys, sample_app};
 use golive::app::keys::Key;
 use golive::app::logs::LogLine;
-use golive::app::state::{App, Msg, Pane, update};
+use golive::app::state::{App, Msg, update};
 use golive::ui::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -23,12 +23,6 @@ const HELD: usize = 50_000;
 /// lines from the tail, so the followed view has one to wrap).
 const LONG_EVERY: usize = 997;
 const LONG_CHARS: usize = 90_000;
-
-fn keys(app: &mut App, keys: impl IntoIterator<Item = Key>) {
-    for key in keys {
-        update(app, Msg::Key(key));
-    }
-}
 
 /// One of the heavy pane's lines: mostly short access-log lines, a third of
 /// them with SGR colours, some upstream errors, and now and then a dump of
@@ -70,13 +64,8 @@ fn heavy_logs_app() -> App {
     let mut app = sample_app();
     let lines: Vec<LogLine> = (0..HELD).map(|i| heavy_line(i, &app)).collect();
     update(&mut app, Msg::Logs(lines));
-    update(&mut app, Msg::LogRows(ui::logs::rows(120, 40)));
-    app.focus = Pane::Logs;
-    keys(&mut app, [Key::Char('/')]);
-    keys(&mut app, "upstream|503".chars().map(Key::Char));
-    keys(&mut app, [Key::Enter, Key::Char('s')]);
-    keys(&mut app, "timeout".chars().map(Key::Char));
-    keys(&mut app, [Key::Enter, Key::Char('w'), Key::Char('f')]);
+    narrow_logs(&mut app);
+    press_keys(&mut app, [Key::Char('w'), Key::Char('f')]);
     app
 }
 

@@ -8,7 +8,7 @@
 //!     cargo run --example screenshots
 use std::fmt::Write as _;
 
-use golive::app::fixture::sample_app;
+use golive::app::fixture::{narrow_logs, press_keys, sample_app};
 use golive::app::keys::Key;
 use golive::app::state::{App, Msg, Pane, update};
 use golive::ui::{self, Theme};
@@ -150,23 +150,12 @@ fn render(app: &App, theme: &Theme) -> Buffer {
     terminal.backend().buffer().clone()
 }
 
-fn keys(app: &mut App, keys: impl IntoIterator<Item = Key>) {
-    for key in keys {
-        update(app, Msg::Key(key));
-    }
-}
-
 /// The logs pane focused, filtered to the upstream trouble and searching
 /// for the timeouts in it, as on-call would narrow it down.
 fn logs_filtered() -> App {
     let mut app = sample_app();
-    update(&mut app, Msg::LogRows(ui::logs::rows(120, 40)));
-    app.focus = Pane::Logs;
-    keys(&mut app, [Key::Char('/')]);
-    keys(&mut app, "upstream|503".chars().map(Key::Char));
-    keys(&mut app, [Key::Enter, Key::Char('s')]);
-    keys(&mut app, "timeout".chars().map(Key::Char));
-    keys(&mut app, [Key::Enter, Key::Char('n')]);
+    narrow_logs(&mut app);
+    press_keys(&mut app, [Key::Char('n')]);
     app
 }
 

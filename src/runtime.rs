@@ -332,7 +332,7 @@ impl Driver {
             },
             probes,
         );
-        let (log_tx, mut log_rx) = mpsc::channel::<Vec<LogLine>>(64);
+        let (log_tx, log_rx) = mpsc::channel::<Vec<LogLine>>(64);
         let (stop_logs, stop_rx) = watch::channel(false);
         spawn_container_watcher(profile, &tx, stop_rx.clone(), &mut tasks);
         // Containers from a bounded past (their engine keeps it); files and
@@ -355,30 +355,14 @@ impl Driver {
             }
         }
         drop(log_tx);
-        let (metrics_tx, mut metrics_rx) = mpsc::channel::<MetricsReport>(64);
+        let (metrics_tx, metrics_rx) = mpsc::channel::<MetricsReport>(64);
         for handle in metrics::spawn_sources(profile, metrics_tx) {
             tasks.spawn(watch_task(handle));
         }
-        let metric_msgs = tx.clone();
-        tasks.spawn(async move {
-            while let Some(report) = metrics_rx.recv().await {
-                if metric_msgs
-                    .send(Msg::Metrics(Box::new(report)))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-            }
-        });
-        let log_msgs = tx.clone();
-        tasks.spawn(async move {
-            while let Some(batch) = log_rx.recv().await {
-                if log_msgs.send(Msg::Logs(batch)).await.is_err() {
-                    return;
-                }
-            }
-        });
+        tasks.spawn(forward(metrics_rx, tx.clone(), |r| {
+            Some(Msg::Metrics(Box::new(r)))
+        }));
+        tasks.spawn(forward(log_rx, tx.clone(), |batch| Some(Msg::Logs(batch))));
         #[cfg(debug_assertions)]
         debug_task_panic(&mut tasks);
         Ok(Self {
@@ -527,7 +511,7 @@ fn spawn_container_watcher(
     if targets.is_empty() {
         return;
     }
-    let (state_tx, mut states) = mpsc::channel(16);
+    let (state_tx, states) = mpsc::channel(16);
     tasks.spawn(docker::watch_states(
         docker::host_from(None),
         targets.clone(),
@@ -535,17 +519,26 @@ fn spawn_container_watcher(
         state_tx,
         stop,
     ));
-    let msgs = tx.clone();
-    tasks.spawn(async move {
-        while let Some((index, state)) = states.recv().await {
-            let Some(target) = targets.get(index).cloned() else {
-                continue;
-            };
-            if msgs.send(Msg::Containers { target, state }).await.is_err() {
-                return;
-            }
+    tasks.spawn(forward(states, tx.clone(), move |(index, state)| {
+        let target = targets.get(index).cloned()?;
+        Some(Msg::Containers { target, state })
+    }));
+}
+
+/// Passes an adapter's reports on to the loop as messages (None skips one),
+/// until either side is gone.
+async fn forward<T>(
+    mut from: mpsc::Receiver<T>,
+    to: mpsc::Sender<Msg>,
+    message: impl Fn(T) -> Option<Msg>,
+) {
+    while let Some(item) = from.recv().await {
+        if let Some(msg) = message(item)
+            && to.send(msg).await.is_err()
+        {
+            return;
         }
-    });
+    }
 }
 
 /// The action adapter's recorder, for when the state journals instead.

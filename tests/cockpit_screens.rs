@@ -21,16 +21,7 @@ fn render(app: &App, theme: &Theme, w: u16, h: u16) -> Buffer {
 }
 
 fn text(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        for x in 0..buf.area.width {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    ui::screen_text(buf)
 }
 
 fn press(app: &mut App, keys: &[Key]) {

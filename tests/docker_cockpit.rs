@@ -71,15 +71,7 @@ impl Backend for SharedScreen {
     }
     fn flush(&mut self) -> Result<(), Self::Error> {
         self.inner.flush()?;
-        let buf = self.inner.buffer();
-        let mut text = String::new();
-        for y in 0..buf.area.height {
-            for x in 0..buf.area.width {
-                text.push_str(buf[(x, y)].symbol());
-            }
-            text.push('\n');
-        }
-        *self.screen.lock().unwrap() = text;
+        *self.screen.lock().unwrap() = golive::ui::screen_text(self.inner.buffer());
         Ok(())
     }
 }

@@ -165,9 +165,19 @@ command = ["true"]
     path
 }
 
-/// Starts golive in a fresh tmux server and waits for the cockpit to open.
-fn launch(tag: &str, dir: &Path, profile: &Path, journal: &Path) -> Tmux {
-    launch_command(tag, dir, &run_command(profile, journal))
+/// A loopback service, a profile on it and a journal path in a fresh
+/// directory, with the command that opens the cockpit on them; None, saying
+/// why, when tmux is missing.
+fn cockpit_setup() -> Option<(tempfile::TempDir, String, PathBuf)> {
+    if !tmux_available() {
+        eprintln!("skipped: tmux is not installed");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(dir.path(), &serve());
+    let journal = dir.path().join("journal.jsonl");
+    let command = run_command(&profile, &journal);
+    Some((dir, command, journal))
 }
 
 fn run_command(profile: &Path, journal: &Path) -> String {
@@ -240,14 +250,10 @@ fn exit_status(status: &Path) -> String {
 
 #[test]
 fn sign_help_quit_in_a_real_terminal() {
-    if !tmux_available() {
-        eprintln!("skipped: tmux is not installed");
+    let Some((dir, command, journal)) = cockpit_setup() else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let profile = write_profile(dir.path(), &serve());
-    let journal = dir.path().join("journal.jsonl");
-    let (tmux, status) = launch_with_status("main", dir.path(), &run_command(&profile, &journal));
+    };
+    let (tmux, status) = launch_with_status("main", dir.path(), &command);
     assert_eq!(
         tmux.format("#{alternate_on}"),
         "1",
@@ -286,14 +292,10 @@ fn sign_help_quit_in_a_real_terminal() {
 
 #[test]
 fn sigterm_restores_the_terminal() {
-    if !tmux_available() {
-        eprintln!("skipped: tmux is not installed");
+    let Some((dir, command, _)) = cockpit_setup() else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let profile = write_profile(dir.path(), &serve());
-    let journal = dir.path().join("journal.jsonl");
-    let tmux = launch("term", dir.path(), &profile, &journal);
+    };
+    let tmux = launch_command("term", dir.path(), &command);
     let pid = tmux.format("#{pane_pid}");
     assert!(
         Command::new("kill")
@@ -345,18 +347,11 @@ fn demo_reaches_the_canary_phase_once_the_manual_items_are_signed() {
 
 #[test]
 fn a_panic_in_a_task_restores_the_terminal_before_the_report() {
-    if !tmux_available() {
-        eprintln!("skipped: tmux is not installed");
+    let Some((dir, command, _)) = cockpit_setup() else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let profile = write_profile(dir.path(), &serve());
-    let journal = dir.path().join("journal.jsonl");
+    };
     // Debug builds only: a cockpit task panics 3 s after the cockpit opens.
-    let command = format!(
-        "GOLIVE_DEBUG_TASK_PANIC_MS=3000 {}",
-        run_command(&profile, &journal)
-    );
+    let command = format!("GOLIVE_DEBUG_TASK_PANIC_MS=3000 {command}");
     let (tmux, status) = launch_with_status("panic", dir.path(), &command);
     tmux.wait_dead(Duration::from_secs(20));
     assert_eq!(

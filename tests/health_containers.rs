@@ -22,12 +22,9 @@ fn render(app: &App, theme: &Theme) -> Buffer {
 }
 
 fn rows(buf: &Buffer) -> Vec<String> {
-    (0..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-        })
+    golive::ui::screen_text(buf)
+        .lines()
+        .map(String::from)
         .collect()
 }
 

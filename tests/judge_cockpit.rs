@@ -297,12 +297,6 @@ fn judge_details_modal_100x40() {
     terminal
         .draw(|f| modal::draw(f, f.area(), &app, &Theme::default()))
         .unwrap();
-    let buf = terminal.backend().buffer().clone();
-    let mut text = String::new();
-    for y in 0..buf.area.height {
-        let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
-        text.push_str(line.trim_end());
-        text.push('\n');
-    }
+    let text = golive::ui::screen_text(terminal.backend().buffer());
     insta::assert_snapshot!(text);
 }

@@ -140,13 +140,7 @@ fn charts_pane_at_the_one_hour_window() {
     terminal
         .draw(|f| charts::draw(f, f.area(), &app, &Theme::default()))
         .unwrap();
-    let buf = terminal.backend().buffer().clone();
-    let mut text = String::new();
-    for y in 0..buf.area.height {
-        let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
-        text.push_str(line.trim_end());
-        text.push('\n');
-    }
+    let text = golive::ui::screen_text(terminal.backend().buffer());
     assert!(text.contains("last 1h"), "{text}");
     assert!(text.contains("-1h"), "{text}");
     insta::assert_snapshot!(text);

@@ -505,6 +505,26 @@ fn feed(app: &mut App, msg: Msg) {
 /// and error rate climb past their gates while the baseline stays flat, the
 /// rollback the error gate offered put off for now, one canary container
 /// restarted, two minutes of probes and a screen of coloured logs.
+/// Presses `keys` in order, as an operator would.
+pub fn press_keys(app: &mut App, keys: impl IntoIterator<Item = Key>) {
+    for key in keys {
+        update(app, Msg::Key(key));
+    }
+}
+
+/// The logs pane focused at 120×40, filtered to the upstream trouble
+/// (`/upstream|503`) and searching it for timeouts (`s timeout`), as on-call
+/// would narrow it down: the screenshot and the logs render bench start here.
+pub fn narrow_logs(app: &mut App) {
+    update(app, Msg::LogRows(crate::ui::logs::rows(120, 40)));
+    app.focus = super::state::Pane::Logs;
+    press_keys(app, [Key::Char('/')]);
+    press_keys(app, "upstream|503".chars().map(Key::Char));
+    press_keys(app, [Key::Enter, Key::Char('s')]);
+    press_keys(app, "timeout".chars().map(Key::Char));
+    press_keys(app, [Key::Enter]);
+}
+
 pub fn sample_app() -> App {
     let start = t0();
     let mut app = App::new(regression_profile(), "alice", start);

@@ -688,15 +688,11 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
                 action.output.push_back(line.clone());
             }
             // The logs pane is where the operator watches output scroll.
-            update(
+            let at = Some(app.now);
+            apply(
                 app,
-                Msg::Logs(vec![LogLine::new(
-                    format!("action:{name}"),
-                    Some(app.now),
-                    line,
-                )]),
-            );
-            Vec::new()
+                Msg::Logs(vec![LogLine::new(format!("action:{name}"), at, line)]),
+            )
         }
         Msg::ActionFinished { name, outcome } => on_action_finished(app, name, outcome),
         Msg::Problem(text) => {

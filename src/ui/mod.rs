@@ -14,6 +14,7 @@ pub mod modal;
 pub mod theme;
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Layout, Margin, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
@@ -21,6 +22,18 @@ use unicode_width::UnicodeWidthChar;
 
 use crate::app::state::{App, Pane};
 pub use theme::Theme;
+
+/// A drawn screen as text, a row a line with trailing blanks cut: what the
+/// snapshot tests compare and the end-to-end checks search.
+pub fn screen_text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let row: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+        out.push_str(row.trim_end());
+        out.push('\n');
+    }
+    out
+}
 
 /// The smallest terminal the cockpit draws in.
 pub const MIN_WIDTH: u16 = 80;
