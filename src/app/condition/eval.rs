@@ -372,6 +372,29 @@ impl Observation {
         }
     }
 
+    /// Why a path into the body cannot be read: what the body was instead
+    /// of JSON. On an error answer the HTTP facts (which the checklist puts
+    /// first) already say what came back, so the body is not blamed.
+    fn unreadable_body(&self) -> String {
+        let kind = self
+            .header("content-type")
+            .and_then(|c| c.split(';').next())
+            .map(|m| cut(&clean_text(m.trim())).to_ascii_lowercase())
+            .filter(|m| !m.is_empty());
+        if self.status.is_some_and(|s| !(200..300).contains(&s)) {
+            return "cannot be read: the answer is not JSON".to_string();
+        }
+        if self.body_text.trim().is_empty() {
+            "the body is empty, not JSON".to_string()
+        } else if self.truncated {
+            "the body is not JSON (it was cut off at the size limit)".to_string()
+        } else if let Some(kind) = kind {
+            format!("the body is not JSON ({kind})")
+        } else {
+            "the body is not JSON".to_string()
+        }
+    }
+
     fn answered(&self) -> Result<(), String> {
         match self.status {
             Some(_) => Ok(()),
@@ -420,14 +443,7 @@ impl Facts for Observation {
                     return Ok(Value::Text(self.body_text.clone()));
                 }
                 let Some(json) = &self.json else {
-                    let why = if self.body_text.trim().is_empty() {
-                        "the body is empty, not JSON"
-                    } else if self.truncated {
-                        "the body is not JSON (it was cut off at the size limit)"
-                    } else {
-                        "the body is not JSON"
-                    };
-                    return Err(why.to_string());
+                    return Err(self.unreadable_body());
                 };
                 walk(json, path, "the body")
             }
@@ -672,7 +688,15 @@ mod tests {
             "[BODY].ready == true",
             &html,
             false,
-            "[BODY].ready: the body is not JSON",
+            "[BODY].ready: cannot be read: the answer is not JSON",
+        );
+        let mut captive = answered(200, "<html>sign in</html>");
+        captive.headers = vec![("content-type".into(), "text/html; charset=utf-8".into())];
+        expect(
+            "[BODY].ready == true",
+            &captive,
+            false,
+            "[BODY].ready: the body is not JSON (text/html)",
         );
         expect("[BODY] == pat(*Bad Gateway*)", &html, true, "");
         expect("[BODY] != pat(*Bad Gateway*)", &html, false, "");
