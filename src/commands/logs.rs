@@ -12,6 +12,7 @@ use regex::Regex;
 use tokio::sync::{mpsc, watch};
 
 use crate::cli::{GlobalArgs, LogsArgs};
+use crate::commands::output::Quiet;
 use crate::io::logs::{SourceOptions, spawn_sources};
 use crate::profile::Profile;
 
@@ -29,7 +30,7 @@ pub fn run(args: LogsArgs, global: &GlobalArgs) -> Result<ExitCode> {
         }
     };
     let runtime = tokio::runtime::Runtime::new()?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::output::stdout();
     runtime.block_on(stream(
         &profile,
         args.source.as_deref(),
@@ -81,7 +82,7 @@ pub async fn stream(
     profile: &Profile,
     only: Option<&str>,
     opts: &SourceOptions,
-    out: &mut dyn Write,
+    out: &mut Quiet<impl Write>,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
     let (tx, mut rx) = mpsc::channel(64);
@@ -100,7 +101,7 @@ pub async fn stream(
                             break;
                         }
                     }
-                    if failed || out.flush().is_err() {
+                    if failed || out.flush().is_err() || out.closed() {
                         break;
                     }
                 }
