@@ -81,8 +81,17 @@ fn finish(mut child: Child, what: &str) -> ExitStatus {
     };
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-    for noise in ["Broken pipe", "Error:", "Location:", "panicked", "Backtrace"] {
-        assert!(!stderr.contains(noise), "{what} printed {noise:?}:\n{stderr}");
+    for noise in [
+        "Broken pipe",
+        "Error:",
+        "Location:",
+        "panicked",
+        "Backtrace",
+    ] {
+        assert!(
+            !stderr.contains(noise),
+            "{what} printed {noise:?}:\n{stderr}"
+        );
     }
     status
 }

@@ -456,8 +456,8 @@ pub(crate) mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::app::health::Health;
     use crate::app::condition::Condition;
+    use crate::app::health::Health;
     use crate::profile::{CommandCheck, HealthFormat, Item, Phase, Redactor, Service, Settings};
 
     pub(crate) fn profile_with(items: Vec<(&str, Item)>, urls: &[&str]) -> Profile {
@@ -639,7 +639,10 @@ pub(crate) mod tests {
         let Evaluation::Fail(detail) = evaluate_endpoint(&check, endpoint, &[fine]) else {
             panic!("a degraded body passed")
         };
-        assert!(detail.starts_with("[BODY].status == healthy failed"), "{detail}");
+        assert!(
+            detail.starts_with("[BODY].status == healthy failed"),
+            "{detail}"
+        );
     }
 
     #[test]
