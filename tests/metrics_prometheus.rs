@@ -298,11 +298,9 @@ async fn a_canary_that_never_served_a_5xx_has_a_zero_error_rate_not_no_data() {
         .unwrap();
     assert!(matches!(empty, MetricValue::NoData(_)), "{empty:?}");
     // docs/promql.md's query answers 0 by itself.
-    let documented = format!(
-        "(sum(rate(healthy_requests_total{{code=~\"5..\"}}[5s])) or vector(0)) \
-         / sum(rate(healthy_requests_total[5s]))"
-    );
-    let doc_value = metrics::instant_query(&client, &prom.url, &documented)
+    let documented = "(sum(rate(healthy_requests_total{code=~\"5..\"}[5s])) or vector(0)) \
+                      / sum(rate(healthy_requests_total[5s]))";
+    let doc_value = metrics::instant_query(&client, &prom.url, documented)
         .await
         .unwrap();
     assert_eq!(doc_value, MetricValue::Ok(0.0));

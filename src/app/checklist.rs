@@ -9,6 +9,7 @@ use super::command::CommandOutcome;
 use super::condition::Verdict;
 use super::health::HealthState;
 use super::probe::Observation;
+use super::reading::reading;
 use super::record::{Event, Record};
 use crate::profile::{Check, Endpoint, EndpointCheck, Profile};
 
@@ -399,7 +400,10 @@ fn evaluate_observation(check: &EndpointCheck, obs: &Observation) -> Result<Stri
 /// "HTTP 200 in 12 ms", or the transport failure.
 fn http_facts(obs: &Observation) -> String {
     match (obs.status, &obs.error) {
-        (Some(status), _) => format!("HTTP {status} in {} ms", obs.response_time.as_millis()),
+        (Some(status), _) => format!(
+            "HTTP {status} in {} ms",
+            reading(obs.response_time.as_secs_f64() * 1000.0)
+        ),
         (None, Some(err)) => err.clone(),
         (None, None) => "no response".into(),
     }
@@ -613,7 +617,8 @@ pub(crate) mod tests {
             hold: None,
             requests: 1,
         };
-        let Evaluation::Fail(detail) = evaluate_endpoint(&check, endpoint, &[proxy_page.clone()])
+        let Evaluation::Fail(detail) =
+            evaluate_endpoint(&check, endpoint, std::slice::from_ref(&proxy_page))
         else {
             panic!("a 502 passed")
         };
@@ -622,7 +627,8 @@ pub(crate) mod tests {
             "HTTP 502 (text/html, proxy error page): health down (HTTP 502 in 3 ms)"
         );
         check.conditions = vec![Condition::parse("[BODY].status == healthy").unwrap()];
-        let Evaluation::Fail(detail) = evaluate_endpoint(&check, endpoint, &[proxy_page.clone()])
+        let Evaluation::Fail(detail) =
+            evaluate_endpoint(&check, endpoint, std::slice::from_ref(&proxy_page))
         else {
             panic!("a 502 passed")
         };

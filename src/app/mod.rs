@@ -18,6 +18,7 @@ pub mod log_time;
 pub mod logs;
 pub mod metrics;
 pub mod probe;
+pub mod reading;
 pub mod record;
 pub mod replicas;
 pub mod sanitize;
