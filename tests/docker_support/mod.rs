@@ -108,16 +108,71 @@ impl Drop for Cleanup {
 /// healthchecks work), `/version` holding `version`, and an entrypoint of
 /// `busybox sh -c`, so a container's command is a shell script.
 pub fn build_image(cleanup: &mut Cleanup, tag: &str, version: &str) {
+    build_from(
+        cleanup,
+        tag,
+        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY version /version\n\
+         ENTRYPOINT [\"/bin/busybox\", \"sh\", \"-c\"]\n",
+        &[("version", &format!("{version}\n"))],
+    );
+}
+
+/// Polls `f` every 50 ms until it returns Some or `timeout` passes.
+pub async fn poll<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Builds `tag` FROM scratch as a release image differs from the next:
+/// `ENV RELEASE`, `LABEL org.opencontainers.image.version`, `WORKDIR`, a
+/// `HEALTHCHECK` and a `CMD` of its own, all saying `release`. Each command (both are in every
+/// image) serves `{"version":"$RELEASE","cmd":"<its release>"}` at
+/// `:8080/health` with busybox httpd, so a container shows which env and
+/// which command it got.
+pub fn build_release_image(cleanup: &mut Cleanup, tag: &str, release: &str) {
+    let script = |which: &str| {
+        format!(
+            "mkdir -p /www\n\
+             echo \"{{\\\"version\\\":\\\"$RELEASE\\\",\\\"cmd\\\":\\\"{which}\\\"}}\" > /www/health\n\
+             exec /bin/busybox httpd -f -p 8080 -h /www\n"
+        )
+    };
+    // The healthchecks differ too: v1's allows 3 retries, v2's 4.
+    let retries = if release == "v1" { 3 } else { 4 };
+    let dockerfile = format!(
+        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\n\
+         COPY serve-v1.sh serve-v2.sh /\n\
+         ENV RELEASE={release}\nLABEL org.opencontainers.image.version={release}\n\
+         WORKDIR /srv/{release}\n\
+         HEALTHCHECK --interval=1s --timeout=2s --retries={retries} \
+         CMD /bin/busybox wget -q -O /dev/null http://127.0.0.1:8080/health\n\
+         ENTRYPOINT [\"/bin/busybox\", \"sh\", \"-c\"]\nCMD [\"/bin/sh /serve-{release}.sh\"]\n"
+    );
+    build_from(
+        cleanup,
+        tag,
+        &dockerfile,
+        &[("serve-v1.sh", &script("v1")), ("serve-v2.sh", &script("v2"))],
+    );
+}
+
+/// Builds `tag` from `dockerfile` with busybox (and `files`) in the context.
+fn build_from(cleanup: &mut Cleanup, tag: &str, dockerfile: &str, files: &[(&str, &str)]) {
     let dir = tempfile::tempdir().unwrap();
     let bb = busybox().expect("busybox");
     std::fs::copy(bb, dir.path().join("busybox")).unwrap();
-    std::fs::write(dir.path().join("version"), format!("{version}\n")).unwrap();
-    std::fs::write(
-        dir.path().join("Dockerfile"),
-        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY version /version\n\
-         ENTRYPOINT [\"/bin/busybox\", \"sh\", \"-c\"]\n",
-    )
-    .unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
     cleanup.images.push(tag.to_string());
     // No cache: the legacy builder shares cached layers between builds, and
     // a test removing its image can delete a layer another test's build is
@@ -139,18 +194,4 @@ pub fn build_image(cleanup: &mut Cleanup, tag: &str, version: &str) {
         "docker build: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// Polls `f` every 50 ms until it returns Some or `timeout` passes.
-pub async fn poll<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return Some(v);
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
