@@ -195,3 +195,73 @@ fn build_from(cleanup: &mut Cleanup, tag: &str, dockerfile: &str, files: &[(&str
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A real Compose 1.29 project of one service `api` (image
+/// `$API_REPO:$API_TAG`, env, a published port, a restart policy), taken
+/// down with its network when dropped.
+pub struct ComposeProject {
+    pub dir: std::path::PathBuf,
+    /// `-p NAME`, or None to let Compose name it after `dir`.
+    pub explicit: Option<String>,
+    pub repo: String,
+}
+
+impl ComposeProject {
+    pub fn new(dir: &Path, explicit: Option<&str>, repo: &str) -> Self {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(
+            dir.join("docker-compose.yml"),
+            "version: \"2.4\"\nservices:\n  api:\n    image: \"${API_REPO}:${API_TAG}\"\n    \
+             environment:\n      APP_MODE: canary\n    ports:\n      - \"127.0.0.1::8080\"\n    \
+             restart: on-failure\n    stop_grace_period: 1s\n",
+        )
+        .unwrap();
+        Self {
+            dir: dir.to_path_buf(),
+            explicit: explicit.map(str::to_string),
+            repo: repo.to_string(),
+        }
+    }
+
+    fn run(&self, tag: &str, args: &[&str]) -> std::process::Output {
+        let mut cmd = Command::new("docker-compose");
+        if let Some(p) = &self.explicit {
+            cmd.args(["-p", p]);
+        }
+        cmd.args(args)
+            .current_dir(&self.dir)
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .env("API_REPO", &self.repo)
+            .env("API_TAG", tag)
+            .output()
+            .expect("docker-compose")
+    }
+
+    /// `docker-compose up -d` with `API_TAG=tag`; what it said.
+    pub fn up(&self, tag: &str) -> String {
+        let out = self.run(tag, &["up", "-d"]);
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "docker-compose up: {said}");
+        said
+    }
+
+    /// The one container of service `api`, by name.
+    pub fn container(&self) -> String {
+        let out = self.run("unused", &["ps", "-q", "api"]);
+        let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(!id.is_empty(), "no api container in {}", self.dir.display());
+        docker(&["inspect", "-f", "{{.Name}}", &id])
+            .trim_start_matches('/')
+            .to_string()
+    }
+}
+
+impl Drop for ComposeProject {
+    fn drop(&mut self) {
+        let _ = self.run("unused", &["down", "-v", "-t", "1"]);
+    }
+}
