@@ -110,13 +110,13 @@ async fn compose_up_after_a_golive_rollback_recreates_the_release() {
     let (code, stdout, stderr) = act(&profile, &tmp.path().join("j.jsonl"));
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert_eq!(inspect(&name, "{{.Config.Image}}"), format!("{repo}:v1"));
-    assert_eq!(
-        health(&name).await.trim(),
-        r#"{"version":"v1","cmd":"v1"}"#
-    );
+    assert_eq!(health(&name).await.trim(), r#"{"version":"v1","cmd":"v1"}"#);
     // Compose's own labels that find the container are kept.
     assert_eq!(
-        inspect(&name, "{{index .Config.Labels \"com.docker.compose.project\"}}"),
+        inspect(
+            &name,
+            "{{index .Config.Labels \"com.docker.compose.project\"}}"
+        ),
         project
     );
 
@@ -177,7 +177,10 @@ async fn compose_targets_touch_their_own_project_and_refuse_a_project_without_th
     assert_eq!(code, Some(2), "{stdout}\n{stderr}");
     assert!(stderr.contains(&format!("`{derived}`")), "{stderr}");
     assert!(stderr.contains(&format!("`{other_project}`")), "{stderr}");
-    assert_eq!(inspect(&mine_name, "{{.Config.Image}}"), format!("{repo}:v2"));
+    assert_eq!(
+        inspect(&mine_name, "{{.Config.Image}}"),
+        format!("{repo}:v2")
+    );
     assert_eq!(inspect(&other_name, "{{.Id}}"), other_id);
 
     // The profile next to the compose file: its project, by default.

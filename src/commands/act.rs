@@ -105,7 +105,10 @@ pub fn act(
             return Ok(ExitCode::from(2));
         }
         Some(Err(err)) => {
-            writeln!(out, "{name}: cannot list the containers it would touch: {err}")?;
+            writeln!(
+                out,
+                "{name}: cannot list the containers it would touch: {err}"
+            )?;
             Vec::new()
         }
         None => Vec::new(),

@@ -57,7 +57,12 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
                 }
                 Err(note) => {
                     let line = format!("note: {note}");
-                    writeln!(out, "{}\n  {}", summary(path, &p, &paint), clean(Some(&p), &line))?;
+                    writeln!(
+                        out,
+                        "{}\n  {}",
+                        summary(path, &p, &paint),
+                        clean(Some(&p), &line)
+                    )?;
                 }
             },
             Err(e) => {

@@ -568,14 +568,20 @@ fn operator_config(cfg: ContainerConfig, defaults: &ImageConfig) -> ContainerCon
         .collect();
     let minus = |own: Option<Vec<String>>, image: &Option<Vec<String>>| {
         let image = image.as_deref().unwrap_or_default();
-        own.map(|v| v.into_iter().filter(|x| !image.contains(x)).collect::<Vec<_>>())
-            .filter(|v| !v.is_empty())
+        own.map(|v| {
+            v.into_iter()
+                .filter(|x| !image.contains(x))
+                .collect::<Vec<_>>()
+        })
+        .filter(|v| !v.is_empty())
     };
     ContainerConfig {
         env: Some(env).filter(|e| !e.is_empty()),
         cmd,
         entrypoint,
-        healthcheck: cfg.healthcheck.filter(|h| Some(h) != defaults.healthcheck.as_ref()),
+        healthcheck: cfg
+            .healthcheck
+            .filter(|h| Some(h) != defaults.healthcheck.as_ref()),
         labels: Some(labels).filter(|l| !l.is_empty()),
         working_dir: unless_default(cfg.working_dir, &defaults.working_dir),
         user: unless_default(cfg.user, &defaults.user),
@@ -947,7 +953,9 @@ async fn discover(
                 // Not an outage: the engine answered, the target is wrong.
                 Err(err @ DockerError::OtherProjects { .. }) => {
                     if !misplaced {
-                        let _ = raw_tx.send(vec![note(&opts.source, &err.to_string())]).await;
+                        let _ = raw_tx
+                            .send(vec![note(&opts.source, &err.to_string())])
+                            .await;
                         misplaced = true;
                     }
                 }
@@ -1283,6 +1291,109 @@ mod tests {
             assert!(!seen.admit(t(5), b"same"));
         }
         assert!(seen.admit(t(5), b"same"));
+    }
+
+    fn strings(v: &[&str]) -> Option<Vec<String>> {
+        Some(v.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn the_old_images_defaults_are_left_to_the_new_image() {
+        let image = ImageConfig {
+            env: strings(&["PATH=/bin", "RELEASE=v2"]),
+            cmd: strings(&["serve-v2"]),
+            entrypoint: strings(&["/bin/sh", "-c"]),
+            working_dir: Some("/srv/v2".into()),
+            labels: Some(HashMap::from([("version".into(), "v2".into())])),
+            exposed_ports: strings(&["8080/tcp"]),
+            ..Default::default()
+        };
+        let container = ContainerConfig {
+            env: strings(&["PATH=/bin", "RELEASE=v2", "APP_MODE=canary"]),
+            cmd: strings(&["serve-v2"]),
+            entrypoint: strings(&["/bin/sh", "-c"]),
+            working_dir: Some("/srv/v2".into()),
+            labels: Some(HashMap::from([
+                ("version".into(), "v2".into()),
+                ("role".into(), "canary".into()),
+                ("com.docker.compose.config-hash".into(), "abc".into()),
+                ("com.docker.compose.project".into(), "shop".into()),
+            ])),
+            exposed_ports: strings(&["8080/tcp", "9090/tcp"]),
+            hostname: Some("api".into()),
+            ..Default::default()
+        };
+        let own = operator_config(container, &image);
+        assert_eq!(own.env, strings(&["APP_MODE=canary"]));
+        assert_eq!(own.cmd, None);
+        assert_eq!(own.entrypoint, None);
+        assert_eq!(own.working_dir, None);
+        assert_eq!(
+            own.labels,
+            Some(HashMap::from([
+                ("role".into(), "canary".into()),
+                ("com.docker.compose.project".into(), "shop".into()),
+            ]))
+        );
+        assert_eq!(own.exposed_ports, strings(&["9090/tcp"]));
+        assert_eq!(own.hostname.as_deref(), Some("api"));
+    }
+
+    #[test]
+    fn a_command_or_entrypoint_of_the_operators_is_kept() {
+        let image = ImageConfig {
+            cmd: strings(&["serve"]),
+            entrypoint: strings(&["/bin/sh", "-c"]),
+            ..Default::default()
+        };
+        // Their own command with the image's entrypoint.
+        let own = operator_config(
+            ContainerConfig {
+                cmd: strings(&["migrate"]),
+                entrypoint: strings(&["/bin/sh", "-c"]),
+                ..Default::default()
+            },
+            &image,
+        );
+        assert_eq!((own.cmd, own.entrypoint), (strings(&["migrate"]), None));
+        // Their own entrypoint: the command beside it is theirs too, even
+        // when it equals the image's (the engine gave it no image command).
+        let own = operator_config(
+            ContainerConfig {
+                cmd: strings(&["serve"]),
+                entrypoint: strings(&["/entry"]),
+                ..Default::default()
+            },
+            &image,
+        );
+        assert_eq!(
+            (own.cmd, own.entrypoint),
+            (strings(&["serve"]), strings(&["/entry"]))
+        );
+    }
+
+    #[test]
+    fn a_compose_target_keeps_to_its_project() {
+        let c = |name: &str| ContainerRef {
+            id: format!("id-{name}"),
+            name: name.into(),
+        };
+        let found = vec![
+            (c("shop_api_1"), Some("shop".to_string())),
+            (c("other_api_1"), Some("other".to_string())),
+            (c("loose"), None),
+        ];
+        let mine = in_project("api", "shop", found.clone()).unwrap();
+        assert_eq!(mine, vec![c("shop_api_1")]);
+        let err = in_project("api", "billing", found).unwrap_err().to_string();
+        assert!(
+            err.starts_with("compose service `api` has no container in project `billing`"),
+            "{err}"
+        );
+        assert!(err.contains("`other`") && err.contains("`shop`"), "{err}");
+        assert!(err.contains("com.docker.compose.project label"), "{err}");
+        assert!(err.contains("project = \"...\""), "{err}");
+        assert_eq!(in_project("api", "shop", Vec::new()).unwrap(), vec![]);
     }
 
     #[test]

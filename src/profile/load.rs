@@ -1067,11 +1067,9 @@ impl<'a> Loader<'a> {
                 None => {
                     let default = match &kind {
                         Some(LogKind::Docker(DockerTarget::Container(c)))
-                        | Some(LogKind::Docker(DockerTarget::ComposeService { service: c, .. }))
-                            if valid_id(c) =>
-                        {
-                            c.clone()
-                        }
+                        | Some(LogKind::Docker(DockerTarget::ComposeService {
+                            service: c, ..
+                        })) if valid_id(c) => c.clone(),
                         _ => format!("logs-{}", n + 1),
                     };
                     Spanned::new(span.clone(), default)
@@ -1358,8 +1356,7 @@ impl<'a> Loader<'a> {
             "docker" => {
                 let d = r.docker.as_ref()?;
                 let t = d.get_ref();
-                let target =
-                    self.docker_target(d.span(), TargetKeys::of(t))?;
+                let target = self.docker_target(d.span(), TargetKeys::of(t))?;
                 Some(Check::Docker(DockerCheck {
                     target,
                     conditions: self.conditions(&r.conditions),
@@ -1525,13 +1522,15 @@ impl<'a> Loader<'a> {
                         }
                     }
                     let t = d.get_ref();
-                    let target =
-                        self.docker_target(d.span(), TargetKeys {
+                    let target = self.docker_target(
+                        d.span(),
+                        TargetKeys {
                             container: &t.container,
                             compose_service: &t.compose_service,
                             project: &t.project,
                             label: &t.label,
-                        });
+                        },
+                    );
                     let op = match (&t.image, &t.restart) {
                         (Some(image), None) => Some(DockerOp::Image(self.expand(image))),
                         (None, Some(b)) if *b.get_ref() => Some(DockerOp::Restart),

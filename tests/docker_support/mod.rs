@@ -160,7 +160,10 @@ pub fn build_release_image(cleanup: &mut Cleanup, tag: &str, release: &str) {
         cleanup,
         tag,
         &dockerfile,
-        &[("serve-v1.sh", &script("v1")), ("serve-v2.sh", &script("v2"))],
+        &[
+            ("serve-v1.sh", &script("v1")),
+            ("serve-v2.sh", &script("v2")),
+        ],
     );
 }
 
