@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use docker_support::{
-    Cleanup, ComposeProject, build_release_image, docker, engine_or_skip, unique,
+    Cleanup, ComposeProject, build_releases, docker, engine_or_skip, release_health, unique,
 };
 
 fn golive() -> assert_cmd::Command {
@@ -62,32 +62,6 @@ fn act(profile: &Path, journal: &Path) -> (Option<i32>, String, String) {
     )
 }
 
-/// The body of the container's `/health` on its published port.
-async fn health(name: &str) -> String {
-    let host_port = docker(&["port", name, "8080/tcp"]);
-    let url = format!("http://{}/health", host_port.lines().next().unwrap());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(resp) = reqwest::get(&url).await
-            && let Ok(body) = resp.text().await
-        {
-            return body;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{name} never answered on {url}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn images(cleanup: &mut Cleanup) -> String {
-    let repo = unique("compose-rel");
-    build_release_image(cleanup, &format!("{repo}:v1"), "v1");
-    build_release_image(cleanup, &format!("{repo}:v2"), "v2");
-    repo
-}
-
 #[tokio::test]
 async fn compose_up_after_a_golive_rollback_recreates_the_release() {
     if engine_or_skip("compose_up_after_a_golive_rollback_recreates_the_release")
@@ -97,20 +71,23 @@ async fn compose_up_after_a_golive_rollback_recreates_the_release() {
         return;
     }
     let mut cleanup = Cleanup::default();
-    let repo = images(&mut cleanup);
+    let repo = build_releases(&mut cleanup, "compose-rel");
     let tmp = tempfile::tempdir().unwrap();
     let project = unique("shop");
     let compose = ComposeProject::new(&tmp.path().join("app"), Some(&project), &repo);
     compose.up("v2");
     let name = compose.container();
     cleanup.prefixes.push(name.clone());
-    assert!(health(&name).await.contains("\"version\":\"v2\""));
+    assert!(release_health(&name).await.contains("\"version\":\"v2\""));
 
     let profile = write_profile(&tmp.path().join("ops"), &repo, Some(&project));
     let (code, stdout, stderr) = act(&profile, &tmp.path().join("j.jsonl"));
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert_eq!(inspect(&name, "{{.Config.Image}}"), format!("{repo}:v1"));
-    assert_eq!(health(&name).await.trim(), r#"{"version":"v1","cmd":"v1"}"#);
+    assert_eq!(
+        release_health(&name).await.trim(),
+        r#"{"version":"v1","cmd":"v1"}"#
+    );
     // Compose's own labels that find the container are kept.
     assert_eq!(
         inspect(
@@ -126,7 +103,7 @@ async fn compose_up_after_a_golive_rollback_recreates_the_release() {
     assert!(said.contains("Recreating"), "{said}");
     let name = compose.container();
     assert_eq!(inspect(&name, "{{.Config.Image}}"), format!("{repo}:v2"));
-    assert!(health(&name).await.contains("\"version\":\"v2\""));
+    assert!(release_health(&name).await.contains("\"version\":\"v2\""));
 }
 
 #[tokio::test]
@@ -140,7 +117,7 @@ async fn compose_targets_touch_their_own_project_and_refuse_a_project_without_th
         return;
     }
     let mut cleanup = Cleanup::default();
-    let repo = images(&mut cleanup);
+    let repo = build_releases(&mut cleanup, "compose-rel");
     let tmp = tempfile::tempdir().unwrap();
     // Compose names this one after its directory: lower-cased, the dot gone.
     let dir_name = format!("Shop.{}", unique("mine"));
@@ -228,7 +205,7 @@ fn act_shows_the_containers_a_label_target_touches_before_confirming() {
     }
     drop(rt);
     let mut cleanup = Cleanup::default();
-    let repo = images(&mut cleanup);
+    let repo = build_releases(&mut cleanup, "compose-rel");
     let label = unique("role");
     let mut names = Vec::new();
     for what in ["web", "worker"] {

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use docker_support::{
-    Cleanup, build_image, build_release_image, docker, engine_or_skip, poll, unique,
+    Cleanup, build_image, build_releases, docker, engine_or_skip, poll, release_health, unique,
 };
 use golive::app::record::Event;
 use golive::io::actions::{ExecOptions, execute};
@@ -313,10 +313,8 @@ async fn rollback_takes_the_image_defaults_of_the_release_rolled_back_to() {
         return;
     };
     let mut cleanup = Cleanup::default();
-    let repo = unique("rel");
+    let repo = build_releases(&mut cleanup, "rel");
     let (v1, v2) = (format!("{repo}:v1"), format!("{repo}:v2"));
-    build_release_image(&mut cleanup, &v1, "v1");
-    build_release_image(&mut cleanup, &v2, "v2");
     let name = unique("api");
     cleanup.containers.push(name.clone());
     cleanup.prefixes.push(name.clone());
@@ -340,7 +338,7 @@ async fn rollback_takes_the_image_defaults_of_the_release_rolled_back_to() {
         &v2,
     ]);
     let port = inspect(&name, "{{json .HostConfig.PortBindings}}");
-    let v2_health = wait_health(&name).await;
+    let v2_health = release_health(&name).await;
     assert!(v2_health.contains("\"version\":\"v2\""), "{v2_health}");
 
     let steps = engine
@@ -384,26 +382,6 @@ async fn rollback_takes_the_image_defaults_of_the_release_rolled_back_to() {
     );
     assert_eq!(inspect(&name, "{{json .HostConfig.PortBindings}}"), port);
     // What it serves: v1's env through v1's command.
-    let v1_health = wait_health(&name).await;
+    let v1_health = release_health(&name).await;
     assert_eq!(v1_health.trim(), r#"{"version":"v1","cmd":"v1"}"#);
-}
-
-/// The body of the container's `/health` on its published port, polled
-/// until it answers.
-async fn wait_health(name: &str) -> String {
-    let host_port = docker(&["port", name, "8080/tcp"]);
-    let url = format!("http://{}/health", host_port.lines().next().unwrap());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(resp) = reqwest::get(&url).await
-            && let Ok(body) = resp.text().await
-        {
-            return body;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{name} never answered on {url}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }

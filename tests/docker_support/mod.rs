@@ -167,6 +167,35 @@ pub fn build_release_image(cleanup: &mut Cleanup, tag: &str, release: &str) {
     );
 }
 
+/// `<repo>:v1` and `<repo>:v2` release images (see [`build_release_image`])
+/// under a fresh repo name, which is returned.
+pub fn build_releases(cleanup: &mut Cleanup, what: &str) -> String {
+    let repo = unique(what);
+    build_release_image(cleanup, &format!("{repo}:v1"), "v1");
+    build_release_image(cleanup, &format!("{repo}:v2"), "v2");
+    repo
+}
+
+/// The body of a release container's `/health` on its published port,
+/// polled until it answers.
+pub async fn release_health(name: &str) -> String {
+    let host_port = docker(&["port", name, "8080/tcp"]);
+    let url = format!("http://{}/health", host_port.lines().next().unwrap_or(""));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(resp) = reqwest::get(&url).await
+            && let Ok(body) = resp.text().await
+        {
+            return body;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{name} never answered on {url}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Builds `tag` from `dockerfile` with busybox (and `files`) in the context.
 fn build_from(cleanup: &mut Cleanup, tag: &str, dockerfile: &str, files: &[(&str, &str)]) {
     let dir = tempfile::tempdir().unwrap();
