@@ -282,7 +282,7 @@ async fn unreachable_engine_gives_a_clear_state() {
     assert!(text.contains(host), "{text}");
 
     let check = golive::profile::DockerCheck {
-        target: DockerTarget::ComposeService("api".into()),
+        target: DockerTarget::compose("api", "shop"),
         conditions: vec![golive::app::condition::Condition::parse("[RUNNING] >= 0").unwrap()],
     };
     let (passed, detail) = docker::run_check(host, &check, 0).await;

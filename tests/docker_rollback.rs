@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use docker_support::{Cleanup, build_image, docker, engine_or_skip, poll, unique};
+use docker_support::{
+    Cleanup, build_image, build_releases, docker, engine_or_skip, poll, release_health, unique,
+};
 use golive::app::record::Event;
 use golive::io::actions::{ExecOptions, execute};
 use golive::profile::{
@@ -231,6 +233,8 @@ async fn compose_service_rolls_one_container_at_a_time_waiting_for_health() {
             &name,
             "-l",
             &format!("com.docker.compose.service={svc}"),
+            "-l",
+            &format!("com.docker.compose.project={svc}-proj"),
             "--health-cmd",
             "test -f /ready",
             "--health-interval",
@@ -242,7 +246,7 @@ async fn compose_service_rolls_one_container_at_a_time_waiting_for_health() {
         ]);
         names.push(name);
     }
-    let target = DockerTarget::ComposeService(svc.clone());
+    let target = DockerTarget::compose(svc.clone(), format!("{svc}-proj"));
     let steps = engine
         .apply(
             &target,
@@ -297,4 +301,87 @@ async fn compose_service_rolls_one_container_at_a_time_waiting_for_health() {
     };
     let (passed, detail) = golive::io::docker::run_check(&engine.host, &check, 0).await;
     assert!(passed, "{detail}");
+}
+
+/// Issue 10, defect 1: the container made from v2 carried v2's image
+/// defaults (Env, Cmd, labels) into the "rolled back" v1 container.
+#[tokio::test]
+async fn rollback_takes_the_image_defaults_of_the_release_rolled_back_to() {
+    let Some(engine) =
+        engine_or_skip("rollback_takes_the_image_defaults_of_the_release_rolled_back_to").await
+    else {
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    let repo = build_releases(&mut cleanup, "rel");
+    let (v1, v2) = (format!("{repo}:v1"), format!("{repo}:v2"));
+    let name = unique("api");
+    cleanup.containers.push(name.clone());
+    cleanup.prefixes.push(name.clone());
+    // The operator's settings; the command, env RELEASE, workdir and
+    // healthcheck are v2's own.
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "-e",
+        "APP_MODE=canary",
+        "-l",
+        "golive.role=canary",
+        "--restart",
+        "on-failure:3",
+        "--stop-timeout",
+        "1",
+        "-p",
+        "127.0.0.1::8080",
+        &v2,
+    ]);
+    let port = inspect(&name, "{{json .HostConfig.PortBindings}}");
+    let v2_health = release_health(&name).await;
+    assert!(v2_health.contains("\"version\":\"v2\""), "{v2_health}");
+
+    let steps = engine
+        .apply(
+            &DockerTarget::Container(name.clone()),
+            &DockerOp::Image(v1.clone()),
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    assert_eq!(steps.len(), 2, "{steps:?}");
+
+    assert_eq!(inspect(&name, "{{.Config.Image}}"), v1);
+    let env = inspect(&name, "{{json .Config.Env}}");
+    assert!(env.contains("RELEASE=v1"), "{env}");
+    assert!(!env.contains("RELEASE=v2"), "{env}");
+    assert!(env.contains("APP_MODE=canary"), "{env}");
+    assert_eq!(
+        inspect(&name, "{{json .Config.Cmd}}"),
+        r#"["/bin/sh /serve-v1.sh"]"#
+    );
+    assert_eq!(
+        inspect(
+            &name,
+            "{{index .Config.Labels \"org.opencontainers.image.version\"}}"
+        ),
+        "v1"
+    );
+    assert_eq!(
+        inspect(&name, "{{index .Config.Labels \"golive.role\"}}"),
+        "canary"
+    );
+    assert_eq!(inspect(&name, "{{.Config.WorkingDir}}"), "/srv/v1");
+    assert_eq!(inspect(&name, "{{.Config.Healthcheck.Retries}}"), "3");
+    assert_eq!(
+        inspect(
+            &name,
+            "{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}"
+        ),
+        "on-failure:3"
+    );
+    assert_eq!(inspect(&name, "{{json .HostConfig.PortBindings}}"), port);
+    // What it serves: v1's env through v1's command.
+    let v1_health = release_health(&name).await;
+    assert_eq!(v1_health.trim(), r#"{"version":"v1","cmd":"v1"}"#);
 }

@@ -43,7 +43,7 @@ fn api() -> DockerTarget {
 }
 
 fn worker() -> DockerTarget {
-    DockerTarget::ComposeService("worker".into())
+    DockerTarget::compose("worker", "shop")
 }
 
 fn container(name: &str, started: i64) -> ContainerState {

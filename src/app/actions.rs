@@ -33,7 +33,9 @@ fn shell_word(arg: &str) -> String {
 pub fn describe_target(target: &DockerTarget) -> String {
     match target {
         DockerTarget::Container(name) => format!("container {name}"),
-        DockerTarget::ComposeService(svc) => format!("every container of compose service {svc}"),
+        DockerTarget::ComposeService { service, project } => {
+            format!("every container of compose service {service} in project {project}")
+        }
         DockerTarget::Label { key, value } => format!("every container labelled {key}={value}"),
     }
 }
@@ -61,7 +63,7 @@ pub fn describe(action: &Action, redactor: &Redactor) -> String {
         }
         ActionKind::Docker { target, op } => match op {
             DockerOp::Image(image) => format!(
-                "recreate {} from image {image}, keeping name, env, labels, ports, volumes, networks and restart policy",
+                "recreate {} from image {image}, keeping what was set on it (name, env, labels, ports, volumes, networks, restart policy) and taking the image's own defaults",
                 describe_target(target)
             ),
             DockerOp::Restart => format!("restart {}", describe_target(target)),
@@ -187,15 +189,27 @@ impl Recovery {
     }
 }
 
+/// [`describe`], naming the containers a Docker action will touch: a label
+/// or a compose service can match more than its author meant, and the
+/// operator confirms (and the journal keeps) the actual list.
+pub fn describe_touching(action: &Action, redactor: &Redactor, containers: &[String]) -> String {
+    let what = describe(action, redactor);
+    if containers.is_empty() {
+        return what;
+    }
+    redactor.redact(&format!("{what}; containers: {}", containers.join(", ")))
+}
+
 pub fn started_event(
     action: &Action,
     redactor: &Redactor,
     dry_run: bool,
     trigger: Option<String>,
+    containers: &[String],
 ) -> Event {
     Event::ActionStarted {
         action: action.name.clone(),
-        what: describe(action, redactor),
+        what: describe_touching(action, redactor, containers),
         dry_run,
         trigger,
     }

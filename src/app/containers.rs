@@ -310,7 +310,7 @@ pub fn evaluate_docker_check(
 pub fn target_label(target: &DockerTarget) -> String {
     match target {
         DockerTarget::Container(name) => format!("container {name}"),
-        DockerTarget::ComposeService(svc) => format!("compose service {svc}"),
+        DockerTarget::ComposeService { service, .. } => format!("compose service {service}"),
         DockerTarget::Label { key, value } => format!("label {key}={value}"),
     }
 }
@@ -618,7 +618,7 @@ mod tests {
     fn targets_are_collected_once_from_checks_logs_and_actions() {
         let mut profile = crate::app::fixture::sample_profile();
         let api = DockerTarget::Container("api".into());
-        let worker = DockerTarget::ComposeService("worker".into());
+        let worker = DockerTarget::compose("worker", "shop");
         profile.logs.push(crate::profile::LogSource {
             id: "api".into(),
             kind: LogKind::Docker(api.clone()),

@@ -308,7 +308,7 @@ const RAMP_TO: f64 = 240.0;
 
 /// The canary's compose service, three containers of the new version.
 pub fn canary_containers() -> DockerTarget {
-    DockerTarget::ComposeService("api-canary".into())
+    DockerTarget::compose("api-canary", "shop")
 }
 
 /// The sample profile as the regression screens need it: both tracks

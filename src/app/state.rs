@@ -517,7 +517,9 @@ pub fn describe_action(profile: &Profile, action: &Action) -> Vec<String> {
         ActionKind::Docker { target, op } => {
             let target = match target {
                 DockerTarget::Container(c) => format!("container {c}"),
-                DockerTarget::ComposeService(s) => format!("compose service {s}"),
+                DockerTarget::ComposeService { service, .. } => {
+                    format!("compose service {service}")
+                }
                 DockerTarget::Label { key, value } => format!("containers labelled {key}={value}"),
             };
             let op = match op {

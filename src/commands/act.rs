@@ -14,7 +14,7 @@ use chrono::Utc;
 use color_eyre::Result;
 use tokio::sync::{mpsc, watch};
 
-use crate::app::actions::{Actions, describe};
+use crate::app::actions::{Actions, describe_touching};
 use crate::app::checklist::ItemStatus;
 use crate::cli::{ActArgs, GlobalArgs};
 use crate::io::actions::{self, ExecOptions, JournalRecorder, Recorder};
@@ -91,7 +91,29 @@ pub fn act(
         );
         return Ok(ExitCode::from(2));
     };
-    let what = describe(action, &profile.redactor);
+    let runtime = tokio::runtime::Runtime::new()?;
+    let exec_opts = ExecOptions {
+        docker_host: opts.docker_host.clone(),
+        trigger: Some(opts.operator.clone()),
+    };
+    // The containers a Docker action would touch, shown before anything is
+    // confirmed; a compose service found only in other projects is refused.
+    let containers = match runtime.block_on(actions::containers_touched(action, &exec_opts)) {
+        Some(Ok(names)) => names,
+        Some(Err(err @ crate::io::docker::DockerError::OtherProjects { .. })) => {
+            eprintln!("golive: refusing to run {name}: {err}");
+            return Ok(ExitCode::from(2));
+        }
+        Some(Err(err)) => {
+            writeln!(
+                out,
+                "{name}: cannot list the containers it would touch: {err}"
+            )?;
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    let what = describe_touching(action, &profile.redactor, &containers);
     let journal = Journal::open(&opts.journal)?;
     let mut recorder = JournalRecorder {
         journal: &journal,
@@ -109,7 +131,13 @@ pub fn act(
             )?;
         }
         writeln!(out, "nothing was run")?;
-        actions::dry_run(action, profile, &ExecOptions::default(), &mut recorder);
+        actions::dry_run(
+            action,
+            profile,
+            &ExecOptions::default(),
+            &containers,
+            &mut recorder,
+        );
         return Ok(journal_status(&recorder, ExitCode::SUCCESS));
     }
     if !opts.yes {
@@ -129,7 +157,6 @@ pub fn act(
             return Ok(ExitCode::from(2));
         }
     }
-    let runtime = tokio::runtime::Runtime::new()?;
     let code = runtime.block_on(execute(profile, action, opts, out, &mut recorder))?;
     Ok(journal_status(&recorder, code))
 }

@@ -14,9 +14,9 @@ use crate::app::actions::{Recovery, finished_event, started_event};
 use crate::app::command::CommandOutcome;
 use crate::app::record::{Event, Record};
 use crate::io::command::{self, CommandSpec, Stream};
-use crate::io::docker::{self, Engine};
+use crate::io::docker::{self, ContainerRef, DockerError, Engine};
 use crate::io::journal::Journal;
-use crate::profile::{Action, ActionKind, Profile};
+use crate::profile::{Action, ActionKind, DockerOp, DockerTarget, Profile};
 
 /// Where journal events of an action go. The journal in production; tests
 /// and the dry run's printout may collect them instead.
@@ -76,11 +76,22 @@ pub async fn execute(
     cancel: Option<watch::Receiver<bool>>,
     recorder: &mut dyn Recorder,
 ) -> CommandOutcome {
+    // A Docker action's containers are resolved once, before it starts: the
+    // journal names them, and they are the ones acted on.
+    let prepared = match &action.kind {
+        ActionKind::Docker { target, .. } => Some(prepare(target, opts).await),
+        ActionKind::Command { .. } => None,
+    };
+    let containers = match &prepared {
+        Some(Ok((_, refs))) => names(refs),
+        _ => Vec::new(),
+    };
     recorder.record(started_event(
         action,
         &profile.redactor,
         false,
         opts.trigger.clone(),
+        &containers,
     ));
     let outcome = match &action.kind {
         ActionKind::Command { argv, cwd, env } => {
@@ -92,9 +103,10 @@ pub async fn execute(
             };
             command::run(&spec, lines, cancel).await
         }
-        ActionKind::Docker { target, op } => {
-            run_docker(action, target, op, opts, lines, cancel).await
-        }
+        ActionKind::Docker { op, .. } => match prepared {
+            Some(prepared) => run_docker(action, prepared, op, lines, cancel).await,
+            None => CommandOutcome::default(),
+        },
     };
     recorder.record(finished_event(action, &outcome, &profile.redactor));
     outcome
@@ -105,6 +117,7 @@ pub fn dry_run(
     action: &Action,
     profile: &Profile,
     opts: &ExecOptions,
+    containers: &[String],
     recorder: &mut dyn Recorder,
 ) {
     recorder.record(started_event(
@@ -112,22 +125,51 @@ pub fn dry_run(
         &profile.redactor,
         true,
         opts.trigger.clone(),
+        containers,
     ));
+}
+
+/// The engine and the containers a Docker action on `target` touches
+/// (refused when a compose service's project has none of them).
+async fn prepare(
+    target: &DockerTarget,
+    opts: &ExecOptions,
+) -> Result<(Engine, Vec<ContainerRef>), DockerError> {
+    let host = docker::host_from(opts.docker_host.as_deref());
+    let engine = Engine::connect(&host, Duration::from_secs(10)).await?;
+    let refs = engine.touched(target).await?;
+    Ok((engine, refs))
+}
+
+fn names(refs: &[ContainerRef]) -> Vec<String> {
+    refs.iter().map(|r| r.name.clone()).collect()
+}
+
+/// The names of the containers `action` would touch, for the operator to
+/// confirm; None for a command action.
+pub async fn containers_touched(
+    action: &Action,
+    opts: &ExecOptions,
+) -> Option<Result<Vec<String>, DockerError>> {
+    match &action.kind {
+        ActionKind::Docker { target, .. } => {
+            Some(prepare(target, opts).await.map(|(_, refs)| names(&refs)))
+        }
+        ActionKind::Command { .. } => None,
+    }
 }
 
 async fn run_docker(
     action: &Action,
-    target: &crate::profile::DockerTarget,
-    op: &crate::profile::DockerOp,
-    opts: &ExecOptions,
+    prepared: Result<(Engine, Vec<ContainerRef>), DockerError>,
+    op: &DockerOp,
     lines: Option<mpsc::Sender<(Stream, String)>>,
     cancel: Option<watch::Receiver<bool>>,
 ) -> CommandOutcome {
     let started = Instant::now();
-    let host = docker::host_from(opts.docker_host.as_deref());
     let work = async {
-        let engine = Engine::connect(&host, Duration::from_secs(10)).await?;
-        engine.apply(target, op, action.timeout).await
+        let (engine, refs) = prepared?;
+        engine.apply_to(&refs, op, action.timeout).await
     };
     let cancelled = async {
         match cancel {

@@ -15,8 +15,8 @@ use std::time::Duration;
 use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::models::{
-    ContainerCreateBody, ContainerInspectResponse, EndpointSettings, HealthStatusEnum,
-    NetworkConnectRequest, NetworkingConfig,
+    ContainerConfig, ContainerCreateBody, ContainerInspectResponse, EndpointSettings,
+    HealthStatusEnum, ImageConfig, NetworkConnectRequest, NetworkingConfig,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
@@ -53,7 +53,39 @@ pub enum DockerError {
     Api(String),
     #[error("{0}")]
     Failed(String),
+    /// A compose target whose project has none of the service's containers,
+    /// while other projects do: refused rather than guessed at.
+    #[error(
+        "compose service `{service}` has no container in project `{project}`; it runs in {}: \
+         set `project = \"...\"` on the target to the one meant",
+        projects_named(.others)
+    )]
+    OtherProjects {
+        service: String,
+        project: String,
+        others: Vec<String>,
+    },
 }
+
+fn projects_named(projects: &[String]) -> String {
+    let names: Vec<String> = projects.iter().map(|p| format!("`{p}`")).collect();
+    match names.len() {
+        1 => format!("project {}", names[0]),
+        _ => format!("projects {}", names.join(", ")),
+    }
+}
+
+/// The label Compose puts on every container of a project.
+pub const PROJECT_LABEL: &str = "com.docker.compose.project";
+/// How a project's containers are told apart from a label no project set.
+const NO_PROJECT: &str = "(none: no com.docker.compose.project label)";
+
+/// Labels in which Compose records what it deployed. A recreated container
+/// runs something else, so they would be false: without them, the next
+/// `docker-compose up` sees a container it did not make as it stands and
+/// recreates it to what the compose file says.
+const COMPOSE_DEPLOYED_LABELS: [&str; 2] =
+    ["com.docker.compose.config-hash", "com.docker.compose.image"];
 
 fn api(err: bollard::errors::Error) -> DockerError {
     match err {
@@ -138,10 +170,11 @@ impl Engine {
                     },
                 };
             }
-            DockerTarget::ComposeService(svc) => {
+            DockerTarget::ComposeService { service, .. } => {
+                // Every project's, so a wrong project can say where it runs.
                 filters.insert(
                     "label".into(),
-                    vec![format!("com.docker.compose.service={svc}")],
+                    vec![format!("com.docker.compose.service={service}")],
                 );
             }
             DockerTarget::Label { key, value } => {
@@ -153,7 +186,7 @@ impl Engine {
             .filters(&filters)
             .build();
         let list = self.docker.list_containers(Some(opts)).await.map_err(api)?;
-        let mut refs: Vec<ContainerRef> = list
+        let mut found: Vec<(ContainerRef, Option<String>)> = list
             .into_iter()
             .filter_map(|c| {
                 let id = c.id?;
@@ -162,11 +195,17 @@ impl Engine {
                     .and_then(|n| n.into_iter().next())
                     .map(|n| n.trim_start_matches('/').to_string())
                     .unwrap_or_else(|| id.chars().take(12).collect());
-                Some(ContainerRef { id, name })
+                let project = c.labels.and_then(|mut l| l.remove(PROJECT_LABEL));
+                Some((ContainerRef { id, name }, project))
             })
             .collect();
-        refs.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(refs)
+        found.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        match target {
+            DockerTarget::ComposeService { service, project } => {
+                in_project(service, project, found)
+            }
+            _ => Ok(found.into_iter().map(|(r, _)| r).collect()),
+        }
     }
 
     /// The state of every container of a target; an engine error becomes
@@ -202,9 +241,8 @@ impl Engine {
         }
     }
 
-    /// Restarts every container of a target, one at a time.
-    pub async fn restart(&self, target: &DockerTarget) -> Result<Vec<String>, DockerError> {
-        let refs = self.non_empty(target).await?;
+    /// Restarts the given containers, one at a time.
+    async fn restart(&self, refs: &[ContainerRef]) -> Result<Vec<String>, DockerError> {
         let mut done = Vec::new();
         for r in refs {
             let opts = RestartContainerOptionsBuilder::default().t(10).build();
@@ -217,7 +255,9 @@ impl Engine {
         Ok(done)
     }
 
-    async fn non_empty(&self, target: &DockerTarget) -> Result<Vec<ContainerRef>, DockerError> {
+    /// The containers an action on `target` would touch: at least one, and
+    /// (for a compose service) only its project's.
+    pub async fn touched(&self, target: &DockerTarget) -> Result<Vec<ContainerRef>, DockerError> {
         let refs = self.resolve(target).await?;
         if refs.is_empty() {
             return Err(DockerError::NotFound(crate::app::actions::describe_target(
@@ -236,10 +276,21 @@ impl Engine {
         op: &DockerOp,
         health_timeout: Duration,
     ) -> Result<Vec<String>, DockerError> {
+        let refs = self.touched(target).await?;
+        self.apply_to(&refs, op, health_timeout).await
+    }
+
+    /// [`Engine::apply`] on containers already resolved (and shown to the
+    /// operator), so what runs is what was confirmed.
+    pub async fn apply_to(
+        &self,
+        refs: &[ContainerRef],
+        op: &DockerOp,
+        health_timeout: Duration,
+    ) -> Result<Vec<String>, DockerError> {
         match op {
-            DockerOp::Restart => self.restart(target).await,
+            DockerOp::Restart => self.restart(refs).await,
             DockerOp::Image(image) => {
-                let refs = self.non_empty(target).await?;
                 let mut steps = Vec::new();
                 for r in refs {
                     let id = self.recreate(&r.name, image).await?;
@@ -284,8 +335,12 @@ impl Engine {
         }
     }
 
-    /// Recreates container `name` from `image`, keeping its name, env,
-    /// labels, command, ports, volumes, networks and restart policy. The old
+    /// Recreates container `name` from `image` as `docker run` would have
+    /// made it from that image: what the operator set (name, env given at
+    /// create, labels, ports, volumes, networks, restart policy, a command
+    /// or entrypoint of their own) is kept, and every default of the old
+    /// image (env, command, entrypoint, healthcheck, labels, working dir,
+    /// user) is left out so the engine takes `image`'s instead. The old
     /// container is kept (renamed, stopped) until the new one has started,
     /// and put back if it cannot be.
     pub async fn recreate(&self, name: &str, image: &str) -> Result<String, DockerError> {
@@ -296,7 +351,24 @@ impl Engine {
             .map_err(api)?;
         let old_id = old.id.clone().unwrap_or_else(|| name.to_string());
         let was_running = old.state.as_ref().and_then(|s| s.running).unwrap_or(false);
-        let (body, extra_networks) = recreate_body(&old, image);
+        // Without the old image's defaults there is no telling them from the
+        // operator's, and carrying them would keep the release rolled back
+        // from: refuse before anything is stopped.
+        let old_image = old.image.clone().unwrap_or_default();
+        let defaults = self
+            .docker
+            .inspect_image(&old_image)
+            .await
+            .map_err(|e| {
+                DockerError::Failed(format!(
+                    "cannot read the defaults of {name}'s current image {old_image} ({}); \
+                     nothing was changed",
+                    api(e)
+                ))
+            })?
+            .config
+            .unwrap_or_default();
+        let (body, extra_networks) = recreate_body(&old, &defaults, image);
         let parked = format!("{name}-golive-replaced-{}", Utc::now().timestamp_millis());
         if was_running {
             // The container's own stop timeout, as `docker stop` would use.
@@ -373,6 +445,39 @@ impl Engine {
     }
 }
 
+/// Of the containers of compose service `service` (found in any project,
+/// with their project label), those of `project`. When the project has none
+/// but others do, the target is refused naming them: a profile written for
+/// one project must never roll another one back, and a wrong guess of the
+/// project name should say where the service does run.
+fn in_project(
+    service: &str,
+    project: &str,
+    found: Vec<(ContainerRef, Option<String>)>,
+) -> Result<Vec<ContainerRef>, DockerError> {
+    let mut others: Vec<String> = Vec::new();
+    let mut mine = Vec::new();
+    for (r, p) in found {
+        if p.as_deref() == Some(project) {
+            mine.push(r);
+        } else {
+            let p = p.unwrap_or_else(|| NO_PROJECT.to_string());
+            if !others.contains(&p) {
+                others.push(p);
+            }
+        }
+    }
+    if mine.is_empty() && !others.is_empty() {
+        others.sort();
+        return Err(DockerError::OtherProjects {
+            service: service.to_string(),
+            project: project.to_string(),
+            others,
+        });
+    }
+    Ok(mine)
+}
+
 /// A container as a target resolved it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerRef {
@@ -425,14 +530,86 @@ fn container_state(c: &ContainerInspectResponse) -> ContainerState {
     }
 }
 
-/// The create request that reproduces `old` on `image`, and the networks to
-/// connect after creation (older engines accept one at create time).
+/// What the operator set on a container made from an image with
+/// `defaults`: the container's config without what the engine filled in from
+/// the image at create time (and without Compose's record of what it
+/// deployed). A value equal to the image's default is taken for the default:
+/// the engine cannot tell them apart either, and the new image's default is
+/// what `docker run` would give it.
+fn operator_config(cfg: ContainerConfig, defaults: &ImageConfig) -> ContainerConfig {
+    let same_list = |a: &Option<Vec<String>>, b: &Option<Vec<String>>| {
+        a.as_deref().unwrap_or_default() == b.as_deref().unwrap_or_default()
+    };
+    let unless_default = |value: Option<String>, default: &Option<String>| {
+        value.filter(|v| !v.is_empty() && Some(v) != default.as_ref())
+    };
+    let image_env = defaults.env.as_deref().unwrap_or_default();
+    let env: Vec<String> = cfg
+        .env
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| !image_env.contains(e))
+        .collect();
+    // The engine gives a container the image's command only when it has no
+    // entrypoint of its own, so a command next to the operator's entrypoint
+    // is the operator's, whatever it equals.
+    let own_entrypoint = !same_list(&cfg.entrypoint, &defaults.entrypoint);
+    let own_cmd = own_entrypoint || !same_list(&cfg.cmd, &defaults.cmd);
+    let entrypoint = cfg.entrypoint.filter(|_| own_entrypoint);
+    let cmd = cfg.cmd.filter(|_| own_cmd);
+    let image_labels = defaults.labels.clone().unwrap_or_default();
+    let labels: HashMap<String, String> = cfg
+        .labels
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, v)| {
+            image_labels.get(k) != Some(v) && !COMPOSE_DEPLOYED_LABELS.contains(&k.as_str())
+        })
+        .collect();
+    let minus = |own: Option<Vec<String>>, image: &Option<Vec<String>>| {
+        let image = image.as_deref().unwrap_or_default();
+        own.map(|v| {
+            v.into_iter()
+                .filter(|x| !image.contains(x))
+                .collect::<Vec<_>>()
+        })
+        .filter(|v| !v.is_empty())
+    };
+    ContainerConfig {
+        env: Some(env).filter(|e| !e.is_empty()),
+        cmd,
+        entrypoint,
+        healthcheck: cfg
+            .healthcheck
+            .filter(|h| Some(h) != defaults.healthcheck.as_ref()),
+        labels: Some(labels).filter(|l| !l.is_empty()),
+        working_dir: unless_default(cfg.working_dir, &defaults.working_dir),
+        user: unless_default(cfg.user, &defaults.user),
+        stop_signal: unless_default(cfg.stop_signal, &defaults.stop_signal),
+        exposed_ports: minus(cfg.exposed_ports, &defaults.exposed_ports),
+        volumes: minus(cfg.volumes, &defaults.volumes),
+        ..cfg
+    }
+}
+
+/// The create request that reproduces `old` on `image` (its own settings,
+/// `image`'s defaults), and the networks to connect after creation (older
+/// engines accept one at create time).
 fn recreate_body(
     old: &ContainerInspectResponse,
+    old_defaults: &ImageConfig,
     image: &str,
 ) -> (ContainerCreateBody, Vec<(String, EndpointSettings)>) {
-    let cfg = old.config.clone().unwrap_or_default();
-    let mut host = old.host_config.clone().unwrap_or_default();
+    let mut cfg = operator_config(old.config.clone().unwrap_or_default(), old_defaults);
+    let host = old.host_config.clone().unwrap_or_default();
+    // A published port stays exposed, whichever image exposed it first.
+    for port in host.port_bindings.iter().flat_map(|b| b.keys()) {
+        let exposed = cfg.exposed_ports.get_or_insert_with(Vec::new);
+        if !exposed.contains(port) {
+            exposed.push(port.clone());
+        }
+    }
+    let mut host = host;
     let short_id: String = old
         .id
         .clone()
@@ -728,6 +905,8 @@ async fn discover(
     let mut backoff = Duration::from_millis(200);
     // Said once per outage, so a long one is one line, not one per retry.
     let mut outage = false;
+    // Said once too: the service runs only in other compose projects.
+    let mut misplaced = false;
     loop {
         if engine.is_none() {
             match Engine::connect(&host, Duration::from_secs(5)).await {
@@ -769,6 +948,16 @@ async fn discover(
                         }
                     }
                     backoff = Duration::from_millis(200);
+                    misplaced = false;
+                }
+                // Not an outage: the engine answered, the target is wrong.
+                Err(err @ DockerError::OtherProjects { .. }) => {
+                    if !misplaced {
+                        let _ = raw_tx
+                            .send(vec![note(&opts.source, &err.to_string())])
+                            .await;
+                        misplaced = true;
+                    }
                 }
                 Err(_) => engine = None,
             }
@@ -1102,6 +1291,109 @@ mod tests {
             assert!(!seen.admit(t(5), b"same"));
         }
         assert!(seen.admit(t(5), b"same"));
+    }
+
+    fn strings(v: &[&str]) -> Option<Vec<String>> {
+        Some(v.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn the_old_images_defaults_are_left_to_the_new_image() {
+        let image = ImageConfig {
+            env: strings(&["PATH=/bin", "RELEASE=v2"]),
+            cmd: strings(&["serve-v2"]),
+            entrypoint: strings(&["/bin/sh", "-c"]),
+            working_dir: Some("/srv/v2".into()),
+            labels: Some(HashMap::from([("version".into(), "v2".into())])),
+            exposed_ports: strings(&["8080/tcp"]),
+            ..Default::default()
+        };
+        let container = ContainerConfig {
+            env: strings(&["PATH=/bin", "RELEASE=v2", "APP_MODE=canary"]),
+            cmd: strings(&["serve-v2"]),
+            entrypoint: strings(&["/bin/sh", "-c"]),
+            working_dir: Some("/srv/v2".into()),
+            labels: Some(HashMap::from([
+                ("version".into(), "v2".into()),
+                ("role".into(), "canary".into()),
+                ("com.docker.compose.config-hash".into(), "abc".into()),
+                ("com.docker.compose.project".into(), "shop".into()),
+            ])),
+            exposed_ports: strings(&["8080/tcp", "9090/tcp"]),
+            hostname: Some("api".into()),
+            ..Default::default()
+        };
+        let own = operator_config(container, &image);
+        assert_eq!(own.env, strings(&["APP_MODE=canary"]));
+        assert_eq!(own.cmd, None);
+        assert_eq!(own.entrypoint, None);
+        assert_eq!(own.working_dir, None);
+        assert_eq!(
+            own.labels,
+            Some(HashMap::from([
+                ("role".into(), "canary".into()),
+                ("com.docker.compose.project".into(), "shop".into()),
+            ]))
+        );
+        assert_eq!(own.exposed_ports, strings(&["9090/tcp"]));
+        assert_eq!(own.hostname.as_deref(), Some("api"));
+    }
+
+    #[test]
+    fn a_command_or_entrypoint_of_the_operators_is_kept() {
+        let image = ImageConfig {
+            cmd: strings(&["serve"]),
+            entrypoint: strings(&["/bin/sh", "-c"]),
+            ..Default::default()
+        };
+        // Their own command with the image's entrypoint.
+        let own = operator_config(
+            ContainerConfig {
+                cmd: strings(&["migrate"]),
+                entrypoint: strings(&["/bin/sh", "-c"]),
+                ..Default::default()
+            },
+            &image,
+        );
+        assert_eq!((own.cmd, own.entrypoint), (strings(&["migrate"]), None));
+        // Their own entrypoint: the command beside it is theirs too, even
+        // when it equals the image's (the engine gave it no image command).
+        let own = operator_config(
+            ContainerConfig {
+                cmd: strings(&["serve"]),
+                entrypoint: strings(&["/entry"]),
+                ..Default::default()
+            },
+            &image,
+        );
+        assert_eq!(
+            (own.cmd, own.entrypoint),
+            (strings(&["serve"]), strings(&["/entry"]))
+        );
+    }
+
+    #[test]
+    fn a_compose_target_keeps_to_its_project() {
+        let c = |name: &str| ContainerRef {
+            id: format!("id-{name}"),
+            name: name.into(),
+        };
+        let found = vec![
+            (c("shop_api_1"), Some("shop".to_string())),
+            (c("other_api_1"), Some("other".to_string())),
+            (c("loose"), None),
+        ];
+        let mine = in_project("api", "shop", found.clone()).unwrap();
+        assert_eq!(mine, vec![c("shop_api_1")]);
+        let err = in_project("api", "billing", found).unwrap_err().to_string();
+        assert!(
+            err.starts_with("compose service `api` has no container in project `billing`"),
+            "{err}"
+        );
+        assert!(err.contains("`other`") && err.contains("`shop`"), "{err}");
+        assert!(err.contains("com.docker.compose.project label"), "{err}");
+        assert!(err.contains("project = \"...\""), "{err}");
+        assert_eq!(in_project("api", "shop", Vec::new()).unwrap(), vec![]);
     }
 
     #[test]

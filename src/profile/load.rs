@@ -78,6 +78,7 @@ pub fn load_with(
         text,
         interp: Interpolator::new(lookup, Vec::new()),
         header_values: Vec::new(),
+        default_project: default_project(path),
     };
     let profile = loader.build(path, sections);
     let mut redactor = Redactor::new(loader.interp.secrets.drain(..));
@@ -165,6 +166,43 @@ struct Loader<'a> {
     interp: Interpolator<'a>,
     /// Every header value after interpolation: all are secrets.
     header_values: Vec<String>,
+    /// The Compose project a `compose_service` target without `project`
+    /// belongs to: the one Compose would name after the profile's directory.
+    default_project: String,
+}
+
+/// The keys that name a docker target, in a check, a log source or an action.
+#[derive(Clone, Copy)]
+struct TargetKeys<'r> {
+    container: &'r Option<Str>,
+    compose_service: &'r Option<Str>,
+    project: &'r Option<Str>,
+    label: &'r Option<Str>,
+}
+
+impl<'r> TargetKeys<'r> {
+    fn of(t: &'r raw::RawDockerTarget) -> Self {
+        Self {
+            container: &t.container,
+            compose_service: &t.compose_service,
+            project: &t.project,
+            label: &t.label,
+        }
+    }
+}
+
+/// The project Compose would give a compose file in the profile's directory
+/// (`docker-compose` run there, without `-p` or `COMPOSE_PROJECT_NAME`).
+fn default_project(path: &Path) -> String {
+    let dir = std::path::absolute(path)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_default();
+    let base = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    super::compose_project_name(&base)
 }
 
 /// What later sections may refer to.
@@ -417,13 +455,13 @@ impl<'a> Loader<'a> {
         out
     }
 
-    fn docker_target(
-        &mut self,
-        span: Range<usize>,
-        container: &Option<Str>,
-        compose_service: &Option<Str>,
-        label: &Option<Str>,
-    ) -> Option<DockerTarget> {
+    fn docker_target(&mut self, span: Range<usize>, keys: TargetKeys<'_>) -> Option<DockerTarget> {
+        let TargetKeys {
+            container,
+            compose_service,
+            project,
+            label,
+        } = keys;
         let given = [
             container.is_some(),
             compose_service.is_some(),
@@ -437,11 +475,36 @@ impl<'a> Loader<'a> {
             );
             return None;
         }
+        if let Some(p) = project
+            && compose_service.is_none()
+        {
+            self.hint(
+                p.span(),
+                "`project` scopes a `compose_service` target; this target has none",
+                "remove `project`, or name the service: docker = { compose_service = \"api\", project = \"shop\" }",
+            );
+            return None;
+        }
         if let Some(c) = container {
             return Some(DockerTarget::Container(self.expand(c)));
         }
         if let Some(c) = compose_service {
-            return Some(DockerTarget::ComposeService(self.expand(c)));
+            let project = match project {
+                Some(p) => {
+                    let name = self.expand(p);
+                    if name.trim().is_empty() {
+                        self.hint(
+                            p.span(),
+                            "`project` is empty",
+                            "name the Compose project, e.g. project = \"shop\" (see `docker-compose ls` or the com.docker.compose.project label)",
+                        );
+                        return None;
+                    }
+                    name
+                }
+                None => self.default_project.clone(),
+            };
+            return Some(DockerTarget::compose(self.expand(c), project));
         }
         let l = label.as_ref()?;
         let text = self.expand(l);
@@ -987,7 +1050,7 @@ impl<'a> Loader<'a> {
                 None
             } else if let Some(d) = &r.docker {
                 let t = d.get_ref();
-                self.docker_target(d.span(), &t.container, &t.compose_service, &t.label)
+                self.docker_target(d.span(), TargetKeys::of(t))
                     .map(LogKind::Docker)
             } else if let Some(c) = &r.command {
                 Some(LogKind::Command(self.expand_argv(c)))
@@ -1004,11 +1067,9 @@ impl<'a> Loader<'a> {
                 None => {
                     let default = match &kind {
                         Some(LogKind::Docker(DockerTarget::Container(c)))
-                        | Some(LogKind::Docker(DockerTarget::ComposeService(c)))
-                            if valid_id(c) =>
-                        {
-                            c.clone()
-                        }
+                        | Some(LogKind::Docker(DockerTarget::ComposeService {
+                            service: c, ..
+                        })) if valid_id(c) => c.clone(),
                         _ => format!("logs-{}", n + 1),
                     };
                     Spanned::new(span.clone(), default)
@@ -1295,8 +1356,7 @@ impl<'a> Loader<'a> {
             "docker" => {
                 let d = r.docker.as_ref()?;
                 let t = d.get_ref();
-                let target =
-                    self.docker_target(d.span(), &t.container, &t.compose_service, &t.label)?;
+                let target = self.docker_target(d.span(), TargetKeys::of(t))?;
                 Some(Check::Docker(DockerCheck {
                     target,
                     conditions: self.conditions(&r.conditions),
@@ -1462,8 +1522,15 @@ impl<'a> Loader<'a> {
                         }
                     }
                     let t = d.get_ref();
-                    let target =
-                        self.docker_target(d.span(), &t.container, &t.compose_service, &t.label);
+                    let target = self.docker_target(
+                        d.span(),
+                        TargetKeys {
+                            container: &t.container,
+                            compose_service: &t.compose_service,
+                            project: &t.project,
+                            label: &t.label,
+                        },
+                    );
                     let op = match (&t.image, &t.restart) {
                         (Some(image), None) => Some(DockerOp::Image(self.expand(image))),
                         (None, Some(b)) if *b.get_ref() => Some(DockerOp::Restart),

@@ -307,8 +307,41 @@ pub struct LogsCheck {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DockerTarget {
     Container(String),
-    ComposeService(String),
-    Label { key: String, value: String },
+    /// A service of one Compose project: two projects may both have an
+    /// `api`, and a target must never reach into the other one.
+    ComposeService {
+        service: String,
+        project: String,
+    },
+    Label {
+        key: String,
+        value: String,
+    },
+}
+
+impl DockerTarget {
+    pub fn compose(service: impl Into<String>, project: impl Into<String>) -> Self {
+        DockerTarget::ComposeService {
+            service: service.into(),
+            project: project.into(),
+        }
+    }
+}
+
+/// The project name Compose 1.29 derives from a directory: its base name,
+/// lower-cased, with every character but `a-z`, `0-9`, `_` and `-` dropped
+/// (`default` when nothing is left).
+pub fn compose_project_name(dir_name: &str) -> String {
+    let name: String = dir_name
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
+        .collect();
+    if name.is_empty() {
+        "default".to_string()
+    } else {
+        name
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

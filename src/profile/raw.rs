@@ -93,12 +93,14 @@ pub struct RawJudge {
     pub allowed_increase: Option<Spanned<f64>>,
 }
 
-/// `{ container = .. }`, `{ compose_service = .. }` or `{ label = "k=v" }`.
+/// `{ container = .. }`, `{ compose_service = .., project = .. }` or
+/// `{ label = "k=v" }`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDockerTarget {
     pub container: Option<Str>,
     pub compose_service: Option<Str>,
+    pub project: Option<Str>,
     pub label: Option<Str>,
 }
 
@@ -182,6 +184,7 @@ pub struct RawGate {
 pub struct RawActionDocker {
     pub container: Option<Str>,
     pub compose_service: Option<Str>,
+    pub project: Option<Str>,
     pub label: Option<Str>,
     pub image: Option<Str>,
     pub restart: Option<Spanned<bool>>,

@@ -108,16 +108,103 @@ impl Drop for Cleanup {
 /// healthchecks work), `/version` holding `version`, and an entrypoint of
 /// `busybox sh -c`, so a container's command is a shell script.
 pub fn build_image(cleanup: &mut Cleanup, tag: &str, version: &str) {
+    build_from(
+        cleanup,
+        tag,
+        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY version /version\n\
+         ENTRYPOINT [\"/bin/busybox\", \"sh\", \"-c\"]\n",
+        &[("version", &format!("{version}\n"))],
+    );
+}
+
+/// Polls `f` every 50 ms until it returns Some or `timeout` passes.
+pub async fn poll<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Builds `tag` FROM scratch as a release image differs from the next:
+/// `ENV RELEASE`, `LABEL org.opencontainers.image.version`, `WORKDIR`, a
+/// `HEALTHCHECK` and a `CMD` of its own, all saying `release`. Each command (both are in every
+/// image) serves `{"version":"$RELEASE","cmd":"<its release>"}` at
+/// `:8080/health` with busybox httpd, so a container shows which env and
+/// which command it got.
+pub fn build_release_image(cleanup: &mut Cleanup, tag: &str, release: &str) {
+    let script = |which: &str| {
+        format!(
+            "mkdir -p /www\n\
+             echo \"{{\\\"version\\\":\\\"$RELEASE\\\",\\\"cmd\\\":\\\"{which}\\\"}}\" > /www/health\n\
+             exec /bin/busybox httpd -f -p 8080 -h /www\n"
+        )
+    };
+    // The healthchecks differ too: v1's allows 3 retries, v2's 4.
+    let retries = if release == "v1" { 3 } else { 4 };
+    let dockerfile = format!(
+        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\n\
+         COPY serve-v1.sh serve-v2.sh /\n\
+         ENV RELEASE={release}\nLABEL org.opencontainers.image.version={release}\n\
+         WORKDIR /srv/{release}\n\
+         HEALTHCHECK --interval=1s --timeout=2s --retries={retries} \
+         CMD /bin/busybox wget -q -O /dev/null http://127.0.0.1:8080/health\n\
+         ENTRYPOINT [\"/bin/busybox\", \"sh\", \"-c\"]\nCMD [\"/bin/sh /serve-{release}.sh\"]\n"
+    );
+    build_from(
+        cleanup,
+        tag,
+        &dockerfile,
+        &[
+            ("serve-v1.sh", &script("v1")),
+            ("serve-v2.sh", &script("v2")),
+        ],
+    );
+}
+
+/// `<repo>:v1` and `<repo>:v2` release images (see [`build_release_image`])
+/// under a fresh repo name, which is returned.
+pub fn build_releases(cleanup: &mut Cleanup, what: &str) -> String {
+    let repo = unique(what);
+    build_release_image(cleanup, &format!("{repo}:v1"), "v1");
+    build_release_image(cleanup, &format!("{repo}:v2"), "v2");
+    repo
+}
+
+/// The body of a release container's `/health` on its published port,
+/// polled until it answers.
+pub async fn release_health(name: &str) -> String {
+    let host_port = docker(&["port", name, "8080/tcp"]);
+    let url = format!("http://{}/health", host_port.lines().next().unwrap_or(""));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(resp) = reqwest::get(&url).await
+            && let Ok(body) = resp.text().await
+        {
+            return body;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{name} never answered on {url}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Builds `tag` from `dockerfile` with busybox (and `files`) in the context.
+fn build_from(cleanup: &mut Cleanup, tag: &str, dockerfile: &str, files: &[(&str, &str)]) {
     let dir = tempfile::tempdir().unwrap();
     let bb = busybox().expect("busybox");
     std::fs::copy(bb, dir.path().join("busybox")).unwrap();
-    std::fs::write(dir.path().join("version"), format!("{version}\n")).unwrap();
-    std::fs::write(
-        dir.path().join("Dockerfile"),
-        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY version /version\n\
-         ENTRYPOINT [\"/bin/busybox\", \"sh\", \"-c\"]\n",
-    )
-    .unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
     cleanup.images.push(tag.to_string());
     // No cache: the legacy builder shares cached layers between builds, and
     // a test removing its image can delete a layer another test's build is
@@ -141,16 +228,72 @@ pub fn build_image(cleanup: &mut Cleanup, tag: &str, version: &str) {
     );
 }
 
-/// Polls `f` every 50 ms until it returns Some or `timeout` passes.
-pub async fn poll<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return Some(v);
+/// A real Compose 1.29 project of one service `api` (image
+/// `$API_REPO:$API_TAG`, env, a published port, a restart policy), taken
+/// down with its network when dropped.
+pub struct ComposeProject {
+    pub dir: std::path::PathBuf,
+    /// `-p NAME`, or None to let Compose name it after `dir`.
+    pub explicit: Option<String>,
+    pub repo: String,
+}
+
+impl ComposeProject {
+    pub fn new(dir: &Path, explicit: Option<&str>, repo: &str) -> Self {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(
+            dir.join("docker-compose.yml"),
+            "version: \"2.4\"\nservices:\n  api:\n    image: \"${API_REPO}:${API_TAG}\"\n    \
+             environment:\n      APP_MODE: canary\n    ports:\n      - \"127.0.0.1::8080\"\n    \
+             restart: on-failure\n    stop_grace_period: 1s\n",
+        )
+        .unwrap();
+        Self {
+            dir: dir.to_path_buf(),
+            explicit: explicit.map(str::to_string),
+            repo: repo.to_string(),
         }
-        if tokio::time::Instant::now() >= deadline {
-            return None;
+    }
+
+    fn run(&self, tag: &str, args: &[&str]) -> std::process::Output {
+        let mut cmd = Command::new("docker-compose");
+        if let Some(p) = &self.explicit {
+            cmd.args(["-p", p]);
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        cmd.args(args)
+            .current_dir(&self.dir)
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .env("API_REPO", &self.repo)
+            .env("API_TAG", tag)
+            .output()
+            .expect("docker-compose")
+    }
+
+    /// `docker-compose up -d` with `API_TAG=tag`; what it said.
+    pub fn up(&self, tag: &str) -> String {
+        let out = self.run(tag, &["up", "-d"]);
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "docker-compose up: {said}");
+        said
+    }
+
+    /// The one container of service `api`, by name.
+    pub fn container(&self) -> String {
+        let out = self.run("unused", &["ps", "-q", "api"]);
+        let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(!id.is_empty(), "no api container in {}", self.dir.display());
+        docker(&["inspect", "-f", "{{.Name}}", &id])
+            .trim_start_matches('/')
+            .to_string()
+    }
+}
+
+impl Drop for ComposeProject {
+    fn drop(&mut self) {
+        let _ = self.run("unused", &["down", "-v", "-t", "1"]);
     }
 }
