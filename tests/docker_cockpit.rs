@@ -6,7 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod docker_support;
-mod support;
+// The screen part only: docker_support already brings the tools rule.
+#[path = "support/screen.rs"]
+mod screen;
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -24,7 +26,7 @@ use golive::profile::{Check, DockerCheck, DockerTarget, Item, LogKind, LogSource
 use golive::runtime::{Options, event_loop};
 use golive::ui::Theme;
 use ratatui::Terminal;
-use support::screen::SharedScreen;
+use screen::SharedScreen;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 

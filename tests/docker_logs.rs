@@ -188,13 +188,17 @@ for i in 1 2 3; do echo "run-$run-$i"; done"#;
         (docker(&["inspect", "-f", "{{.State.Status}}", &name]) == "exited").then_some(())
     });
     assert!(exited.await.is_some(), "the container never exited");
-    let replayed = poll(Duration::from_secs(2), || (f.texts().len() > 3).then_some(()));
+    let replayed = poll(Duration::from_secs(2), || {
+        (f.texts().len() > 3).then_some(())
+    });
     assert!(replayed.await.is_none(), "{:?}", f.texts());
     docker(&["start", &name]);
     f.wait_for("the second run", Duration::from_secs(20), |l| l.len() >= 6)
         .await;
     // Watch for a duplicate for a second before stopping.
-    let duplicated = poll(Duration::from_secs(1), || (f.texts().len() > 6).then_some(()));
+    let duplicated = poll(Duration::from_secs(1), || {
+        (f.texts().len() > 6).then_some(())
+    });
     assert!(duplicated.await.is_none(), "{:?}", f.texts());
     let lines = f.finish().await;
     let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();

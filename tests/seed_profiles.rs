@@ -350,7 +350,11 @@ async fn orquestador_verification_items_against_a_stand_in() {
     if curl.is_ok() {
         assert_status(&verify, &["verify-script"], ItemStatus::Pass);
     } else {
-        support::tools::missing("verify-script", support::tools::Tool::Curl, "curl is not installed");
+        support::tools::missing(
+            "verify-script",
+            support::tools::Tool::Curl,
+            "curl is not installed",
+        );
     }
     let pre = run_phase(load("orquestador", env, Some(dir.path())), "pre").await;
     assert_status(&pre, &["mcp-up"], ItemStatus::Pass);
