@@ -428,7 +428,7 @@ fn main() {
         golive_follow(&runtime, &host, &last, lines, false),
     );
     println!(
-        "(golive holds live lines 300 ms, and history 40 ms, to merge containers in time order)"
+        "(golive holds live lines 300 ms to merge containers in time order; one named container's history leaves at once)"
     );
 
     drop(cleanup);

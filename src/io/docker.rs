@@ -39,11 +39,9 @@ const MAX_LINE: usize = 16 * 1024;
 /// How long live lines are held to put several containers' lines in time
 /// order.
 const REORDER_WINDOW: Duration = Duration::from_millis(300);
-/// How long a container's history (lines stamped before its stream opened)
-/// is held: long enough for the other containers' history, opened at the
-/// same moment, to arrive and merge with it, short enough that opening the
-/// cockpit shows the recent lines at once.
-const BACKLOG_WINDOW: Duration = Duration::from_millis(40);
+/// How long the history (lines stamped before its stream opened) of a
+/// source naming one container is held: nothing to merge it with.
+const BACKLOG_WINDOW: Duration = Duration::ZERO;
 /// Request timeout for engine calls other than log streams (seconds).
 const API_TIMEOUT: u64 = 30;
 
@@ -665,6 +663,13 @@ pub async fn follow(
     tx: mpsc::Sender<Vec<LogLine>>,
     mut stop: watch::Receiver<bool>,
 ) {
+    // One named container's history has nothing to merge with: it shows at
+    // once. Several containers' histories arrive apart (seconds apart on a
+    // loaded machine), so they wait out the reorder window like live lines.
+    let history_window = match target {
+        DockerTarget::Container(_) => BACKLOG_WINDOW,
+        _ => REORDER_WINDOW,
+    };
     let (raw_tx, mut raw_rx) = mpsc::channel::<Vec<Raw>>(64);
     let discover = tokio::spawn(discover(host, target, opts.clone(), raw_tx, stop.clone()));
     let mut held: BinaryHeap<Reverse<Raw>> = BinaryHeap::new();
@@ -682,11 +687,11 @@ pub async fn follow(
         tokio::select! {
             batch = raw_rx.recv(), if open => match batch {
                 Some(batch) => {
-                    // History (stamped before its stream opened) only waits
-                    // for the other containers' history; live lines wait out
-                    // the reorder window.
+                    // History (stamped before its stream opened) of a single
+                    // container leaves at once; live lines wait out the
+                    // reorder window.
                     let window = if batch.iter().all(|r| r.backlog) {
-                        BACKLOG_WINDOW
+                        history_window
                     } else {
                         REORDER_WINDOW
                     };
