@@ -4,11 +4,16 @@
 //! process (this binary re-run with `--serve`), so only the cockpit's own
 //! work is counted: user+system CPU of this process (getrusage) over
 //! the measured window (GOLIVE_IDLE_SECS, default 60, after 5 s of warm-up).
+//! Two runs: the manual items only (the fixed cost of polling, journal and
+//! frames), then the sample profile with its checked items kept, as a
+//! release runs it.
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+mod peer;
+
 use golive::app::fixture::sample_profile;
 use golive::app::state::App;
 use golive::runtime::{Options, event_loop};
@@ -99,6 +104,42 @@ fn main() {
             urls.push(line);
         }
     }
+    // Manual items only (the poller, the journal and the frames alone), then
+    // the sample profile as a release runs it, its checked items kept.
+    for keep_checks in [false, true] {
+        measure(&urls, secs, keep_checks);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    peer_idle(secs);
+}
+
+/// oxker idle on the same engine (it polls every container's stats, so the
+/// containers running are said), over the same window.
+fn peer_idle(secs: u64) {
+    let Some(oxker) = peer::Peer::start(&[]) else {
+        return;
+    };
+    let containers = Command::new("docker")
+        .args(["ps", "-q"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).lines().count())
+        .unwrap_or(0);
+    std::thread::sleep(Duration::from_secs(5));
+    let (t0, c0) = (Instant::now(), oxker.cpu_seconds());
+    std::thread::sleep(Duration::from_secs(secs));
+    let (elapsed, cpu) = (t0.elapsed().as_secs_f64(), oxker.cpu_seconds() - c0);
+    let (rss, _) = oxker.rss_kib();
+    println!(
+        "peer: oxker idle with {containers} containers running: {cpu:.2} s CPU over {elapsed:.1} s = {:.3} % of one core, RSS {:.1} MiB",
+        100.0 * cpu / elapsed,
+        rss as f64 / 1024.0
+    );
+}
+
+/// Runs the cockpit on `urls` for `secs` (after a warm-up) and prints the
+/// CPU it took.
+fn measure(urls: &[String], secs: u64, keep_checks: bool) {
     let mut profile = sample_profile();
     profile.settings.poll_interval = Duration::from_secs(1);
     let template = profile.endpoints[0].clone();
@@ -113,8 +154,10 @@ fn main() {
             e
         })
         .collect();
-    for phase in &mut profile.phases {
-        phase.items.retain(|i| i.check.is_none());
+    if !keep_checks {
+        for phase in &mut profile.phases {
+            phase.items.retain(|i| i.check.is_none());
+        }
     }
     let Ok(dir) = tempfile::tempdir() else { return };
     let options = Options {
@@ -152,8 +195,6 @@ fn main() {
             });
         looped.ok().map(|app| (app, measured))
     });
-    let _ = child.kill();
-    let _ = child.wait();
     let Some((app, (elapsed, cpu))) = result else {
         eprintln!("the cockpit loop failed");
         return;
@@ -164,8 +205,13 @@ fn main() {
         .iter()
         .filter(|e| !e.latency.is_empty())
         .count();
+    let items = if keep_checks {
+        "every sample item, checked ones included"
+    } else {
+        "manual items only"
+    };
     println!(
-        "idle cockpit, {} endpoints at 1 Hz ({probed} answered): {:.3} s CPU over {:.1} s = {:.3} % of one core",
+        "idle cockpit, {} endpoints at 1 Hz ({probed} answered), {items}: {:.3} s CPU over {:.1} s = {:.3} % of one core",
         app.endpoints.len(),
         cpu_secs,
         elapsed.as_secs_f64(),

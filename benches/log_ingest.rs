@@ -1,9 +1,13 @@
-//! Log ingestion from a container that printed as fast as it can: golive's
+//! Log ingestion from a container printing as fast as it can: golive's
 //! Docker follower (timestamps parsed, lines sanitised, severity derived,
 //! merged, batched) against `docker logs -f` and `docker logs -f -t` (their
-//! output only counted) on the same container in the same run, which is the
-//! limit the engine sets. The container gets log limits of its own, so the
-//! daemon's defaults cannot rotate part of the run away. First the
+//! output only counted), which is the limit the engine sets. Live: each
+//! reader attaches to a fresh container that waits (it prints `ready`), and
+//! the flood starts once the reader has seen that line, so every reader
+//! follows a live flood from its first line. Backlog: then the same readers
+//! replay the last container's stored log after it exited. Each container
+//! gets log limits of its own, so the daemon's defaults cannot rotate part of
+//! the run away. First the
 //! memory a full log pane (50,000 lines) holds: counted by the allocator
 //! (live heap bytes), and as RSS growth while the process is still fresh (once
 //! a run has freed memory, RSS no longer grows when a new pane reuses it).
@@ -15,6 +19,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
+
+mod peer;
 
 use golive::app::logs::{DEFAULT_CAPACITY, LogLine, LogView};
 use golive::io::docker::{self, Engine, FollowOptions};
@@ -90,9 +96,9 @@ fn measure_full_pane() {
 /// Runs `docker logs -f [extra] NAME`, counting the lines it prints (the
 /// bench's own reading is not charged to it). Returns lines, wall seconds
 /// and the CLI's CPU seconds.
-fn docker_logs_cli(container: &str, extra: &[&str]) -> Option<(u64, f64, f64)> {
-    let cpu0 = cpu_seconds(libc::RUSAGE_CHILDREN);
-    let t0 = Instant::now();
+fn docker_logs_cli(container: &str, extra: &[&str], live: bool) -> Option<(u64, f64, f64)> {
+    let mut cpu0 = cpu_seconds(libc::RUSAGE_CHILDREN);
+    let mut t0 = Instant::now();
     // Counted, not assumed: a full disk or a log driver limit keeps fewer.
     let child = Command::new("docker")
         .args(["logs", "-f"])
@@ -109,13 +115,23 @@ fn docker_logs_cli(container: &str, extra: &[&str]) -> Option<(u64, f64, f64)> {
     if let Some(mut out) = child.stdout.take() {
         use std::io::Read;
         let mut buf = vec![0u8; 1 << 16];
+        let mut waiting = live;
         while let Ok(n) = out.read(&mut buf) {
             if n == 0 {
                 break;
             }
             lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+            if waiting && lines > 0 {
+                // Attached: start the flood, uncharged to the reader.
+                waiting = false;
+                go(container);
+                cpu0 = cpu_seconds(libc::RUSAGE_CHILDREN);
+                t0 = Instant::now();
+            }
         }
     }
+    // The `ready` line is not part of the flood.
+    lines = lines.saturating_sub(1);
     let status = child.wait();
     let wall = t0.elapsed().as_secs_f64();
     let cpu = cpu_seconds(libc::RUSAGE_CHILDREN) - cpu0;
@@ -159,15 +175,133 @@ fn docker_cli(args: &[&str]) -> Result<String, String> {
 }
 
 struct Cleanup {
-    container: String,
+    containers: Vec<String>,
     image: String,
 }
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let _ = docker_cli(&["rm", "-f", &self.container]);
+        for c in &self.containers {
+            let _ = docker_cli(&["rm", "-f", c]);
+        }
         let _ = docker_cli(&["rmi", "-f", &self.image]);
     }
+}
+
+/// Starts a container that prints `ready`, waits for [`go`], then prints
+/// `lines` lines as fast as it can and exits.
+fn start_flood(cleanup: &mut Cleanup, lines: u64) -> Option<String> {
+    let name = format!(
+        "golive-bench-{}-flood{}",
+        std::process::id(),
+        cleanup.containers.len()
+    );
+    cleanup.containers.push(name.clone());
+    // A typical access-log-sized line, with a level word and a colour.
+    let script = format!(
+        "echo ready; while [ ! -e /go ]; do /bin/busybox sleep 0.02; done; \
+         yes '2026-01-01 INFO GET /api/v1/items?page=2 200 12ms \x1b[32mok\x1b[0m user=alice trace=4bf92f3577b34da6' | head -n {lines}"
+    );
+    // The daemon's own log limits (often max-size 10m, max-file 3) would
+    // rotate most of a large run away: this container keeps it all.
+    let started = docker_cli(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--log-driver",
+        "json-file",
+        "--log-opt",
+        "max-size=2g",
+        "--log-opt",
+        "max-file=1",
+        &cleanup.image,
+        &script,
+    ]);
+    match started {
+        Ok(_) => Some(name),
+        Err(e) => {
+            eprintln!("log_ingest: cannot start the container: {e}");
+            None
+        }
+    }
+}
+
+/// Lets a container from [`start_flood`] start printing.
+fn go(container: &str) {
+    if let Err(e) = docker_cli(&["exec", container, "/bin/busybox", "touch", "/go"]) {
+        eprintln!("log_ingest: cannot start the flood: {e}");
+    }
+}
+
+/// Until `container` has exited.
+fn wait_exited(container: &str) -> bool {
+    let started = Instant::now();
+    loop {
+        match docker_cli(&["inspect", "-f", "{{.State.Running}}", container]) {
+            Ok(s) if s == "false" => return true,
+            Ok(_) if started.elapsed() < Duration::from_secs(300) => {
+                std::thread::sleep(Duration::from_millis(100))
+            }
+            other => {
+                eprintln!("log_ingest: container did not finish: {other:?}");
+                return false;
+            }
+        }
+    }
+}
+
+/// golive's follower on `container` into a full-size log view, until it has
+/// delivered `ready` and `lines` lines (when `live`, `ready` starts the
+/// flood). Returns the flood's lines, wall seconds and CPU seconds of this
+/// process.
+fn golive_follow(
+    runtime: &tokio::runtime::Runtime,
+    host: &str,
+    container: &str,
+    lines: u64,
+    live: bool,
+) -> (u64, f64, f64) {
+    let target = DockerTarget::Container(container.to_string());
+    runtime.block_on(async {
+        let mut cpu0 = cpu_seconds(libc::RUSAGE_SELF);
+        let mut t0 = Instant::now();
+        let (tx, mut rx) = mpsc::channel::<Vec<LogLine>>(64);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let follow = tokio::spawn(docker::follow(
+            host.to_string(),
+            target,
+            FollowOptions::new("bench"),
+            tx,
+            stop_rx,
+        ));
+        let mut view = LogView::new(DEFAULT_CAPACITY);
+        let mut n: u64 = 0;
+        let want = lines + 1;
+        while n < want {
+            match tokio::time::timeout(Duration::from_secs(60), rx.recv()).await {
+                Ok(Some(batch)) => {
+                    // golive's own notes (a broken stream) are not lines read.
+                    n += batch
+                        .iter()
+                        .filter(|l| !l.text.starts_with("golive: "))
+                        .count() as u64;
+                    view.push_batch(batch);
+                    if live && n == 1 {
+                        go(container);
+                        cpu0 = cpu_seconds(libc::RUSAGE_SELF);
+                        t0 = Instant::now();
+                    }
+                }
+                _ => break,
+            }
+        }
+        let wall = t0.elapsed().as_secs_f64();
+        let cpu = cpu_seconds(libc::RUSAGE_SELF) - cpu0;
+        let _ = stop_tx.send(true);
+        let _ = follow.await;
+        (n.saturating_sub(1), wall, cpu)
+    })
 }
 
 fn main() {
@@ -198,8 +332,8 @@ fn main() {
         return;
     }
     let pid = std::process::id();
-    let cleanup = Cleanup {
-        container: format!("golive-bench-{pid}-flood"),
+    let mut cleanup = Cleanup {
+        containers: Vec::new(),
         image: format!("golive-bench-{pid}-img:1"),
     };
     let Ok(dir) = tempfile::tempdir() else {
@@ -210,7 +344,8 @@ fn main() {
         .and_then(|_| {
             std::fs::write(
                 dir.path().join("Dockerfile"),
-                "FROM scratch\nCOPY busybox /bin/busybox\nENTRYPOINT [\"/bin/busybox\",\"sh\",\"-c\"]\n",
+                "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\n\
+                 ENTRYPOINT [\"/bin/busybox\",\"sh\",\"-c\"]\n",
             )
         })
         .map_err(|e| e.to_string())
@@ -227,119 +362,74 @@ fn main() {
         eprintln!("log_ingest: cannot build the image: {e}");
         return;
     }
-    // A typical access-log-sized line, with a level word and a colour.
-    let script = format!(
-        "yes '2026-01-01 INFO GET /api/v1/items?page=2 200 12ms \x1b[32mok\x1b[0m user=alice trace=4bf92f3577b34da6' | head -n {lines}"
-    );
-    let started = Instant::now();
-    // The daemon's own log limits (often max-size 10m, max-file 3) would
-    // rotate most of a large run away: this container keeps it all.
-    if let Err(e) = docker_cli(&[
-        "run",
-        "-d",
-        "--name",
-        &cleanup.container,
-        "--log-driver",
-        "json-file",
-        "--log-opt",
-        "max-size=2g",
-        "--log-opt",
-        "max-file=1",
-        &cleanup.image,
-        &script,
-    ]) {
-        eprintln!("log_ingest: cannot start the container: {e}");
-        return;
-    }
-    // Wait until it has printed everything, so both readers read the same lines.
-    loop {
-        match docker_cli(&["inspect", "-f", "{{.State.Running}}", &cleanup.container]) {
-            Ok(s) if s == "false" => break,
-            Ok(_) if started.elapsed() < Duration::from_secs(300) => {
-                std::thread::sleep(Duration::from_millis(100))
-            }
-            other => {
-                eprintln!("log_ingest: container did not finish: {other:?}");
-                return;
-            }
-        }
-    }
-    println!(
-        "container printed {lines} lines in {:.2}s",
-        started.elapsed().as_secs_f64()
-    );
-
-    // The limit: the docker CLI following the same container, as asked
-    // (`docker logs -f`) and with timestamps, which is what golive requests.
-    let Some((cli_lines, cli_wall, cli_cpu)) = docker_logs_cli(&cleanup.container, &[]) else {
-        return;
-    };
-    let Some((_, cli_t_wall, cli_t_cpu)) = docker_logs_cli(&cleanup.container, &["-t"]) else {
-        return;
-    };
-    if cli_lines < lines {
+    let per100k = |cpu: f64, n: u64| cpu / n.max(1) as f64 * 100_000.0;
+    let report = |what: &str, (n, wall, cpu): (u64, f64, f64)| {
         println!(
-            "log_ingest: the engine kept only {cli_lines} of {lines} lines (disk full or log limits); \
-             figures below are for {cli_lines}"
+            "{what}: {n} lines in {wall:.2}s = {:.0} lines/s, CPU {cpu:.2}s = {:.3} CPU s per 100k lines",
+            n as f64 / wall,
+            per100k(cpu, n)
         );
-    }
-    let lines = cli_lines.min(lines);
-
-    // golive: the same follower the cockpit and `golive logs` use.
-    let target = DockerTarget::Container(cleanup.container.clone());
-    let cpu0 = cpu_seconds(libc::RUSAGE_SELF);
-    let t0 = Instant::now();
-    let (received, golive_wall) = runtime.block_on(async {
-        let (tx, mut rx) = mpsc::channel::<Vec<LogLine>>(64);
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let follow = tokio::spawn(docker::follow(
-            host.clone(),
-            target,
-            FollowOptions::new("bench"),
-            tx,
-            stop_rx,
-        ));
-        let mut view = LogView::new(DEFAULT_CAPACITY);
-        let mut n: u64 = 0;
-        while n < lines {
-            match tokio::time::timeout(Duration::from_secs(60), rx.recv()).await {
-                Ok(Some(batch)) => {
-                    // golive's own notes (a broken stream) are not lines read.
-                    n += batch
-                        .iter()
-                        .filter(|l| !l.text.starts_with("golive: "))
-                        .count() as u64;
-                    view.push_batch(batch);
-                }
-                _ => break,
-            }
+        if n != lines {
+            println!("log_ingest: {what} got {n} of the {lines} lines printed");
         }
-        let wall = t0.elapsed().as_secs_f64();
-        let _ = stop_tx.send(true);
-        let _ = follow.await;
-        (n, wall)
-    });
-    let golive_cpu = cpu_seconds(libc::RUSAGE_SELF) - cpu0;
-    let per100k = |cpu: f64| cpu / lines as f64 * 100_000.0;
-    println!(
-        "docker logs -f (lines counted by the bench): {lines} lines in {cli_wall:.2}s = {:.0} lines/s, CPU {cli_cpu:.2}s = {:.3} CPU s per 100k lines",
-        lines as f64 / cli_wall,
-        per100k(cli_cpu)
-    );
-    println!(
-        "docker logs -f -t (timestamps, as golive asks): {lines} lines in {cli_t_wall:.2}s = {:.0} lines/s, CPU {cli_t_cpu:.2}s = {:.3} CPU s per 100k lines",
-        lines as f64 / cli_t_wall,
-        per100k(cli_t_cpu)
-    );
-    println!(
-        "golive follower + log view: {received} lines in {golive_wall:.2}s = {:.0} lines/s, CPU {golive_cpu:.2}s = {:.3} CPU s per 100k lines",
-        received as f64 / golive_wall,
-        per100k(golive_cpu)
-    );
-    println!("(golive's wall time includes its 300 ms reorder window)");
-    if received != lines {
-        println!("log_ingest: golive delivered {received} of the {lines} lines the engine holds");
+    };
+
+    // Live: each reader follows its own fresh flood from the first line.
+    let mut last = String::new();
+    for (what, extra) in [
+        ("live, docker logs -f (lines counted by the bench)", None),
+        (
+            "live, docker logs -f -t (timestamps, as golive asks)",
+            Some("-t"),
+        ),
+        ("live, golive follower + log view", Some("golive")),
+    ] {
+        let Some(container) = start_flood(&mut cleanup, lines) else {
+            return;
+        };
+        let result = match extra {
+            Some("golive") => Some(golive_follow(&runtime, &host, &container, lines, true)),
+            Some(flag) => docker_logs_cli(&container, &[flag], true),
+            None => docker_logs_cli(&container, &[], true),
+        };
+        let Some(result) = result else { return };
+        report(what, result);
+        last = container;
     }
+
+    // The peer on a live flood of its own, when it is installed.
+    if let Some(container) = start_flood(&mut cleanup, lines)
+        && let Some(oxker) = peer::Peer::start(&[])
+    {
+        let (t0, c0) = (Instant::now(), oxker.cpu_seconds());
+        go(&container);
+        if wait_exited(&container) {
+            let (wall, cpu) = (t0.elapsed().as_secs_f64(), oxker.cpu_seconds() - c0);
+            let (rss, peak) = oxker.rss_kib();
+            println!(
+                "live, peer oxker (whole UI, the container among the engine's others): {lines} lines printed in {wall:.2}s, \
+                 CPU {cpu:.2}s = {:.3} CPU s per 100k lines, RSS {:.1} MiB (peak {:.1} MiB)",
+                per100k(cpu, lines),
+                rss as f64 / 1024.0,
+                peak as f64 / 1024.0
+            );
+        }
+    }
+
+    // Backlog: the last flood, stored, replayed from its start.
+    if !wait_exited(&last) {
+        return;
+    }
+    if let Some(result) = docker_logs_cli(&last, &["-t"], false) {
+        report("backlog, docker logs -f -t", result);
+    }
+    report(
+        "backlog, golive follower + log view",
+        golive_follow(&runtime, &host, &last, lines, false),
+    );
+    println!(
+        "(golive holds live lines 300 ms to merge containers in time order; one named container's history leaves at once)"
+    );
 
     drop(cleanup);
 }

@@ -124,6 +124,7 @@ where
     terminal.draw(|f| ui::draw(f, &app, &options.theme))?;
     let mut last_draw = Instant::now();
     let mut dirty = false;
+    let mut probed = false;
 
     loop {
         let mut now_draw = false;
@@ -144,6 +145,8 @@ where
             }
             msg = rx.recv() => {
                 let Some(msg) = msg else { break };
+                // The first lines (a source's backlog) draw at once.
+                now_draw |= app.logs.buffer.is_empty() && matches!(msg, Msg::Logs(_));
                 dirty |= step(&mut app, &mut driver, msg);
                 // Drain everything already queued before drawing once.
                 while let Ok(msg) = rx.try_recv() {
@@ -151,9 +154,11 @@ where
                 }
             }
             Some(report) = probes.recv() => {
-                dirty |= step(&mut app, &mut driver, Msg::Probe(Box::new(report)));
+                // A probe wave shows with the next clock tick's frame, which
+                // is drawn anyway: one frame a second while idle, not two.
+                probed |= step(&mut app, &mut driver, Msg::Probe(Box::new(report)));
                 while let Ok(report) = probes.try_recv() {
-                    dirty |= step(&mut app, &mut driver, Msg::Probe(Box::new(report)));
+                    probed |= step(&mut app, &mut driver, Msg::Probe(Box::new(report)));
                 }
             }
             Some(record) = records.recv() => {
@@ -166,7 +171,7 @@ where
             _ = clock.tick() => {
                 let before = app.now.timestamp();
                 update(&mut app, Msg::Tick(Utc::now()));
-                dirty |= app.now.timestamp() != before;
+                dirty |= app.now.timestamp() != before || std::mem::take(&mut probed);
                 now_draw = true;
             }
             joined = driver.tasks.join_next(), if !driver.tasks.is_empty() => {

@@ -3,8 +3,10 @@
 //! for the screen and a channel for the keys.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -20,6 +22,7 @@ use golive::runtime::{Options, event_loop};
 use golive::ui::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use support::screen::SharedScreen;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -35,6 +38,14 @@ async fn server(hits: Arc<AtomicUsize>) -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
     format!("http://{addr}/health")
+}
+
+/// Until `text` is on the last screen drawn.
+async fn until_shown(screen: &Mutex<String>, text: &str) {
+    until(text, Duration::from_secs(15), || {
+        screen.lock().unwrap().contains(text)
+    })
+    .await;
 }
 
 async fn until(what: &str, deadline: Duration, mut done: impl FnMut() -> bool) {
@@ -73,7 +84,8 @@ async fn sign_off_round_trips_through_the_journal_and_other_shells_show_up() {
         save_dir: path.parent().unwrap().to_path_buf(),
     };
     let (keys, keys_rx) = mpsc::channel::<Event>(16);
-    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let (backend, screen) = SharedScreen::new(120, 40);
+    let mut terminal = Terminal::new(backend).unwrap();
     let driver = async {
         until("probes", Duration::from_secs(10), || {
             hits.load(Ordering::SeqCst) >= 3
@@ -101,8 +113,7 @@ async fn sign_off_round_trips_through_the_journal_and_other_shells_show_up() {
             },
         };
         other.append(&record, &Default::default()).unwrap();
-        // The promise under test: within a second.
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        until_shown(&screen, "bob").await;
         keys.send(key('q')).await.unwrap();
     };
     let events = ReceiverStream::new(keys_rx);
@@ -124,7 +135,7 @@ async fn sign_off_round_trips_through_the_journal_and_other_shells_show_up() {
     assert!(journal_has(&path, |r| matches!(&r.event,
         RecordEvent::CheckResult { item, status: ItemStatus::Pass, .. } if item == "health")));
     // The last frame drawn shows bob's sign-off.
-    let buffer = terminal.backend().buffer();
+    let buffer = terminal.backend().inner.buffer();
     let screen: String = buffer.content().iter().map(|c| c.symbol()).collect();
     assert!(screen.contains("bob"), "bob not on screen");
 }
@@ -222,7 +233,8 @@ async fn shift_s_saves_the_filtered_log_lines_to_a_file() {
             .collect()
     };
     let (keys, keys_rx) = mpsc::channel::<Event>(16);
-    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let (backend, screen) = SharedScreen::new(120, 40);
+    let mut terminal = Terminal::new(backend).unwrap();
     let driver = async {
         let tab = Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
         for _ in 0..3 {
@@ -238,14 +250,10 @@ async fn shift_s_saves_the_filtered_log_lines_to_a_file() {
         )))
         .await
         .unwrap();
-        // Until the source's lines are in, `S` finds nothing to save.
-        let start = Instant::now();
-        while saved().is_empty() {
-            assert!(start.elapsed() < Duration::from_secs(10), "nothing saved");
-            keys.send(key('S')).await.unwrap();
-            tokio::time::sleep(Duration::from_millis(300)).await;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // One `S`, once the filtered line is on screen.
+        until_shown(&screen, "ERROR boom").await;
+        keys.send(key('S')).await.unwrap();
+        until_shown(&screen, "saved 1 log lines").await;
         keys.send(key('q')).await.unwrap();
     };
     let (result, ()) = tokio::join!(
@@ -265,8 +273,59 @@ async fn shift_s_saves_the_filtered_log_lines_to_a_file() {
     assert!(lines[0].ends_with("Z web ERROR boom"), "{text}");
     // The outcome came back to the cockpit as a flash.
     let flash = app.flash.map(|(t, _)| t).unwrap_or_default();
+    assert!(flash.starts_with("saved 1 log lines to "), "{flash}");
+    assert_eq!(files.len(), 1, "{files:?}");
+}
+
+/// Idle, with probes answering four times a second, the cockpit draws about
+/// once a second (the clock's frame, which shows the probes too), not once
+/// per probe wave on top of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_cockpit_draws_about_once_a_second() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let url = server(hits.clone()).await;
+    let mut profile = sample_profile();
+    profile.settings.poll_interval = Duration::from_millis(250);
+    profile.logs.clear();
+    for e in &mut profile.endpoints {
+        e.urls = vec![url.clone()];
+    }
+    for phase in &mut profile.phases {
+        phase.items.retain(|i| i.check.is_none());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let options = Options {
+        journal: dir.path().join("journal.jsonl"),
+        theme: Theme::default(),
+        save_dir: dir.path().to_path_buf(),
+    };
+    let app = App::new(profile, "alice", Utc::now());
+    let (backend, _screen) = SharedScreen::new(120, 40);
+    let frames = backend.frames.clone();
+    let mut terminal = Terminal::new(backend).unwrap();
+    let (keys, keys_rx) = mpsc::channel::<Event>(16);
+    let started = Instant::now();
+    let driver = async {
+        until("probes", Duration::from_secs(10), || {
+            hits.load(Ordering::SeqCst) >= 2
+        })
+        .await;
+        let (from, drawn) = (Instant::now(), frames.load(Ordering::SeqCst));
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let idle = (from.elapsed(), frames.load(Ordering::SeqCst) - drawn);
+        keys.send(key('q')).await.unwrap();
+        idle
+    };
+    let (result, (idle_for, idle_frames)) = tokio::join!(
+        event_loop(&mut terminal, app, options, 0, ReceiverStream::new(keys_rx)),
+        driver
+    );
+    result.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let probes = hits.load(Ordering::SeqCst);
+    let seconds = idle_for.as_secs_f64().ceil() as usize;
     assert!(
-        flash.contains("saved 1 log lines") || flash.contains("exists"),
-        "{flash}"
+        idle_frames <= seconds + 1,
+        "{idle_frames} frames in {idle_for:?} of idling ({probes} probes answered)"
     );
 }

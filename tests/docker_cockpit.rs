@@ -6,8 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod docker_support;
+// The screen part only: docker_support already brings the tools rule.
+#[path = "support/screen.rs"]
+mod screen;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -23,58 +26,9 @@ use golive::profile::{Check, DockerCheck, DockerTarget, Item, LogKind, LogSource
 use golive::runtime::{Options, event_loop};
 use golive::ui::Theme;
 use ratatui::Terminal;
-use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
-use ratatui::buffer::Cell;
-use ratatui::layout::{Position, Size};
+use screen::SharedScreen;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-
-/// A `TestBackend` whose last flushed screen the test can read while the
-/// event loop still owns the terminal.
-struct SharedScreen {
-    inner: TestBackend,
-    screen: Arc<Mutex<String>>,
-}
-
-impl Backend for SharedScreen {
-    type Error = <TestBackend as Backend>::Error;
-
-    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
-    where
-        I: Iterator<Item = (u16, u16, &'a Cell)>,
-    {
-        self.inner.draw(content)
-    }
-    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.hide_cursor()
-    }
-    fn show_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.show_cursor()
-    }
-    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
-        self.inner.get_cursor_position()
-    }
-    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> Result<(), Self::Error> {
-        self.inner.set_cursor_position(position)
-    }
-    fn clear(&mut self) -> Result<(), Self::Error> {
-        self.inner.clear()
-    }
-    fn clear_region(&mut self, clear_type: ClearType) -> Result<(), Self::Error> {
-        self.inner.clear_region(clear_type)
-    }
-    fn size(&self) -> Result<Size, Self::Error> {
-        self.inner.size()
-    }
-    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
-        self.inner.window_size()
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        self.inner.flush()?;
-        *self.screen.lock().unwrap() = golive::ui::screen_text(self.inner.buffer());
-        Ok(())
-    }
-}
 
 fn key(c: char) -> Event {
     Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
@@ -176,11 +130,7 @@ async fn a_restart_shows_in_the_health_pane_and_fails_the_restart_check() {
         theme: Theme::default(),
         save_dir: dir.path().to_path_buf(),
     };
-    let screen = Arc::new(Mutex::new(String::new()));
-    let backend = SharedScreen {
-        inner: TestBackend::new(200, 50),
-        screen: screen.clone(),
-    };
+    let (backend, screen) = SharedScreen::new(200, 50);
     let mut terminal = Terminal::new(backend).unwrap();
     let (keys, keys_rx) = mpsc::channel::<Event>(16);
     let shows = |text: &str| screen.lock().unwrap().contains(text);

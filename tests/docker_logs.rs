@@ -182,14 +182,24 @@ for i in 1 2 3; do echo "run-$run-$i"; done"#;
     let f = Follower::start(host(&engine), DockerTarget::Container(name.clone()));
     f.wait_for("the first run", Duration::from_secs(20), |l| l.len() >= 3)
         .await;
-    // Exited: the follower waits (with back-off) instead of replaying.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(f.texts().len(), 3, "{:?}", f.texts());
+    // Exited: the follower waits (with back-off) instead of replaying. Watch
+    // for a replay through a few of its rounds once the engine says exited.
+    let exited = poll(Duration::from_secs(20), || {
+        (docker(&["inspect", "-f", "{{.State.Status}}", &name]) == "exited").then_some(())
+    });
+    assert!(exited.await.is_some(), "the container never exited");
+    let replayed = poll(Duration::from_secs(2), || {
+        (f.texts().len() > 3).then_some(())
+    });
+    assert!(replayed.await.is_none(), "{:?}", f.texts());
     docker(&["start", &name]);
     f.wait_for("the second run", Duration::from_secs(20), |l| l.len() >= 6)
         .await;
-    // Give a duplicate the chance to show up.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Watch for a duplicate for a second before stopping.
+    let duplicated = poll(Duration::from_secs(1), || {
+        (f.texts().len() > 6).then_some(())
+    });
+    assert!(duplicated.await.is_none(), "{:?}", f.texts());
     let lines = f.finish().await;
     let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
     assert_eq!(texts.len(), 6, "{texts:?}");
@@ -433,12 +443,18 @@ fn unix_socket(engine: &Engine) -> Option<std::path::PathBuf> {
         .strip_prefix("unix://")
         .map(std::path::PathBuf::from);
     if socket.is_none() {
-        eprintln!(
-            "skipping: the engine is not on a unix socket ({})",
-            engine.host
-        );
+        let why = format!("the engine is not on a unix socket ({})", engine.host);
+        docker_support::tools::missing("the outage test", docker_support::Tool::Docker, &why);
     }
     socket
+}
+
+/// The highest `n <i>` the engine holds for the counter container `name`.
+fn printed_by(name: &str) -> Option<u64> {
+    docker(&["logs", name])
+        .lines()
+        .filter_map(|l| l.strip_prefix("n ")?.parse().ok())
+        .max()
 }
 
 /// Starts a container printing `n 1`, `n 2`, ... every 100 ms, so a gap or
@@ -492,18 +508,13 @@ async fn engine_outage_over_tcp_resumes_without_gap_or_duplicate() {
     )
     .await;
     let before_outage = numbered(&f.lines.lock().unwrap()).len();
-    // Long enough for the container to print lines golive has not seen.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Until the container has printed lines golive has not seen.
+    let printed_meanwhile = poll(Duration::from_secs(30), || {
+        printed_by(&name).filter(|n| *n as usize > before_outage + 5)
+    })
+    .await
+    .expect("the container printed nothing during the outage");
     let (forwarder, _) = Forwarder::start(socket, port).await;
-    let printed_meanwhile: u64 = docker(&["logs", &name])
-        .lines()
-        .filter_map(|l| l.strip_prefix("n ")?.parse().ok())
-        .max()
-        .unwrap();
-    assert!(
-        printed_meanwhile as usize > before_outage,
-        "the container printed nothing during the outage"
-    );
     f.wait_for(
         "lines printed during and after the outage",
         Duration::from_secs(30),
@@ -595,18 +606,18 @@ async fn golive_logs_follows_docker_host_tcp_through_an_outage() {
     };
     read_until("line 5", &|l| l.iter().any(|x| number(x) == Some(5))).await;
     forwarder.kill().await;
+    let at_outage = printed_by(&name).unwrap_or(0);
     read_until("the outage note", &|l| {
         l.iter()
             .any(|x| x.contains(" app golive: engine unreachable"))
     })
     .await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let printed = poll(Duration::from_secs(30), || {
+        printed_by(&name).filter(|n| *n > at_outage + 5)
+    })
+    .await
+    .expect("the container printed nothing during the outage");
     let (forwarder, _) = Forwarder::start(socket, port).await;
-    let printed: u64 = docker(&["logs", &name])
-        .lines()
-        .filter_map(|l| l.strip_prefix("n ")?.parse().ok())
-        .max()
-        .unwrap();
     read_until("lines after the outage and the resume note", &|l| {
         l.iter().filter_map(|x| number(x)).any(|n| n > printed + 5)
             && l.iter()

@@ -5,6 +5,8 @@
 //! the same after SIGTERM. Skips, saying why, when tmux is missing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -87,11 +89,8 @@ impl Drop for Tmux {
     }
 }
 
-fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
+fn tmux_available(test: &str) -> bool {
+    support::tools::runs(test, support::tools::Tool::Tmux, "tmux", &["-V"])
 }
 
 /// A loopback service answering `/health`, on its own thread and runtime.
@@ -169,8 +168,7 @@ command = ["true"]
 /// directory, with the command that opens the cockpit on them; None, saying
 /// why, when tmux is missing.
 fn cockpit_setup() -> Option<(tempfile::TempDir, String, PathBuf)> {
-    if !tmux_available() {
-        eprintln!("skipped: tmux is not installed");
+    if !tmux_available("the cockpit in tmux") {
         return None;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -314,8 +312,7 @@ fn sigterm_restores_the_terminal() {
 
 #[test]
 fn demo_reaches_the_canary_phase_once_the_manual_items_are_signed() {
-    if !tmux_available() {
-        eprintln!("skipped: tmux is not installed");
+    if !tmux_available("demo_reaches_the_canary_phase_once_the_manual_items_are_signed") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

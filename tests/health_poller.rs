@@ -166,3 +166,69 @@ async fn a_down_replica_makes_the_endpoint_down() {
     );
     assert!(!summary.all_up());
 }
+
+/// A replica that answers every request on a connection (HTTP/1.1
+/// keep-alive) and counts the connections it accepted.
+async fn counting_replica() -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let body = r#"{"status":"ok"}"#;
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = conn.read(&mut buf).await {
+                    if n == 0 {
+                        return;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                    while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                        seen.drain(..end + 4);
+                        if conn.write_all(reply.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (addr, accepted)
+}
+
+/// Idle cost: each replica keeps one connection open across polls instead
+/// of a TCP (and, for https, TLS) handshake per probe.
+#[tokio::test]
+async fn each_replica_reuses_one_connection_across_polls() {
+    use std::sync::atomic::Ordering;
+    let (a, a_conns) = counting_replica().await;
+    let (b, b_conns) = counting_replica().await;
+    let urls = vec![format!("http://{a}/health"), format!("http://{b}/health")];
+    let prober = Prober::new(&Settings::default()).unwrap();
+    let (tx, mut rx) = mpsc::channel(16);
+    let config = PollerConfig {
+        interval: Duration::from_millis(50),
+        concurrency: 4,
+        wave: 32,
+    };
+    let poller = Poller::spawn(prober, &[endpoint("health", urls)], &config, tx);
+    let mut counts = [0usize; 2];
+    while counts.iter().any(|&c| c < 5) {
+        let report = next(&mut rx, Duration::from_secs(5)).await;
+        assert_eq!(report.observation.health.state, HealthState::Up);
+        counts[report.replica] += 1;
+    }
+    drop(rx);
+    poller.finished().await;
+    assert_eq!(a_conns.load(Ordering::SeqCst), 1, "replica a");
+    assert_eq!(b_conns.load(Ordering::SeqCst), 1, "replica b");
+}

@@ -89,6 +89,27 @@ async fn stream_until(p: &Profile, a: &LogsArgs, done: impl Fn(&str) -> bool) ->
     out.text()
 }
 
+/// Waits until this process holds `path` open, which is when the file
+/// source follows it: a line appended after that is a live line.
+async fn until_open(path: &std::path::Path) {
+    let open = || {
+        std::fs::read_dir("/proc/self/fd")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|p| p == path))
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !open() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} never opened",
+            path.display()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// RFC 3339 for `minutes` ago.
 fn ago(minutes: i64) -> String {
     (chrono::Utc::now() - chrono::Duration::minutes(minutes))
@@ -136,7 +157,7 @@ async fn file_and_command_sources_merge_sanitised_and_masked() {
     });
     let drive = async {
         // Appended after following started.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        until_open(&file).await;
         std::fs::OpenOptions::new()
             .append(true)
             .open(&file)
@@ -252,7 +273,7 @@ async fn since_reads_a_file_from_its_start_and_skips_older_lines() {
     let appender = {
         let file = file.clone();
         async move {
-            tokio::time::sleep(Duration::from_millis(500)).await;
+            until_open(&file).await;
             std::fs::OpenOptions::new()
                 .append(true)
                 .open(&file)

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod metrics_common;
+mod support;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -85,8 +86,10 @@ fn start_prometheus(binary: &PathBuf, target: std::net::SocketAddr) -> Prometheu
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn promql_path_against_a_real_prometheus() {
     let Some(binary) = prometheus_binary() else {
-        eprintln!(
-            "skipped: no prometheus binary (apt-get install prometheus, or set GOLIVE_PROMETHEUS)"
+        support::tools::missing(
+            "promql_path_against_a_real_prometheus",
+            support::tools::Tool::Prometheus,
+            "no prometheus binary (apt-get install prometheus, or set GOLIVE_PROMETHEUS)",
         );
         return;
     };

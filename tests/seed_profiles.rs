@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -348,7 +350,11 @@ async fn orquestador_verification_items_against_a_stand_in() {
     if curl.is_ok() {
         assert_status(&verify, &["verify-script"], ItemStatus::Pass);
     } else {
-        eprintln!("skipping verify-script: curl is not installed");
+        support::tools::missing(
+            "verify-script",
+            support::tools::Tool::Curl,
+            "curl is not installed",
+        );
     }
     let pre = run_phase(load("orquestador", env, Some(dir.path())), "pre").await;
     assert_status(&pre, &["mcp-up"], ItemStatus::Pass);

@@ -165,10 +165,54 @@ impl SinceFilter {
     }
 }
 
+/// Writes times as `2026-01-02T03:04:05.123Z` (UTC, milliseconds), the
+/// stamp golive puts before a log line, without re-running a format string
+/// per line: the text up to the second is kept and reused while a flood
+/// stays within one second, and only the milliseconds are written anew.
+#[derive(Debug, Default)]
+pub struct StampWriter {
+    second: Option<i64>,
+    head: String,
+}
+
+impl StampWriter {
+    /// Appends `at`'s stamp to `out`.
+    pub fn push(&mut self, at: DateTime<Utc>, out: &mut String) {
+        let second = at.timestamp();
+        if self.second != Some(second) {
+            self.head.clear();
+            use std::fmt::Write as _;
+            let _ = write!(self.head, "{}", at.format("%Y-%m-%dT%H:%M:%S"));
+            self.second = Some(second);
+        }
+        out.push_str(&self.head);
+        let ms = at.timestamp_subsec_millis().min(999);
+        out.push('.');
+        for digit in [ms / 100, ms / 10 % 10, ms % 10] {
+            out.push(char::from(b'0' + digit as u8));
+        }
+        out.push('Z');
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stamp_writer_matches_the_chrono_format() {
+        let mut stamps = StampWriter::default();
+        let base = Utc.with_ymd_and_hms(2026, 12, 31, 23, 59, 58).unwrap();
+        for ms in [
+            0i64, 1, 9, 10, 99, 100, 999, 1000, 1001, 1999, 2000, 86_400_123,
+        ] {
+            let at = base + chrono::Duration::milliseconds(ms);
+            let mut out = String::new();
+            stamps.push(at, &mut out);
+            assert_eq!(out, at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
+        }
+    }
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

@@ -2,6 +2,11 @@
 //! sanitised stream of a profile's log sources, headless (a `stern`-like
 //! face over the same adapters as the cockpit's log pane). It ends cleanly
 //! on Ctrl-C, SIGTERM or a closed pipe.
+//!
+//! It costs what `docker logs -f -t` costs: memory is bounded by a few
+//! batches in flight (nothing grows with the stream), each line is written
+//! into one reused buffer and one buffered writer flushed per batch, and
+//! its stamp reuses the text up to the second ([`StampWriter`]).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -11,10 +16,19 @@ use color_eyre::Result;
 use regex::Regex;
 use tokio::sync::{mpsc, watch};
 
+use crate::app::log_time::StampWriter;
+use crate::app::logs::LogLine;
 use crate::cli::{GlobalArgs, LogsArgs};
 use crate::commands::output::Quiet;
 use crate::io::logs::{SourceOptions, spawn_sources};
-use crate::profile::Profile;
+use crate::profile::{Profile, Redactor};
+
+/// Batches in flight between the sources and the writer: with the sources'
+/// own batches of [`crate::io::logs::BATCH`] lines, the memory a flood can
+/// hold here, whatever its length.
+const IN_FLIGHT: usize = 4;
+/// The output buffer: a batch of ordinary lines in one write.
+const OUT_BUFFER: usize = 64 * 1024;
 
 pub fn run(args: LogsArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let _ = global;
@@ -85,23 +99,20 @@ pub async fn stream(
     out: &mut Quiet<impl Write>,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
-    let (tx, mut rx) = mpsc::channel(64);
+    let (tx, mut rx) = mpsc::channel(IN_FLIGHT);
     let (stop_tx, stop_rx) = watch::channel(false);
     let tasks = spawn_sources(&profile.logs, only, opts, tx, stop_rx);
+    let mut out = std::io::BufWriter::with_capacity(OUT_BUFFER, out);
+    let mut printer = Printer::default();
     tokio::pin!(stop);
     loop {
         tokio::select! {
             batch = rx.recv() => match batch {
                 Some(batch) => {
-                    let mut failed = false;
-                    for line in batch {
-                        let text = profile.redactor.redact(&line.render(true));
-                        if writeln!(out, "{text}").is_err() {
-                            failed = true;
-                            break;
-                        }
-                    }
-                    if failed || out.flush().is_err() || out.closed() {
+                    let written = batch
+                        .iter()
+                        .try_for_each(|line| printer.write(&mut out, line, &profile.redactor));
+                    if written.and_then(|()| out.flush()).is_err() || out.get_ref().closed() {
                         break;
                     }
                 }
@@ -116,4 +127,65 @@ pub async fn stream(
         let _ = tokio::time::timeout(std::time::Duration::from_secs(2), task).await;
     }
     Ok(())
+}
+
+/// Writes lines as [`LogLine::render`] with timestamps shows them, through
+/// one reused buffer; the text is redacted before it leaves.
+#[derive(Debug, Default)]
+struct Printer {
+    stamps: StampWriter,
+    buf: String,
+}
+
+impl Printer {
+    fn write(
+        &mut self,
+        out: &mut impl Write,
+        line: &LogLine,
+        redactor: &Redactor,
+    ) -> std::io::Result<()> {
+        self.buf.clear();
+        if let Some(at) = line.at {
+            self.stamps.push(at, &mut self.buf);
+            self.buf.push(' ');
+        }
+        self.buf.push_str(line.prefix());
+        self.buf.push(' ');
+        self.buf.push_str(&line.text);
+        if redactor.is_empty() {
+            self.buf.push('\n');
+            return out.write_all(self.buf.as_bytes());
+        }
+        let mut text = redactor.redact(&self.buf);
+        text.push('\n');
+        out.write_all(text.as_bytes())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn printed_lines_are_the_rendered_lines_redacted() {
+        let at =
+            Utc.with_ymd_and_hms(2026, 3, 4, 5, 6, 7).unwrap() + chrono::Duration::milliseconds(89);
+        let mut stamped = LogLine::new("web", Some(at), "GET / 200 pw=hunter2".into());
+        stamped.replica = Some("web-1".into());
+        let unstamped = LogLine::new("cmd", None, "plain".into());
+        for redactor in [Redactor::default(), Redactor::new(["hunter2".to_string()])] {
+            let mut printer = Printer::default();
+            let mut out = Vec::new();
+            for line in [&stamped, &unstamped, &stamped] {
+                printer.write(&mut out, line, &redactor).unwrap();
+            }
+            let want: String = [&stamped, &unstamped, &stamped]
+                .iter()
+                .map(|l| redactor.redact(&l.render(true)) + "\n")
+                .collect();
+            assert_eq!(String::from_utf8(out).unwrap(), want);
+        }
+    }
 }

@@ -36,8 +36,12 @@ pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 /// Longest line kept; a longer one is cut (a 90k-character line must not
 /// stall the pane).
 const MAX_LINE: usize = 16 * 1024;
-/// How long lines are held to put several containers' lines in time order.
+/// How long live lines are held to put several containers' lines in time
+/// order.
 const REORDER_WINDOW: Duration = Duration::from_millis(300);
+/// How long the history (lines stamped before its stream opened) of a
+/// source naming one container is held: nothing to merge it with.
+const BACKLOG_WINDOW: Duration = Duration::ZERO;
 /// Request timeout for engine calls other than log streams (seconds).
 const API_TIMEOUT: u64 = 30;
 
@@ -805,6 +809,8 @@ struct Raw {
     at: DateTime<Utc>,
     seq: u64,
     line: LogLine,
+    /// Stamped before its stream opened: history, not live interleaving.
+    backlog: bool,
 }
 
 impl PartialEq for Raw {
@@ -834,30 +840,53 @@ pub async fn follow(
     tx: mpsc::Sender<Vec<LogLine>>,
     mut stop: watch::Receiver<bool>,
 ) {
+    // One named container's history has nothing to merge with: it shows at
+    // once. Several containers' histories arrive apart (seconds apart on a
+    // loaded machine), so they wait out the reorder window like live lines.
+    let history_window = match target {
+        DockerTarget::Container(_) => BACKLOG_WINDOW,
+        _ => REORDER_WINDOW,
+    };
     let (raw_tx, mut raw_rx) = mpsc::channel::<Vec<Raw>>(64);
     let discover = tokio::spawn(discover(host, target, opts.clone(), raw_tx, stop.clone()));
     let mut held: BinaryHeap<Reverse<Raw>> = BinaryHeap::new();
+    // When each batch held may leave, and how many lines it brought.
     let mut arrivals: std::collections::VecDeque<(tokio::time::Instant, usize)> =
         std::collections::VecDeque::new();
-    let mut tick = tokio::time::interval(Duration::from_millis(50));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut open = true;
     loop {
+        // Nothing held, nothing to wake for: an idle source costs no timer.
+        let next = match arrivals.front() {
+            Some((due, _)) => Some(*due),
+            None if !open => Some(tokio::time::Instant::now()),
+            None => None,
+        };
         tokio::select! {
             batch = raw_rx.recv(), if open => match batch {
                 Some(batch) => {
-                    arrivals.push_back((tokio::time::Instant::now(), batch.len()));
+                    // History (stamped before its stream opened) of a single
+                    // container leaves at once; live lines wait out the
+                    // reorder window.
+                    let window = if batch.iter().all(|r| r.backlog) {
+                        history_window
+                    } else {
+                        REORDER_WINDOW
+                    };
+                    let due = tokio::time::Instant::now() + window;
+                    // Due times stay in order, so a batch never leaves
+                    // before one that came earlier.
+                    let due = arrivals.back().map_or(due, |(last, _)| due.max(*last));
+                    arrivals.push_back((due, batch.len()));
                     held.extend(batch.into_iter().map(Reverse));
                 }
                 None => open = false,
             },
-            _ = tick.tick() => {
-                // Lines wait out the reorder window from their arrival, then
-                // leave in timestamp order.
+            _ = sleep_until_some(next) => {
+                // Due lines leave in timestamp order.
                 let now = tokio::time::Instant::now();
                 let mut due = 0;
                 while let Some((at, n)) = arrivals.front() {
-                    if now.duration_since(*at) >= REORDER_WINDOW || !open {
+                    if *at <= now || !open {
                         due += n;
                         arrivals.pop_front();
                     } else {
@@ -981,6 +1010,14 @@ async fn discover(
     }
 }
 
+/// Waits until `at`, or forever when there is nothing to wait for.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// golive's own line in a source's stream (an outage, a resume). Error texts
 /// can quote what the engine or the network said, so they are cleaned too.
 fn note(source: &str, text: &str) -> Raw {
@@ -990,6 +1027,7 @@ fn note(source: &str, text: &str) -> Raw {
         at,
         seq: 0,
         line: LogLine::new(source, Some(at), format!("golive: {text}")),
+        backlog: false,
     }
 }
 
@@ -1087,6 +1125,7 @@ async fn follow_container(
             .map(|t| i32::try_from(t.timestamp()).unwrap_or(0))
             .unwrap_or(0);
         seen.reconnecting();
+        let opened = Utc::now();
         let logs_opts = LogsOptionsBuilder::default()
             .follow(true)
             .stdout(true)
@@ -1120,7 +1159,8 @@ async fn follow_container(
             while let Some(nl) = memchr::memchr(b'\n', &buf[start..]) {
                 let line = &buf[start..start + nl];
                 start += nl + 1;
-                if let Some(raw) = make_line(line, &container, &opts, &mut seen, &mut seq) {
+                if let Some(mut raw) = make_line(line, &container, &opts, &mut seen, &mut seq) {
+                    raw.backlog = raw.at < opened;
                     batch.push(raw);
                 }
             }
@@ -1222,6 +1262,7 @@ fn make_line(
         at,
         seq: *seq,
         line,
+        backlog: false,
     })
 }
 

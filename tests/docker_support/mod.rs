@@ -1,5 +1,6 @@
 //! Shared by the tests that need the real Docker engine: a skip (or, with
-//! `GOLIVE_REQUIRE_DOCKER=1`, a failure) when no engine answers, test images
+//! `GOLIVE_REQUIRE_TOOLS=1` or `GOLIVE_REQUIRE_DOCKER=1`, a failure; the
+//! rule is `tests/support/tools.rs`) when no engine answers, test images
 //! built `FROM scratch` with Debian's busybox-static, and a guard that
 //! removes every container, image, network and volume a test made.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
@@ -11,6 +12,10 @@ use std::time::Duration;
 
 use golive::io::docker::{self, Engine};
 
+#[path = "../support/tools.rs"]
+pub mod tools;
+pub use tools::Tool;
+
 /// A name no other test (or run) uses: `golive-test-<pid>-<n>-<what>`.
 pub fn unique(what: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
@@ -21,21 +26,18 @@ pub fn unique(what: &str) -> String {
     )
 }
 
-/// The engine, or None after printing why the test is skipped. With
-/// `GOLIVE_REQUIRE_DOCKER=1` a missing engine fails the test instead.
+/// The engine (on its unix socket or at `DOCKER_HOST`), or None after
+/// printing why the test is skipped; a required engine fails the test.
 pub async fn engine_or_skip(test: &str) -> Option<Engine> {
     let host = docker::host_from(None);
     match Engine::connect(&host, Duration::from_secs(5)).await {
         Ok(engine) if busybox().is_some() => Some(engine),
         result => {
-            let why = match result {
-                Err(e) => e.to_string(),
-                Ok(_) => "busybox-static is not installed (/bin/busybox)".to_string(),
+            let (tool, why) = match result {
+                Err(e) => (Tool::Docker, e.to_string()),
+                Ok(_) => (Tool::Busybox, "/bin/busybox is missing".to_string()),
             };
-            if std::env::var("GOLIVE_REQUIRE_DOCKER").as_deref() == Ok("1") {
-                panic!("{test}: GOLIVE_REQUIRE_DOCKER=1 but {why}");
-            }
-            eprintln!("skipping {test}: {why}");
+            tools::missing(test, tool, &why);
             None
         }
     }

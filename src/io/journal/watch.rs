@@ -128,6 +128,13 @@ impl JournalWatcher {
 /// yet; a file shorter than `offset`, or another file at the same path, was
 /// replaced, and is read from the start.
 async fn read_from(path: &Path, offset: &mut u64, inode: &mut Option<u64>) -> io::Result<Vec<u8>> {
+    // A poll that finds the same file at the same length stops at a stat:
+    // opening it would cost more, and raise notifications of its own.
+    match tokio::fs::metadata(path).await {
+        Ok(meta) if meta.len() == *offset && *inode == Some(meta.ino()) => return Ok(Vec::new()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        _ => {}
+    }
     let mut file = match tokio::fs::File::open(path).await {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
