@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::checklist::{Checklist, Evaluation, ItemChange, ItemState, ItemStatus};
+use super::checklist::{self, Checklist, Evaluation, ItemChange, ItemState, ItemStatus};
 use super::command::CommandOutcome;
 use super::containers::{Containers, TargetState, target_label};
 use super::health::HealthState;
@@ -23,6 +23,7 @@ use super::logs::{LogEffect, LogLine, LogView};
 use super::metrics::{ChartWindow, CheckStatus, GateState, MetricsReport, MetricsState};
 use super::probe::{Observation, ProbeReport};
 use super::record::{Event, Record};
+use super::signoffs::{SignRefusal, sign_refusal};
 use crate::profile::{
     Action, ActionKind, Check, DockerOp, DockerTarget, MetricCheck, MetricKind, OnBreach, Profile,
     Threshold,
@@ -478,13 +479,12 @@ impl App {
     }
 
     fn record(&self, event: Event) -> Effect {
-        Effect::Append(Box::new(Record {
-            at: self.now,
-            operator: self.operator.clone(),
-            service: self.profile.service.name.clone(),
-            version: self.profile.service.version.clone(),
+        Effect::Append(Box::new(Record::new(
+            &self.profile,
+            &self.operator,
+            self.now,
             event,
-        }))
+        )))
     }
 }
 
@@ -850,20 +850,10 @@ fn on_metrics(app: &mut App) -> Vec<Effect> {
     effects
 }
 
-/// The canary phase has started once every phase before the first one whose
-/// id names the canary is done (a profile without one: from the start).
+/// The canary phase has started (the one rule: [`checklist::canary_started`]).
 fn canary_started(app: &App) -> bool {
-    let phases = &app.profile.phases;
-    let Some(canary) = phases.iter().position(|p| p.id.contains("canary")) else {
-        return true;
-    };
-    match app.checklist.current_phase(&app.profile) {
-        None => true,
-        Some(current) => phases
-            .iter()
-            .position(|p| p.id == current)
-            .is_some_and(|i| i >= canary),
-    }
+    let current = app.checklist.current_phase(&app.profile);
+    checklist::canary_started(&app.profile, current.as_deref())
 }
 
 /// Check results worth a journal record, as records to append.
@@ -1148,37 +1138,21 @@ fn submit(app: &mut App) -> Vec<Effect> {
     }
 }
 
-/// The selected item's id when it can be signed; otherwise flashes why not.
+/// The selected item's id when it can be signed; otherwise flashes why not
+/// (the rule is [`sign_refusal`], shared with `golive sign`).
 fn signable(app: &mut App) -> Option<String> {
-    let item = app.selected()?;
-    let manual = app
-        .profile
-        .item(&item.id)
-        .is_some_and(|(_, i)| i.check.is_none());
-    let why_not = if !manual {
-        Some(format!(
-            "{} is checked automatically: r re-runs it, w waives it",
-            item.id
-        ))
-    } else if item.status == ItemStatus::Signed {
-        Some(format!(
-            "{} is already signed by {}",
-            item.id,
-            item.by.as_deref().unwrap_or("someone")
-        ))
-    } else if item.status == ItemStatus::Waived {
-        Some(format!("{} is waived", item.id))
-    } else {
-        None
-    };
-    let id = item.id.clone();
-    match why_not {
-        Some(text) => {
-            app.flash(text);
-            None
+    let id = app.selected()?.id.clone();
+    let (_, item) = app.profile.item(&id)?;
+    let refusal = sign_refusal(item, app.checklist.journal().signoff(&id), &app.operator);
+    let why_not = match refusal {
+        None => return Some(id),
+        Some(SignRefusal::Automated) => {
+            format!("{id} is checked automatically: r re-runs it, w waives it")
         }
-        None => Some(id),
-    }
+        Some(SignRefusal::AlreadySigned { by }) => format!("{id} is already signed by {by}"),
+    };
+    app.flash(why_not);
+    None
 }
 
 fn sign(app: &mut App, note: Option<String>) -> Vec<Effect> {

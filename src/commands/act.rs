@@ -42,11 +42,7 @@ pub fn run(args: ActArgs, global: &GlobalArgs) -> Result<ExitCode> {
         Ok(profile) => profile,
         Err(code) => return Ok(code),
     };
-    let journal = match journal::resolve_path(
-        global.journal.as_deref(),
-        &profile.service.name,
-        &profile.service.version,
-    ) {
+    let journal = match journal::resolve_path(global.journal.as_deref(), &profile.service) {
         Ok(path) => path,
         Err(err) => {
             eprintln!("{err}");

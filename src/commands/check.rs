@@ -13,7 +13,7 @@ use color_eyre::eyre::eyre;
 use tokio::task::JoinSet;
 
 use crate::app::checklist::{
-    Checklist, Evaluation, ItemStatus, command_evaluation, evaluate_endpoint,
+    Checklist, Evaluation, ItemStatus, canary_started, command_evaluation, evaluate_endpoint,
 };
 use crate::app::judge::{JudgeReport, Verdict};
 use crate::app::record::{Event, Record};
@@ -144,7 +144,7 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
 pub fn open_journal(profile: &Profile, global: &GlobalArgs) -> (Option<Arc<Journal>>, Signoffs) {
     let service = &profile.service;
     let path =
-        match journal::resolve_path(global.journal.as_deref(), &service.name, &service.version) {
+        match journal::resolve_path(global.journal.as_deref(), service) {
             Ok(path) => path,
             Err(err) => {
                 eprintln!("warning: {err}; results are not journalled");
@@ -250,10 +250,7 @@ pub async fn run_checks_judged(
                 let report = match signoff {
                     Some(s) => ItemReport {
                         status: s.kind.status(),
-                        detail: match s.kind {
-                            SignoffKind::Signed => format!("signed off by {}", s.by),
-                            SignoffKind::Waived => format!("waived by {}", s.by),
-                        },
+                        detail: s.describe(),
                         by: Some(s.by.clone()),
                         at: Some(s.at),
                         note: s.note.clone(),
@@ -421,10 +418,8 @@ fn judge_phase(
         return id.to_string();
     }
     profile
-        .phases
-        .iter()
-        .find(|p| p.id.contains("canary"))
-        .map(|p| p.id.clone())
+        .canary_phase()
+        .map(|(_, p)| p.id.clone())
         .or_else(|| {
             metric_items
                 .first()
@@ -434,23 +429,11 @@ fn judge_phase(
         .unwrap_or_else(|| "canary".to_string())
 }
 
-/// Gates are watched from the canary phase on (the first phase whose id
-/// contains "canary"), or over the whole run when no phase is selected.
+/// Gates are watched once the canary phase has started: the same rule as
+/// the cockpit's, with the phase checked taken as the phase under way (the
+/// whole run, when no phase is selected).
 fn gates_watched(profile: &Profile, phase: Option<&str>) -> bool {
-    if profile.gates.is_empty() {
-        return false;
-    }
-    let Some(canary) = profile.phases.iter().position(|p| p.id.contains("canary")) else {
-        return false;
-    };
-    match phase {
-        None => true,
-        Some(id) => profile
-            .phases
-            .iter()
-            .position(|p| p.id == id)
-            .is_some_and(|i| i >= canary),
-    }
+    !profile.gates.is_empty() && canary_started(profile, phase)
 }
 
 /// One report line per watched gate: a breach fails, and so does a gate that
@@ -460,10 +443,8 @@ fn gate_reports(
     outcome: &crate::io::metrics::MetricsCheckOutcome,
 ) -> Vec<ItemReport> {
     let phase = profile
-        .phases
-        .iter()
-        .find(|p| p.id.contains("canary"))
-        .map_or("canary".to_string(), |p| p.id.clone());
+        .canary_phase()
+        .map_or("canary".to_string(), |(_, p)| p.id.clone());
     outcome
         .gates
         .iter()

@@ -460,6 +460,15 @@ pub struct Action {
 }
 
 impl Profile {
+    /// The canary phase: the first whose id names the canary. Gates act,
+    /// and the judge reports, from this phase on.
+    pub fn canary_phase(&self) -> Option<(usize, &Phase)> {
+        self.phases
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.id.contains("canary"))
+    }
+
     pub fn endpoint(&self, id: &str) -> Option<&Endpoint> {
         self.endpoints.iter().find(|e| e.id == id)
     }
