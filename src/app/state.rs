@@ -454,7 +454,7 @@ impl App {
                 }
                 Some(Check::Endpoint(e)) => {
                     for c in &e.conditions {
-                        if let Some(ms) = response_time_bound(&c.source) {
+                        if let Some(ms) = c.response_time_bound_ms() {
                             return Some(ms);
                         }
                     }
@@ -486,17 +486,6 @@ impl App {
             event,
         )))
     }
-}
-
-/// `[RESPONSE_TIME] < 500` (or `<= 500ms`) as a bound in ms.
-fn response_time_bound(source: &str) -> Option<f64> {
-    let rest = source.trim().strip_prefix("[RESPONSE_TIME]")?.trim_start();
-    let rest = rest
-        .strip_prefix("<=")
-        .or_else(|| rest.strip_prefix('<'))?
-        .trim();
-    let number = rest.strip_suffix("ms").unwrap_or(rest).trim();
-    number.parse().ok()
 }
 
 /// What an action will do, one line each, secrets masked: this is the text the

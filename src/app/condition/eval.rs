@@ -486,6 +486,16 @@ mod tests {
     const WARMUP: &str = r#"{"ready":true,"checks":{"fast":true}}"#;
     const HEALTHZ: &str = r#"{"status":"healthy","checks":{"db":{"status":"ok","latency_ms":3}}}"#;
 
+    #[test]
+    fn response_time_bounds_come_from_the_parsed_condition() {
+        let bound = |text: &str| Condition::parse(text).unwrap().response_time_bound_ms();
+        assert_eq!(bound("[RESPONSE_TIME] < 500"), Some(500.0));
+        assert_eq!(bound("[RESPONSE_TIME]<=2s"), Some(2000.0));
+        assert_eq!(bound("  [RESPONSE_TIME]   <   150ms"), Some(150.0));
+        assert_eq!(bound("[RESPONSE_TIME] > 5"), None);
+        assert_eq!(bound("[STATUS] < 500"), None);
+    }
+
     fn answered(status: u16, body: &str) -> Observation {
         Observation {
             url: "http://127.0.0.1:8002/health".into(),
