@@ -468,8 +468,8 @@ pub(crate) mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::app::record::{Event, Record};
     use crate::app::health::Health;
+    use crate::app::record::{Event, Record};
     use crate::profile::{CommandCheck, HealthFormat, Item, Phase, Redactor, Service, Settings};
 
     pub(crate) fn profile_with(items: Vec<(&str, Item)>, urls: &[&str]) -> Profile {

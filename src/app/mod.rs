@@ -9,6 +9,7 @@ pub mod command;
 pub mod condition;
 pub mod containers;
 pub mod fixture;
+pub mod headless;
 pub mod health;
 pub mod health_rows;
 pub mod judge;

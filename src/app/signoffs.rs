@@ -363,12 +363,14 @@ mod tests {
         fold.apply(&rec(2, "alice", waive("ci", "later")));
         assert_eq!(sign_refusal(&manual, fold.signoff("ci"), "alice"), None);
         let automated = Item {
-            check: Some(crate::profile::Check::Command(crate::profile::CommandCheck {
-                argv: vec!["true".into()],
-                cwd: None,
-                env: Vec::new(),
-                timeout: std::time::Duration::from_secs(1),
-            })),
+            check: Some(crate::profile::Check::Command(
+                crate::profile::CommandCheck {
+                    argv: vec!["true".into()],
+                    cwd: None,
+                    env: Vec::new(),
+                    timeout: std::time::Duration::from_secs(1),
+                },
+            )),
             ..manual
         };
         assert_eq!(

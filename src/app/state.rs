@@ -11,16 +11,17 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::checklist::{self, Checklist, Evaluation, ItemChange, ItemState, ItemStatus};
+use super::checklist::{self, Checklist, ItemChange, ItemState, ItemStatus};
 use super::command::CommandOutcome;
 use super::containers::{Containers, TargetState, target_label};
+use super::headless::metric_evaluation;
 use super::health::HealthState;
 use super::health_rows::HealthRow;
 use super::judge::{JudgeReport, VerdictTrail};
 use super::keys::{self, Command, Context, Key};
 use super::live_checks::{self, LogChecks};
 use super::logs::{LogEffect, LogLine, LogView};
-use super::metrics::{ChartWindow, CheckStatus, GateState, MetricsReport, MetricsState};
+use super::metrics::{ChartWindow, GateState, MetricsReport, MetricsState};
 use super::probe::{Observation, ProbeReport};
 use super::record::{Event, Record};
 use super::signoffs::{SignRefusal, sign_refusal};
@@ -779,15 +780,7 @@ fn on_metrics(app: &mut App) -> Vec<Effect> {
         .collect();
     for (id, check) in metric_items {
         let eval = app.metrics.evaluate_check(&check, now);
-        let evaluation = match eval.status {
-            CheckStatus::Pass => Evaluation::Pass(eval.detail),
-            CheckStatus::Fail => Evaluation::Fail(eval.detail),
-            CheckStatus::Holding => Evaluation::Waiting(eval.detail),
-            CheckStatus::NoData if eval.detail.starts_with("no data") => {
-                Evaluation::Waiting(eval.detail)
-            }
-            CheckStatus::NoData => Evaluation::Waiting(format!("no data: {}", eval.detail)),
-        };
+        let evaluation = metric_evaluation(&eval);
         if let Some(change) = app.checklist.apply_evaluation(&id, None, evaluation, now) {
             effects.push(app.record(check_result(change, 0)));
         }

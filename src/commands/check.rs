@@ -15,6 +15,8 @@ use tokio::task::JoinSet;
 use crate::app::checklist::{
     Checklist, Evaluation, ItemStatus, canary_started, command_evaluation, evaluate_endpoint,
 };
+use crate::app::containers::evaluate_docker_check_once;
+use crate::app::headless::gate_verdict;
 use crate::app::judge::{JudgeReport, Verdict};
 use crate::app::record::{Event, Record};
 use crate::app::signoffs::{SignoffKind, Signoffs};
@@ -143,14 +145,13 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
 /// where no data directory exists, and the checks still mean something.
 pub fn open_journal(profile: &Profile, global: &GlobalArgs) -> (Option<Arc<Journal>>, Signoffs) {
     let service = &profile.service;
-    let path =
-        match journal::resolve_path(global.journal.as_deref(), service) {
-            Ok(path) => path,
-            Err(err) => {
-                eprintln!("warning: {err}; results are not journalled");
-                return (None, Signoffs::for_release(&service.name, &service.version));
-            }
-        };
+    let path = match journal::resolve_path(global.journal.as_deref(), service) {
+        Ok(path) => path,
+        Err(err) => {
+            eprintln!("warning: {err}; results are not journalled");
+            return (None, Signoffs::for_release(&service.name, &service.version));
+        }
+    };
     let signoffs = match journal::read(&path) {
         Ok(read) => {
             for warning in &read.warnings {
@@ -451,25 +452,7 @@ fn gate_reports(
         .filter_map(|state| {
             let gate = profile.gates.iter().find(|g| g.id == state.id)?;
             let breached = outcome.breached.as_ref().is_some_and(|b| b.id == state.id);
-            let (status, mut detail) = if breached {
-                (ItemStatus::Fail, state.detail.clone())
-            } else if state.no_data.is_some() {
-                (ItemStatus::Fail, format!("NO DATA: {}", state.detail))
-            } else if state.since.is_some() {
-                // Breaching when the run ended, but not for the gate's `for`.
-                (
-                    ItemStatus::Pass,
-                    format!("not breached within the run: {}", state.detail),
-                )
-            } else {
-                (ItemStatus::Pass, format!("held: {}", state.detail))
-            };
-            if breached {
-                for s in &outcome.suggestions {
-                    detail.push_str("; ");
-                    detail.push_str(s);
-                }
-            }
+            let (status, detail) = gate_verdict(state, breached, &outcome.suggestions);
             Some(ItemReport {
                 phase: phase.clone(),
                 id: format!("gate:{}", gate.id),
@@ -565,7 +548,8 @@ async fn run_one(
         }
         Check::Docker(docker) => {
             let host = crate::io::docker::host_from(None);
-            let (passed, detail) = crate::io::docker::run_check(&host, docker, 0).await;
+            let state = crate::io::docker::inspect_once(&host, &docker.target).await;
+            let (passed, detail) = evaluate_docker_check_once(docker, &state);
             let status = if passed {
                 ItemStatus::Pass
             } else {

@@ -39,8 +39,7 @@ impl Condition {
         let Operand::Placeholder(p) = &self.lhs else {
             return None;
         };
-        if p.name != "RESPONSE_TIME" || !p.path.is_empty() || !matches!(self.op, Op::Lt | Op::Le)
-        {
+        if p.name != "RESPONSE_TIME" || !p.path.is_empty() || !matches!(self.op, Op::Lt | Op::Le) {
             return None;
         }
         match &self.rhs {
