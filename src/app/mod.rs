@@ -8,6 +8,7 @@ pub mod checklist;
 pub mod command;
 pub mod condition;
 pub mod containers;
+#[cfg(any(test, feature = "fixture"))]
 pub mod fixture;
 pub mod headless;
 pub mod health;
@@ -19,6 +20,7 @@ pub mod log_time;
 pub mod logs;
 pub mod metrics;
 pub mod probe;
+pub mod probe_facts;
 pub mod record;
 pub mod replicas;
 pub mod sanitize;

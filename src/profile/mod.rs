@@ -19,8 +19,8 @@ pub use error::{ProfileError, ProfileIssue};
 pub use load::{load, load_str, load_with};
 pub use secrets::Redactor;
 
-use crate::app::condition::Condition;
-pub use crate::app::judge::JudgeConfig;
+use crate::model::condition::Condition;
+pub use crate::model::judge_config::JudgeConfig;
 
 /// A validated, fully resolved profile.
 #[derive(Debug, Clone)]

@@ -20,6 +20,8 @@
 mod eval;
 mod parse;
 
+pub(crate) use eval::{cut, walk};
+
 use std::collections::BTreeMap;
 use std::fmt;
 

@@ -1,12 +1,10 @@
 //! Evaluating a parsed condition against [`Facts`]: reading both sides,
 //! comparing them by the rules in the module above, and writing the verdict
-//! with the observed values. Also the [`Facts`] of an HTTP [`Observation`].
-
-use std::time::Duration;
+//! with the observed values. (The [`Facts`] of an HTTP observation live
+//! with the engine, in `app::probe_facts`.)
 
 use super::parse::{number_and_unit, unit_ms};
 use super::{Condition, Facts, Op, Operand, PathSeg, Value, Verdict};
-use crate::app::probe::Observation;
 use crate::app::sanitize::clean_text;
 
 /// Observed text is cut to this many characters in explanations.
@@ -257,7 +255,7 @@ fn show(v: &Value) -> String {
     }
 }
 
-fn cut(text: &str) -> String {
+pub(crate) fn cut(text: &str) -> String {
     let mut chars = text.chars();
     let mut out: String = chars.by_ref().take(SHOW_CHARS).collect();
     if chars.next().is_some() {
@@ -267,7 +265,7 @@ fn cut(text: &str) -> String {
 }
 
 /// A tree a path can walk: a JSON body or a [`Value`].
-trait Tree: Sized {
+pub(crate) trait Tree: Sized {
     fn kind(&self) -> &'static str;
     /// None when not an object; Some(None) when the field is missing.
     fn field(&self, key: &str) -> Option<Option<&Self>>;
@@ -318,7 +316,7 @@ impl Tree for Value {
     }
 }
 
-fn walk<T: Tree>(root: &T, path: &[PathSeg], root_name: &str) -> Result<Value, String> {
+pub(crate) fn walk<T: Tree>(root: &T, path: &[PathSeg], root_name: &str) -> Result<Value, String> {
     let mut node = root;
     let mut here = root_name.to_string();
     for seg in path {
@@ -360,118 +358,6 @@ pub(super) fn walk_value(value: &Value, path: &[PathSeg]) -> Result<Value, Strin
     walk(value, path, "the value")
 }
 
-fn millis(d: Duration) -> Value {
-    Value::Millis(d.as_secs_f64() * 1000.0)
-}
-
-impl Observation {
-    fn no_response(&self) -> String {
-        match &self.error {
-            Some(e) => format!("no response ({})", cut(&clean_text(e))),
-            None => "no response".to_string(),
-        }
-    }
-
-    fn answered(&self) -> Result<(), String> {
-        match self.status {
-            Some(_) => Ok(()),
-            None => Err(self.no_response()),
-        }
-    }
-}
-
-fn first_key(path: &[PathSeg]) -> Option<&str> {
-    match path.first() {
-        Some(PathSeg::Key(k)) => Some(k),
-        _ => None,
-    }
-}
-
-impl Facts for Observation {
-    fn lookup(&self, placeholder: &str, path: &[PathSeg]) -> Result<Value, String> {
-        match placeholder {
-            "STATUS" => {
-                self.answered()?;
-                Ok(Value::Number(f64::from(self.status.unwrap_or_default())))
-            }
-            "CONNECTED" => Ok(Value::Bool(self.connected)),
-            "RESPONSE_TIME" => {
-                self.answered()?;
-                let time = match first_key(path) {
-                    Some("first") => self.response_times.first(),
-                    Some("last") => self.response_times.last(),
-                    _ => None,
-                };
-                Ok(millis(time.copied().unwrap_or(self.response_time)))
-            }
-            "STATUS_COUNT" => {
-                if self.status.is_none() && self.status_counts.is_empty() {
-                    return Err(self.no_response());
-                }
-                let code = first_key(path)
-                    .and_then(|k| k.parse::<u16>().ok())
-                    .ok_or("needs a status code, as in [STATUS_COUNT].429")?;
-                let count = self.status_counts.get(&code).copied().unwrap_or(0);
-                Ok(Value::Number(f64::from(count)))
-            }
-            "BODY" => {
-                self.answered()?;
-                if path.is_empty() {
-                    return Ok(Value::Text(self.body_text.clone()));
-                }
-                let Some(json) = &self.json else {
-                    let why = if self.body_text.trim().is_empty() {
-                        "the body is empty, not JSON"
-                    } else if self.truncated {
-                        "the body is not JSON (it was cut off at the size limit)"
-                    } else {
-                        "the body is not JSON"
-                    };
-                    return Err(why.to_string());
-                };
-                walk(json, path, "the body")
-            }
-            "HEADER" => {
-                self.answered()?;
-                let name =
-                    first_key(path).ok_or("needs a header name, as in [HEADER].content-type")?;
-                self.header(name)
-                    .map(|v| Value::Text(v.to_string()))
-                    .ok_or_else(|| {
-                        format!("no header `{}` in the response", cut(&clean_text(name)))
-                    })
-            }
-            "HEALTH" => {
-                let Some(name) = first_key(path) else {
-                    return Ok(Value::Text(self.health.state.as_str().to_string()));
-                };
-                if let Some(c) = self.health.component(name) {
-                    return Ok(Value::Text(c.state.as_str().to_string()));
-                }
-                let names: Vec<&str> = self
-                    .health
-                    .components
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect();
-                let known = if names.is_empty() {
-                    "it reports no components".to_string()
-                } else {
-                    format!("it reports {}", names.join(", "))
-                };
-                Err(clean_text(&format!(
-                    "no component `{name}` in the health of this endpoint ({known})"
-                )))
-            }
-            _ => Err(
-                "not available for an HTTP endpoint, which offers [STATUS], [RESPONSE_TIME], \
-                 [STATUS_COUNT], [BODY], [HEADER], [CONNECTED] and [HEALTH]"
-                    .to_string(),
-            ),
-        }
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -479,9 +365,12 @@ mod tests {
 
     use proptest::prelude::*;
 
+    use std::time::Duration;
+
     use super::super::FactMap;
     use super::*;
     use crate::app::health::{Component, Health, HealthState};
+    use crate::app::probe::Observation;
 
     const WARMUP: &str = r#"{"ready":true,"checks":{"fast":true}}"#;
     const HEALTHZ: &str = r#"{"status":"healthy","checks":{"db":{"status":"ok","latency_ms":3}}}"#;
