@@ -144,13 +144,7 @@ async fn cockpit(profile: &Profile) -> Vec<(String, ItemStatus)> {
         else {
             continue;
         };
-        let spec = CommandSpec {
-            argv: check.argv,
-            cwd: check.cwd,
-            env: check.env,
-            timeout: check.timeout,
-        };
-        let outcome = command::run(&spec, None, None).await;
+        let outcome = command::run(&CommandSpec::from(&check), None, None).await;
         update(&mut app, Msg::CheckFinished { item, outcome });
     }
     app.checklist

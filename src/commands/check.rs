@@ -519,10 +519,8 @@ async fn run_one(
     match check {
         Check::Command(cmd) => {
             let spec = CommandSpec {
-                argv: cmd.argv.clone(),
-                cwd: cmd.cwd.clone(),
-                env: cmd.env.clone(),
                 timeout: cmd.timeout.min(options.timeout),
+                ..CommandSpec::from(cmd)
             };
             let outcome = command::run(&spec, None, None).await;
             settle(command_evaluation(&outcome))
