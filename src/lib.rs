@@ -7,6 +7,7 @@ pub mod commands;
 pub mod demo;
 pub mod diagnostics;
 pub mod io;
+pub mod model;
 pub mod profile;
 pub mod runtime;
 pub mod ui;

@@ -295,7 +295,10 @@ async fn unreachable_engine_gives_a_clear_state() {
         target: DockerTarget::compose("api", "shop"),
         conditions: vec![golive::app::condition::Condition::parse("[RUNNING] >= 0").unwrap()],
     };
-    let (passed, detail) = docker::run_check(host, &check, 0).await;
+    let (passed, detail) = golive::app::containers::evaluate_docker_check_once(
+        &check,
+        &docker::inspect_once(host, &check.target).await,
+    );
     assert!(!passed, "an unreachable engine must never pass: {detail}");
     assert!(detail.contains("did not answer"), "{detail}");
 
@@ -375,7 +378,7 @@ async fn container_state_reports_exit_health_and_restarts() {
         target: DockerTarget::Container(crashy.clone()),
         conditions: vec![golive::app::condition::Condition::parse("[RESTARTS] == 0").unwrap()],
     };
-    let (passed, detail) = docker::evaluate_check(&check, &state, 0);
+    let (passed, detail) = golive::app::containers::evaluate_docker_check_once(&check, &state);
     assert!(!passed, "{detail}");
     assert!(
         detail.contains(&done) && detail.contains("exit 7"),

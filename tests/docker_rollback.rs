@@ -299,7 +299,10 @@ async fn compose_service_rolls_one_container_at_a_time_waiting_for_health() {
         .map(|c| golive::app::condition::Condition::parse(c).unwrap())
         .collect(),
     };
-    let (passed, detail) = golive::io::docker::run_check(&engine.host, &check, 0).await;
+    let (passed, detail) = golive::app::containers::evaluate_docker_check_once(
+        &check,
+        &golive::io::docker::inspect_once(&engine.host, &check.target).await,
+    );
     assert!(passed, "{detail}");
 }
 

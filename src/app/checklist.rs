@@ -10,7 +10,8 @@ use super::condition::Verdict;
 use super::health::HealthState;
 use super::probe::Observation;
 use super::reading::reading;
-use super::record::{Event, Record};
+use super::record::Record;
+use super::signoffs::Signoffs;
 use crate::profile::{Check, Endpoint, EndpointCheck, Profile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -98,6 +99,8 @@ impl ItemState {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Checklist {
     items: Vec<ItemState>,
+    /// The journal's records folded per item: the source of sign-offs.
+    journal: Signoffs,
 }
 
 impl Checklist {
@@ -113,7 +116,8 @@ impl Checklist {
                 ItemState::fresh(&phase.id, &item.id, &item.title, status)
             })
             .collect();
-        Self { items }
+        let journal = Signoffs::for_release(&profile.service.name, &profile.service.version);
+        Self { items, journal }
     }
 
     /// A checklist of one automated item, for callers that only need the
@@ -121,6 +125,7 @@ impl Checklist {
     pub fn single(id: &str) -> Self {
         Self {
             items: vec![ItemState::fresh("", id, "", ItemStatus::Pending)],
+            journal: Signoffs::default(),
         }
     }
 
@@ -247,30 +252,31 @@ impl Checklist {
         change
     }
 
-    /// Applies a journal record: sign-offs and waivers (from this or another
-    /// process) settle an item; a later record wins.
+    /// Applies a journal record through the one fold of the journal
+    /// ([`Signoffs`]): a sign-off or waiver of this release (from this or
+    /// another process) settles its item; a later one wins.
     pub fn apply_record(&mut self, record: &Record) {
-        match &record.event {
-            Event::SignOff { item, note } => {
-                if let Some(state) = self.get_mut(item) {
-                    state.status = ItemStatus::Signed;
-                    state.by = Some(record.operator.clone());
-                    state.at = Some(record.at);
-                    state.note = note.clone();
-                    state.detail = format!("signed off by {}", record.operator);
-                }
-            }
-            Event::Waiver { item, reason } => {
-                if let Some(state) = self.get_mut(item) {
-                    state.status = ItemStatus::Waived;
-                    state.by = Some(record.operator.clone());
-                    state.at = Some(record.at);
-                    state.note = Some(reason.clone());
-                    state.detail = format!("waived by {}: {reason}", record.operator);
-                }
-            }
-            _ => {}
+        if !self.journal.apply(record) {
+            return;
         }
+        let Some(id) = record.event.item() else {
+            return;
+        };
+        let Some(signoff) = self.journal.signoff(id).cloned() else {
+            return;
+        };
+        if let Some(state) = self.get_mut(id) {
+            state.status = signoff.kind.status();
+            state.detail = signoff.describe();
+            state.by = Some(signoff.by);
+            state.at = Some(signoff.at);
+            state.note = signoff.note;
+        }
+    }
+
+    /// What the journal said so far about this release's items.
+    pub fn journal(&self) -> &Signoffs {
+        &self.journal
     }
 
     /// How many of a phase's items are done, out of how many.
@@ -292,6 +298,24 @@ impl Checklist {
                 done < total
             })
             .map(|p| p.id.clone())
+    }
+}
+
+/// Has the canary phase started, given the phase under way (`current`, None
+/// once every phase is done)? It has once every phase before it is done,
+/// or when the profile has no canary phase. The one answer the cockpit's
+/// gates and `golive check --phase` both ask.
+pub fn canary_started(profile: &Profile, current: Option<&str>) -> bool {
+    let Some((canary, _)) = profile.canary_phase() else {
+        return true;
+    };
+    match current {
+        None => true,
+        Some(current) => profile
+            .phases
+            .iter()
+            .position(|p| p.id == current)
+            .is_some_and(|i| i >= canary),
     }
 }
 
@@ -462,6 +486,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::app::condition::Condition;
     use crate::app::health::Health;
+    use crate::app::record::{Event, Record};
     use crate::profile::{CommandCheck, HealthFormat, Item, Phase, Redactor, Service, Settings};
 
     pub(crate) fn profile_with(items: Vec<(&str, Item)>, urls: &[&str]) -> Profile {
@@ -779,6 +804,14 @@ pub(crate) mod tests {
         }));
         assert_eq!(c.get("ci").unwrap().status, ItemStatus::Signed);
         assert_eq!(c.get("ci").unwrap().by.as_deref(), Some("ana"));
+        // The one fold ignores another release's records in a shared journal.
+        let mut other = record(Event::Waiver {
+            item: "ci".into(),
+            reason: "wrong release".into(),
+        });
+        other.version = "v1".into();
+        c.apply_record(&other);
+        assert_eq!(c.get("ci").unwrap().status, ItemStatus::Signed);
         assert_eq!(c.get("asset").unwrap().status, ItemStatus::Waived);
         // A waived item is not reopened by later facts.
         c.command_finished("asset", &outcome, at(6));

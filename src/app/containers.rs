@@ -305,6 +305,12 @@ pub fn evaluate_docker_check(
     (passed, detail.join("; "))
 }
 
+/// A one-off look's verdict (`golive check`, `act`'s verification): no
+/// watch began earlier, so every restart the engine counts is counted.
+pub fn evaluate_docker_check_once(check: &DockerCheck, state: &TargetState) -> (bool, String) {
+    evaluate_docker_check(check, state, state.engine_restarts())
+}
+
 /// "container api", "compose service api", "label app=api": a target in
 /// the few words a heading has room for.
 pub fn target_label(target: &DockerTarget) -> String {

@@ -18,7 +18,7 @@ use regex::Regex;
 
 use super::checklist::{Evaluation, ItemChange};
 use super::containers::{Containers, TargetState, evaluate_docker_check, target_label};
-use super::logs::{LogLine, logs_verdict_sentence};
+use super::logs::{LogLine, is_service_line, logs_verdict_sentence, missing_source};
 use super::state::App;
 use crate::profile::{Check, DockerTarget, LogKind, LogsCheck, Profile};
 
@@ -166,7 +166,7 @@ impl LogChecks {
             };
             for line in lines {
                 if line.source == window.check.source
-                    && !line.text.starts_with("golive: ")
+                    && is_service_line(line)
                     && re.is_match(&line.text)
                 {
                     window.record(line.at.unwrap_or(now));
@@ -212,7 +212,7 @@ fn judge(
 ) -> Evaluation {
     let check = &w.check;
     if !w.known_source {
-        return Evaluation::Fail(format!("no log source {:?} in the profile", check.source));
+        return Evaluation::Fail(missing_source(check));
     }
     if let Err(why) = &w.pattern {
         return Evaluation::Fail(why.clone());

@@ -672,6 +672,35 @@ pub struct LogsVerdict {
     pub explanation: String,
 }
 
+/// golive's own notes in a source's stream ("golive: cannot open ...") are
+/// not the service's lines: no logs check counts them, on any face.
+pub fn is_service_line(line: &LogLine) -> bool {
+    !line.text.starts_with("golive: ")
+}
+
+/// The evidence of a logs check whose source the profile does not have.
+pub fn missing_source(check: &LogsCheck) -> String {
+    format!("no log source {:?} in the profile", check.source)
+}
+
+/// [`evaluate_logs_check`] over a profile's sources: a check naming a
+/// source the profile lacks fails with the reason, never passes on silence.
+pub fn evaluate_logs_check_in<'a>(
+    sources: &[crate::profile::LogSource],
+    check: &LogsCheck,
+    lines: impl IntoIterator<Item = &'a LogLine>,
+    now: DateTime<Utc>,
+) -> LogsVerdict {
+    if !sources.iter().any(|s| s.id == check.source) {
+        return LogsVerdict {
+            passed: false,
+            count: 0,
+            explanation: missing_source(check),
+        };
+    }
+    evaluate_logs_check(check, lines, now)
+}
+
 /// Counts lines of the check's source matching its pattern within the window
 /// ending at `now`. Lines without a timestamp count: a silent pass on lines
 /// whose age is unknown would hide errors.
@@ -694,7 +723,7 @@ pub fn evaluate_logs_check<'a>(
     let from = now.checked_sub_signed(window);
     let count = lines
         .into_iter()
-        .filter(|l| l.source == check.source)
+        .filter(|l| l.source == check.source && is_service_line(l))
         .filter(|l| match (l.at, from) {
             (Some(at), Some(from)) => at >= from,
             _ => true,

@@ -8,7 +8,9 @@ pub mod checklist;
 pub mod command;
 pub mod condition;
 pub mod containers;
+#[cfg(any(test, feature = "fixture"))]
 pub mod fixture;
+pub mod headless;
 pub mod health;
 pub mod health_rows;
 pub mod judge;
@@ -19,6 +21,7 @@ pub mod logs;
 pub mod metrics;
 pub mod probe;
 pub mod reading;
+pub mod probe_facts;
 pub mod record;
 pub mod replicas;
 pub mod sanitize;

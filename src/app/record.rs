@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::checklist::ItemStatus;
 use super::judge::Verdict;
+use crate::profile::Profile;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
@@ -15,6 +16,20 @@ pub struct Record {
     pub version: String,
     #[serde(flatten)]
     pub event: Event,
+}
+
+impl Record {
+    /// The one builder of a release record: every face stamps its events
+    /// with the profile's service and version the same way.
+    pub fn new(profile: &Profile, operator: &str, at: DateTime<Utc>, event: Event) -> Self {
+        Self {
+            at,
+            operator: operator.to_string(),
+            service: profile.service.name.clone(),
+            version: profile.service.version.clone(),
+            event,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 
 use super::checklist::ItemStatus;
 use super::record::{Event, Record};
+use crate::profile::Item;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignoffKind {
@@ -38,6 +39,17 @@ pub struct Signoff {
     pub note: Option<String>,
     /// Position in the journal, to tell which of two facts came last.
     seq: u64,
+}
+
+impl Signoff {
+    /// The evidence sentence every face shows for a settled manual item.
+    pub fn describe(&self) -> String {
+        match (self.kind, &self.note) {
+            (SignoffKind::Signed, _) => format!("signed off by {}", self.by),
+            (SignoffKind::Waived, Some(reason)) => format!("waived by {}: {reason}", self.by),
+            (SignoffKind::Waived, None) => format!("waived by {}", self.by),
+        }
+    }
 }
 
 /// A check result, as last recorded for an item.
@@ -199,6 +211,31 @@ impl Signoffs {
     }
 }
 
+/// Why a sign-off would not be recorded: the one answer to "who may sign"
+/// that the cockpit's `s` and `golive sign` both ask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignRefusal {
+    /// The item has a check: its check decides (waiving it is the way out).
+    Automated,
+    /// This operator's sign-off is already the item's latest word.
+    AlreadySigned { by: String },
+}
+
+/// May `operator` sign off `item` now? A manual item may be signed unless
+/// the same operator's sign-off is already its latest record; a sign-off
+/// after a waiver, or after another operator's, is a new fact and wins.
+pub fn sign_refusal(item: &Item, latest: Option<&Signoff>, operator: &str) -> Option<SignRefusal> {
+    if item.check.is_some() {
+        return Some(SignRefusal::Automated);
+    }
+    match latest {
+        Some(s) if s.kind == SignoffKind::Signed && s.by == operator => {
+            Some(SignRefusal::AlreadySigned { by: s.by.clone() })
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -304,5 +341,41 @@ mod tests {
         )));
         assert_eq!(fold.signed().count(), 0);
         assert_eq!(fold.status("ci", true), ItemStatus::Manual);
+    }
+
+    #[test]
+    fn one_rule_says_who_may_sign() {
+        let manual = Item {
+            id: "ci".into(),
+            title: "CI".into(),
+            description: None,
+            check: None,
+        };
+        let mut fold = Signoffs::for_release("svc", "v2");
+        assert_eq!(sign_refusal(&manual, fold.signoff("ci"), "alice"), None);
+        fold.apply(&rec(1, "alice", sign("ci", None)));
+        assert_eq!(
+            sign_refusal(&manual, fold.signoff("ci"), "alice"),
+            Some(SignRefusal::AlreadySigned { by: "alice".into() })
+        );
+        // Another operator's sign-off is a new fact; so is one after a waiver.
+        assert_eq!(sign_refusal(&manual, fold.signoff("ci"), "bob"), None);
+        fold.apply(&rec(2, "alice", waive("ci", "later")));
+        assert_eq!(sign_refusal(&manual, fold.signoff("ci"), "alice"), None);
+        let automated = Item {
+            check: Some(crate::profile::Check::Command(
+                crate::profile::CommandCheck {
+                    argv: vec!["true".into()],
+                    cwd: None,
+                    env: Vec::new(),
+                    timeout: std::time::Duration::from_secs(1),
+                },
+            )),
+            ..manual
+        };
+        assert_eq!(
+            sign_refusal(&automated, None, "alice"),
+            Some(SignRefusal::Automated)
+        );
     }
 }

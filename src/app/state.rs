@@ -11,18 +11,20 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::checklist::{Checklist, Evaluation, ItemChange, ItemState, ItemStatus};
+use super::checklist::{self, Checklist, ItemChange, ItemState, ItemStatus};
 use super::command::CommandOutcome;
 use super::containers::{Containers, TargetState, target_label};
+use super::headless::metric_evaluation;
 use super::health::HealthState;
 use super::health_rows::HealthRow;
 use super::judge::{JudgeReport, VerdictTrail};
 use super::keys::{self, Command, Context, Key};
 use super::live_checks::{self, LogChecks};
 use super::logs::{LogEffect, LogLine, LogView};
-use super::metrics::{ChartWindow, CheckStatus, GateState, MetricsReport, MetricsState};
+use super::metrics::{ChartWindow, GateState, MetricsReport, MetricsState};
 use super::probe::{Observation, ProbeReport};
 use super::record::{Event, Record};
+use super::signoffs::{SignRefusal, sign_refusal};
 use crate::profile::{
     Action, ActionKind, Check, DockerOp, DockerTarget, MetricCheck, MetricKind, OnBreach, Profile,
     Threshold,
@@ -453,7 +455,7 @@ impl App {
                 }
                 Some(Check::Endpoint(e)) => {
                     for c in &e.conditions {
-                        if let Some(ms) = response_time_bound(&c.source) {
+                        if let Some(ms) = c.response_time_bound_ms() {
                             return Some(ms);
                         }
                     }
@@ -478,25 +480,13 @@ impl App {
     }
 
     fn record(&self, event: Event) -> Effect {
-        Effect::Append(Box::new(Record {
-            at: self.now,
-            operator: self.operator.clone(),
-            service: self.profile.service.name.clone(),
-            version: self.profile.service.version.clone(),
+        Effect::Append(Box::new(Record::new(
+            &self.profile,
+            &self.operator,
+            self.now,
             event,
-        }))
+        )))
     }
-}
-
-/// `[RESPONSE_TIME] < 500` (or `<= 500ms`) as a bound in ms.
-fn response_time_bound(source: &str) -> Option<f64> {
-    let rest = source.trim().strip_prefix("[RESPONSE_TIME]")?.trim_start();
-    let rest = rest
-        .strip_prefix("<=")
-        .or_else(|| rest.strip_prefix('<'))?
-        .trim();
-    let number = rest.strip_suffix("ms").unwrap_or(rest).trim();
-    number.parse().ok()
 }
 
 /// What an action will do, one line each, secrets masked: this is the text the
@@ -792,15 +782,7 @@ fn on_metrics(app: &mut App) -> Vec<Effect> {
         .collect();
     for (id, check) in metric_items {
         let eval = app.metrics.evaluate_check(&check, now);
-        let evaluation = match eval.status {
-            CheckStatus::Pass => Evaluation::Pass(eval.detail),
-            CheckStatus::Fail => Evaluation::Fail(eval.detail),
-            CheckStatus::Holding => Evaluation::Waiting(eval.detail),
-            CheckStatus::NoData if eval.detail.starts_with("no data") => {
-                Evaluation::Waiting(eval.detail)
-            }
-            CheckStatus::NoData => Evaluation::Waiting(format!("no data: {}", eval.detail)),
-        };
+        let evaluation = metric_evaluation(&eval);
         if let Some(change) = app.checklist.apply_evaluation(&id, None, evaluation, now) {
             effects.push(app.record(check_result(change, 0)));
         }
@@ -852,20 +834,10 @@ fn on_metrics(app: &mut App) -> Vec<Effect> {
     effects
 }
 
-/// The canary phase has started once every phase before the first one whose
-/// id names the canary is done (a profile without one: from the start).
+/// The canary phase has started (the one rule: [`checklist::canary_started`]).
 fn canary_started(app: &App) -> bool {
-    let phases = &app.profile.phases;
-    let Some(canary) = phases.iter().position(|p| p.id.contains("canary")) else {
-        return true;
-    };
-    match app.checklist.current_phase(&app.profile) {
-        None => true,
-        Some(current) => phases
-            .iter()
-            .position(|p| p.id == current)
-            .is_some_and(|i| i >= canary),
-    }
+    let current = app.checklist.current_phase(&app.profile);
+    checklist::canary_started(&app.profile, current.as_deref())
 }
 
 /// Check results worth a journal record, as records to append.
@@ -1150,37 +1122,21 @@ fn submit(app: &mut App) -> Vec<Effect> {
     }
 }
 
-/// The selected item's id when it can be signed; otherwise flashes why not.
+/// The selected item's id when it can be signed; otherwise flashes why not
+/// (the rule is [`sign_refusal`], shared with `golive sign`).
 fn signable(app: &mut App) -> Option<String> {
-    let item = app.selected()?;
-    let manual = app
-        .profile
-        .item(&item.id)
-        .is_some_and(|(_, i)| i.check.is_none());
-    let why_not = if !manual {
-        Some(format!(
-            "{} is checked automatically: r re-runs it, w waives it",
-            item.id
-        ))
-    } else if item.status == ItemStatus::Signed {
-        Some(format!(
-            "{} is already signed by {}",
-            item.id,
-            item.by.as_deref().unwrap_or("someone")
-        ))
-    } else if item.status == ItemStatus::Waived {
-        Some(format!("{} is waived", item.id))
-    } else {
-        None
-    };
-    let id = item.id.clone();
-    match why_not {
-        Some(text) => {
-            app.flash(text);
-            None
+    let id = app.selected()?.id.clone();
+    let (_, item) = app.profile.item(&id)?;
+    let refusal = sign_refusal(item, app.checklist.journal().signoff(&id), &app.operator);
+    let why_not = match refusal {
+        None => return Some(id),
+        Some(SignRefusal::Automated) => {
+            format!("{id} is checked automatically: r re-runs it, w waives it")
         }
-        None => Some(id),
-    }
+        Some(SignRefusal::AlreadySigned { by }) => format!("{id} is already signed by {by}"),
+    };
+    app.flash(why_not);
+    None
 }
 
 fn sign(app: &mut App, note: Option<String>) -> Vec<Effect> {

@@ -42,11 +42,7 @@ pub fn run(args: ActArgs, global: &GlobalArgs) -> Result<ExitCode> {
         Ok(profile) => profile,
         Err(code) => return Ok(code),
     };
-    let journal = match journal::resolve_path(
-        global.journal.as_deref(),
-        &profile.service.name,
-        &profile.service.version,
-    ) {
+    let journal = match journal::resolve_path(global.journal.as_deref(), &profile.service) {
         Ok(path) => path,
         Err(err) => {
             eprintln!("{err}");
@@ -262,13 +258,9 @@ async fn verify_item(
         return (false, format!("no item {item}"));
     };
     if let Some(crate::profile::Check::Docker(check)) = &it.check {
-        let verdict = crate::io::docker::run_check(
-            &crate::io::docker::host_from(docker_host.as_deref()),
-            check,
-            0,
-        )
-        .await;
-        return (verdict.0, verdict.1);
+        let host = crate::io::docker::host_from(docker_host.as_deref());
+        let state = crate::io::docker::inspect_once(&host, &check.target).await;
+        return crate::app::containers::evaluate_docker_check_once(check, &state);
     }
     let mut single = (*profile).clone();
     for phase in &mut single.phases {

@@ -13,8 +13,10 @@ use color_eyre::eyre::eyre;
 use tokio::task::JoinSet;
 
 use crate::app::checklist::{
-    Checklist, Evaluation, ItemStatus, command_evaluation, evaluate_endpoint,
+    Checklist, Evaluation, ItemStatus, canary_started, command_evaluation, evaluate_endpoint,
 };
+use crate::app::containers::evaluate_docker_check_once;
+use crate::app::headless::gate_verdict;
 use crate::app::judge::{JudgeReport, Verdict};
 use crate::app::record::{Event, Record};
 use crate::app::signoffs::{SignoffKind, Signoffs};
@@ -143,14 +145,13 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
 /// where no data directory exists, and the checks still mean something.
 pub fn open_journal(profile: &Profile, global: &GlobalArgs) -> (Option<Arc<Journal>>, Signoffs) {
     let service = &profile.service;
-    let path =
-        match journal::resolve_path(global.journal.as_deref(), &service.name, &service.version) {
-            Ok(path) => path,
-            Err(err) => {
-                eprintln!("warning: {err}; results are not journalled");
-                return (None, Signoffs::for_release(&service.name, &service.version));
-            }
-        };
+    let path = match journal::resolve_path(global.journal.as_deref(), service) {
+        Ok(path) => path,
+        Err(err) => {
+            eprintln!("warning: {err}; results are not journalled");
+            return (None, Signoffs::for_release(&service.name, &service.version));
+        }
+    };
     let signoffs = match journal::read(&path) {
         Ok(read) => {
             for warning in &read.warnings {
@@ -250,10 +251,7 @@ pub async fn run_checks_judged(
                 let report = match signoff {
                     Some(s) => ItemReport {
                         status: s.kind.status(),
-                        detail: match s.kind {
-                            SignoffKind::Signed => format!("signed off by {}", s.by),
-                            SignoffKind::Waived => format!("waived by {}", s.by),
-                        },
+                        detail: s.describe(),
                         by: Some(s.by.clone()),
                         at: Some(s.at),
                         note: s.note.clone(),
@@ -421,10 +419,8 @@ fn judge_phase(
         return id.to_string();
     }
     profile
-        .phases
-        .iter()
-        .find(|p| p.id.contains("canary"))
-        .map(|p| p.id.clone())
+        .canary_phase()
+        .map(|(_, p)| p.id.clone())
         .or_else(|| {
             metric_items
                 .first()
@@ -434,23 +430,11 @@ fn judge_phase(
         .unwrap_or_else(|| "canary".to_string())
 }
 
-/// Gates are watched from the canary phase on (the first phase whose id
-/// contains "canary"), or over the whole run when no phase is selected.
+/// Gates are watched once the canary phase has started: the same rule as
+/// the cockpit's, with the phase checked taken as the phase under way (the
+/// whole run, when no phase is selected).
 fn gates_watched(profile: &Profile, phase: Option<&str>) -> bool {
-    if profile.gates.is_empty() {
-        return false;
-    }
-    let Some(canary) = profile.phases.iter().position(|p| p.id.contains("canary")) else {
-        return false;
-    };
-    match phase {
-        None => true,
-        Some(id) => profile
-            .phases
-            .iter()
-            .position(|p| p.id == id)
-            .is_some_and(|i| i >= canary),
-    }
+    !profile.gates.is_empty() && canary_started(profile, phase)
 }
 
 /// One report line per watched gate: a breach fails, and so does a gate that
@@ -460,35 +444,15 @@ fn gate_reports(
     outcome: &crate::io::metrics::MetricsCheckOutcome,
 ) -> Vec<ItemReport> {
     let phase = profile
-        .phases
-        .iter()
-        .find(|p| p.id.contains("canary"))
-        .map_or("canary".to_string(), |p| p.id.clone());
+        .canary_phase()
+        .map_or("canary".to_string(), |(_, p)| p.id.clone());
     outcome
         .gates
         .iter()
         .filter_map(|state| {
             let gate = profile.gates.iter().find(|g| g.id == state.id)?;
             let breached = outcome.breached.as_ref().is_some_and(|b| b.id == state.id);
-            let (status, mut detail) = if breached {
-                (ItemStatus::Fail, state.detail.clone())
-            } else if state.no_data.is_some() {
-                (ItemStatus::Fail, format!("NO DATA: {}", state.detail))
-            } else if state.since.is_some() {
-                // Breaching when the run ended, but not for the gate's `for`.
-                (
-                    ItemStatus::Pass,
-                    format!("not breached within the run: {}", state.detail),
-                )
-            } else {
-                (ItemStatus::Pass, format!("held: {}", state.detail))
-            };
-            if breached {
-                for s in &outcome.suggestions {
-                    detail.push_str("; ");
-                    detail.push_str(s);
-                }
-            }
+            let (status, detail) = gate_verdict(state, breached, &outcome.suggestions);
             Some(ItemReport {
                 phase: phase.clone(),
                 id: format!("gate:{}", gate.id),
@@ -555,10 +519,8 @@ async fn run_one(
     match check {
         Check::Command(cmd) => {
             let spec = CommandSpec {
-                argv: cmd.argv.clone(),
-                cwd: cmd.cwd.clone(),
-                env: cmd.env.clone(),
                 timeout: cmd.timeout.min(options.timeout),
+                ..CommandSpec::from(cmd)
             };
             let outcome = command::run(&spec, None, None).await;
             settle(command_evaluation(&outcome))
@@ -584,7 +546,8 @@ async fn run_one(
         }
         Check::Docker(docker) => {
             let host = crate::io::docker::host_from(None);
-            let (passed, detail) = crate::io::docker::run_check(&host, docker, 0).await;
+            let state = crate::io::docker::inspect_once(&host, &docker.target).await;
+            let (passed, detail) = evaluate_docker_check_once(docker, &state);
             let status = if passed {
                 ItemStatus::Pass
             } else {

@@ -26,11 +26,7 @@ pub fn run(global: &GlobalArgs, args: &RunArgs) -> Result<ExitCode> {
 
 /// Opens the cockpit on a loaded profile, on a runtime of its own.
 pub fn open_cockpit(global: &GlobalArgs, profile: Profile, theme: &str) -> Result<ExitCode> {
-    let journal = journal::resolve_path(
-        global.journal.as_deref(),
-        &profile.service.name,
-        &profile.service.version,
-    )?;
+    let journal = journal::resolve_path(global.journal.as_deref(), &profile.service)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -14,6 +14,7 @@ use color_eyre::Result;
 use crate::app::checklist::ItemStatus;
 use crate::app::record::{Event, Record};
 use crate::app::sanitize::clean_text;
+use crate::app::signoffs::{SignRefusal, Signoffs, sign_refusal};
 use crate::cli::{GlobalArgs, SignArgs};
 use crate::io::journal::{self, Journal};
 use crate::io::operator;
@@ -66,31 +67,32 @@ pub fn sign(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> ExitCode {
-    let event = match event_for(profile, request) {
-        Ok(event) => event,
-        Err(message) => {
-            let _ = writeln!(err, "{}", clean_text(&message));
-            return ExitCode::from(2);
-        }
-    };
-    let path = match journal::resolve_path(
-        journal_path,
-        &profile.service.name,
-        &profile.service.version,
-    ) {
+    let path = match journal::resolve_path(journal_path, &profile.service) {
         Ok(path) => path,
         Err(e) => {
             let _ = writeln!(err, "{e}");
             return ExitCode::from(2);
         }
     };
-    let record = Record {
-        at: now,
-        operator: operator.to_string(),
-        service: profile.service.name.clone(),
-        version: profile.service.version.clone(),
-        event,
+    // What the journal already says decides, as in the cockpit, whether a
+    // sign-off would be a new fact; an unreadable journal is said below.
+    let fold = journal::read(&path)
+        .map(|read| {
+            Signoffs::from_records(
+                &profile.service.name,
+                &profile.service.version,
+                &read.records,
+            )
+        })
+        .unwrap_or_default();
+    let event = match event_for(profile, request, &fold, operator) {
+        Ok(event) => event,
+        Err(message) => {
+            let _ = writeln!(err, "{}", clean_text(&message));
+            return ExitCode::from(2);
+        }
     };
+    let record = Record::new(profile, operator, now, event);
     let appended = Journal::open(&path).and_then(|j| j.append(&record, &profile.redactor));
     if let Err(e) = appended {
         let _ = writeln!(err, "not recorded: {e}");
@@ -101,7 +103,12 @@ pub fn sign(
 }
 
 /// The event to record, or why the request is refused, in words.
-fn event_for(profile: &Profile, request: &SignRequest) -> Result<Event, String> {
+fn event_for(
+    profile: &Profile,
+    request: &SignRequest,
+    fold: &Signoffs,
+    operator: &str,
+) -> Result<Event, String> {
     let Some((phase, item)) = profile.item(&request.item) else {
         return Err(unknown_item(profile, &request.item));
     };
@@ -122,15 +129,21 @@ fn event_for(profile: &Profile, request: &SignRequest) -> Result<Event, String> 
             item: item.id.clone(),
             reason: reason.to_string(),
         }),
-        None if item.check.is_some() => Err(format!(
-            "{}/{} is automated: its check decides, a sign-off cannot; \
-             to accept it anyway, waive it with --waive REASON",
-            phase.id, item.id
-        )),
-        None => Ok(Event::SignOff {
-            item: item.id.clone(),
-            note: note.map(str::to_string),
-        }),
+        None => match sign_refusal(item, fold.signoff(&item.id), operator) {
+            Some(SignRefusal::Automated) => Err(format!(
+                "{}/{} is automated: its check decides, a sign-off cannot; \
+                 to accept it anyway, waive it with --waive REASON",
+                phase.id, item.id
+            )),
+            Some(SignRefusal::AlreadySigned { by }) => Err(format!(
+                "{}/{} is already signed by {by}; nothing new to record",
+                phase.id, item.id
+            )),
+            None => Ok(Event::SignOff {
+                item: item.id.clone(),
+                note: note.map(str::to_string),
+            }),
+        },
     }
 }
 
@@ -359,6 +372,18 @@ pub(crate) mod tests {
             !path.exists(),
             "nothing may be written for a refused request"
         );
+    }
+
+    #[test]
+    fn the_same_operator_signing_twice_is_refused_as_in_the_cockpit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (code, _, _) = run_sign(req("ci", None, None), &path);
+        assert_eq!(code, ExitCode::SUCCESS);
+        let (code, _, err) = run_sign(req("ci", None, None), &path);
+        assert_eq!(code, ExitCode::from(2));
+        assert!(err.contains("already signed by alice"), "{err}");
+        assert_eq!(journal::read(&path).unwrap().records.len(), 1);
     }
 
     #[test]

@@ -97,11 +97,7 @@ pub fn status(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> ExitCode {
-    let path = match journal::resolve_path(
-        journal_path,
-        &profile.service.name,
-        &profile.service.version,
-    ) {
+    let path = match journal::resolve_path(journal_path, &profile.service) {
         Ok(path) => path,
         Err(e) => {
             let _ = writeln!(err, "{e}");

@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::app::command::CommandOutcome;
 use crate::app::sanitize::clean_bytes;
+use crate::profile::CommandCheck;
 
 /// Lines of output kept for evidence and the journal.
 pub const TAIL_LINES: usize = 200;
@@ -25,6 +26,18 @@ pub struct CommandSpec {
     pub cwd: Option<PathBuf>,
     pub env: Vec<(String, String)>,
     pub timeout: Duration,
+}
+
+impl From<&CommandCheck> for CommandSpec {
+    /// A command check item, run as its profile entry says.
+    fn from(check: &CommandCheck) -> Self {
+        Self {
+            argv: check.argv.clone(),
+            cwd: check.cwd.clone(),
+            env: check.env.clone(),
+            timeout: check.timeout,
+        }
+    }
 }
 
 /// Which stream a line came from.

@@ -745,33 +745,17 @@ pub async fn watch_states(
     }
 }
 
-/// Runs a `check = { docker = ..., conditions = [...] }` once: every
-/// condition against the target's state. An empty condition list asks for at
-/// least one container, all running. Returns the verdict and its evidence.
-pub async fn run_check(
-    host: &str,
-    check: &crate::profile::DockerCheck,
-    restart_baseline: u64,
-) -> (bool, String) {
-    let state = match Engine::connect(host, Duration::from_secs(5)).await {
-        Ok(engine) => engine.target_state(&check.target).await,
+/// The target's state in one look, for a one-off docker check item: an
+/// engine that does not answer is a state with its error, never a verdict
+/// (the rule is `app::containers::evaluate_docker_check_once`).
+pub async fn inspect_once(host: &str, target: &DockerTarget) -> TargetState {
+    match Engine::connect(host, Duration::from_secs(5)).await {
+        Ok(engine) => engine.target_state(target).await,
         Err(e) => TargetState {
             containers: Vec::new(),
             error: Some(e.to_string()),
         },
-    };
-    evaluate_check(check, &state, restart_baseline)
-}
-
-/// The pure half of [`run_check`]: `[RESTARTS]` is the engine's counts
-/// minus `restart_baseline`.
-pub fn evaluate_check(
-    check: &crate::profile::DockerCheck,
-    state: &TargetState,
-    restart_baseline: u64,
-) -> (bool, String) {
-    let restarts = state.engine_restarts().saturating_sub(restart_baseline);
-    crate::app::containers::evaluate_docker_check(check, state, restarts)
+    }
 }
 
 // ---------------------------------------------------------------- log follow

@@ -23,7 +23,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::app::log_time::SinceFilter;
-use crate::app::logs::LogLine;
+use crate::app::logs::{LogLine, evaluate_logs_check_in};
 use crate::io::command::{self, CommandSpec, Stream};
 use crate::io::docker::{self, FollowOptions};
 use crate::profile::{LogKind, LogSource};
@@ -388,7 +388,8 @@ pub fn save(effect: &crate::app::logs::LogEffect) -> std::io::Result<usize> {
 /// Runs a `check = { logs = ..., pattern, max, window }` headless: reads
 /// the source's lines of the last `window` (Docker sources from the engine's
 /// backlog; command and file sources from what they print within `settle`),
-/// until no line came for a second or `settle` ran out, then counts matches.
+/// until no line came for a second or `settle` ran out, then hands them to
+/// the engine's rule (`app::logs::evaluate_logs_check_in`).
 pub async fn run_logs_check(
     sources: &[LogSource],
     check: &crate::profile::LogsCheck,
@@ -396,11 +397,8 @@ pub async fn run_logs_check(
     settle: Duration,
 ) -> crate::app::logs::LogsVerdict {
     if !sources.iter().any(|s| s.id == check.source) {
-        return crate::app::logs::LogsVerdict {
-            passed: false,
-            count: 0,
-            explanation: format!("no log source {:?} in the profile", check.source),
-        };
+        // Nothing to follow; the engine's rule says what that means.
+        return evaluate_logs_check_in(sources, check, &[], Utc::now());
     }
     let now = Utc::now();
     let window = chrono::Duration::from_std(check.window).unwrap_or(chrono::Duration::zero());
@@ -429,9 +427,7 @@ pub async fn run_logs_check(
     for task in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
     }
-    // golive's own notes ("cannot open ...") are not the service's lines.
-    lines.retain(|l| !l.text.starts_with("golive: "));
-    crate::app::logs::evaluate_logs_check(check, &lines, Utc::now())
+    evaluate_logs_check_in(sources, check, &lines, Utc::now())
 }
 
 #[cfg(test)]

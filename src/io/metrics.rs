@@ -19,19 +19,17 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::app::checklist::ItemStatus;
-use crate::app::judge::JudgeReport;
+use crate::app::headless::MetricsWatch;
 use crate::app::metrics::baseline::{BASELINE_VERSION, BaselineFile, TimedValue};
 use crate::app::metrics::promql::{self, Answer};
 use crate::app::metrics::scrape::ScrapeWindow;
 use crate::app::metrics::{
-    self, CheckEval, CheckStatus, GateState, KINDS, MetricValue, MetricsConfig, MetricsPayload,
-    MetricsState, Point, PromQlAnswer,
+    self, KINDS, MetricValue, MetricsConfig, MetricsPayload, MetricsState, Point, PromQlAnswer,
 };
 use crate::app::sanitize::clean_text;
-use crate::profile::{
-    Gate, MetricCheck, MetricKind, MetricsKind, MetricsSource, OnBreach, Profile,
-};
+use crate::profile::{Gate, MetricCheck, MetricKind, MetricsKind, MetricsSource, Profile};
 
+pub use crate::app::headless::{MetricItemResult, MetricsCheckOutcome};
 pub use crate::app::metrics::MetricsReport;
 
 /// Largest scrape body read; a bigger one is refused rather than buffered.
@@ -630,37 +628,6 @@ fn median(v: &[f64]) -> Option<f64> {
     })
 }
 
-/// The result of one metric item in a headless run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MetricItemResult {
-    pub id: String,
-    /// Pass or Fail: headless has no "still holding".
-    pub status: ItemStatus,
-    pub detail: String,
-    pub duration_ms: u64,
-    pub eval: CheckEval,
-    /// Decided during the run; false when it was cut short (timeout, breach).
-    pub settled: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct MetricsCheckOutcome {
-    pub items: Vec<MetricItemResult>,
-    /// The last state of every watched gate.
-    pub gates: Vec<GateState>,
-    /// The gate whose breach ended the run, if one did.
-    pub breached: Option<GateState>,
-    /// What the operator should do, for `rollback` gates ("run golive act ...").
-    pub suggestions: Vec<String>,
-    pub judge: JudgeReport,
-}
-
-impl MetricsCheckOutcome {
-    pub fn failed(&self) -> bool {
-        self.breached.is_some() || self.items.iter().any(|i| i.status == ItemStatus::Fail)
-    }
-}
-
 /// Evaluates metric items (and, when `gates` is not empty, watches the gates)
 /// headless: polls every source of the profile until each item passes, or
 /// until `timeout` (then it fails with its last evidence: still holding, no
@@ -733,51 +700,16 @@ pub async fn check_metrics_until(
         })
         .collect();
     drop(tx);
-    let mut done: BTreeMap<String, MetricItemResult> = BTreeMap::new();
-    let mut last: BTreeMap<String, CheckEval> = BTreeMap::new();
-    let mut gate_states = Vec::new();
-    let mut breached = None;
-    let mut suggestions = Vec::new();
+    // The decisions are the engine's; this loop only fetches and waits.
+    let mut watch = MetricsWatch::new(items, gates);
+    let elapsed = || started.elapsed().as_millis() as u64;
     let deadline = started + timeout;
     let mut stopped = false;
     loop {
-        let now = Utc::now();
-        for (id, check) in items {
-            if done.contains_key(id) {
-                continue;
-            }
-            let eval = state.evaluate_check(check, now);
-            let decided = match eval.status {
-                CheckStatus::Pass => Some(ItemStatus::Pass),
-                CheckStatus::Fail if check.hold.is_none() => Some(ItemStatus::Fail),
-                _ => None,
-            };
-            if let Some(status) = decided {
-                done.insert(
-                    id.clone(),
-                    MetricItemResult {
-                        id: id.clone(),
-                        status,
-                        detail: eval.detail.clone(),
-                        duration_ms: started.elapsed().as_millis() as u64,
-                        eval: eval.clone(),
-                        settled: true,
-                    },
-                );
-            }
-            last.insert(id.clone(), eval);
+        if watch.look(profile, &mut state, Utc::now(), elapsed()) {
+            break;
         }
-        if !gates.is_empty() {
-            gate_states = state.evaluate_gates(gates, now);
-            if let Some(g) = gate_states.iter().find(|g| g.breached) {
-                if let Some(gate) = gates.iter().find(|x| x.id == g.id) {
-                    suggestions.push(suggestion(profile, gate));
-                }
-                breached = Some(g.clone());
-                break;
-            }
-        }
-        if stopped && done.len() == items.len() {
+        if stopped && watch.all_decided() {
             break;
         }
         enum Next {
@@ -804,59 +736,5 @@ pub async fn check_metrics_until(
     for h in &handles {
         h.abort();
     }
-    let elapsed = started.elapsed().as_millis() as u64;
-    let results = items
-        .iter()
-        .map(|(id, _)| match done.remove(id) {
-            Some(r) => r,
-            None => {
-                let eval = last.remove(id).unwrap_or(CheckEval {
-                    status: CheckStatus::NoData,
-                    detail: "not evaluated".into(),
-                    observed: None,
-                    holding_since: None,
-                    threshold_value: None,
-                });
-                let detail = match eval.status {
-                    CheckStatus::Holding => format!(
-                        "did not hold long enough before the timeout: {}",
-                        eval.detail
-                    ),
-                    CheckStatus::NoData => format!("NO DATA: {}", eval.detail),
-                    _ => eval.detail.clone(),
-                };
-                MetricItemResult {
-                    id: id.clone(),
-                    status: ItemStatus::Fail,
-                    detail,
-                    duration_ms: elapsed,
-                    eval,
-                    settled: false,
-                }
-            }
-        })
-        .collect();
-    let judge = state.judge(Utc::now());
-    MetricsCheckOutcome {
-        items: results,
-        gates: gate_states,
-        breached,
-        suggestions,
-        judge,
-    }
-}
-
-fn suggestion(profile: &Profile, gate: &Gate) -> String {
-    let path = profile.path.display();
-    match gate.on_breach {
-        OnBreach::Alert => format!("gate {} breached (alert)", gate.id),
-        OnBreach::Rollback => format!(
-            "gate {} breached: roll back with `golive act {path} rollback`",
-            gate.id
-        ),
-        OnBreach::AutoRollback => format!(
-            "gate {} breached (auto-rollback): the cockpit rolls back by itself; headless, run `golive act {path} rollback --yes`",
-            gate.id
-        ),
-    }
+    watch.finish(&state, Utc::now(), elapsed())
 }

@@ -25,7 +25,7 @@ use super::{
     LogSource, LogsCheck, MetricCheck, MetricKind, MetricsKind, MetricsSource, OnBreach, Phase,
     Profile, ProfileError, Redactor, RequestBody, Service, Settings,
 };
-use crate::app::condition::Condition;
+use crate::model::condition::Condition;
 
 /// Header values shorter than this are masked where headers are shown, but
 /// not searched for in free text: masking every `true` or `1` in the output

@@ -19,8 +19,8 @@ pub use error::{ProfileError, ProfileIssue};
 pub use load::{load, load_str, load_with};
 pub use secrets::Redactor;
 
-use crate::app::condition::Condition;
-pub use crate::app::judge::JudgeConfig;
+use crate::model::condition::Condition;
+pub use crate::model::judge_config::JudgeConfig;
 
 /// A validated, fully resolved profile.
 #[derive(Debug, Clone)]
@@ -493,6 +493,15 @@ pub struct Action {
 }
 
 impl Profile {
+    /// The canary phase: the first whose id names the canary. Gates act,
+    /// and the judge reports, from this phase on.
+    pub fn canary_phase(&self) -> Option<(usize, &Phase)> {
+        self.phases
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.id.contains("canary"))
+    }
+
     pub fn endpoint(&self, id: &str) -> Option<&Endpoint> {
         self.endpoints.iter().find(|e| e.id == id)
     }

@@ -19,7 +19,7 @@ use serde_json::Value;
 pub use watch::JournalWatcher;
 
 use crate::app::record::Record;
-use crate::profile::Redactor;
+use crate::profile::{Redactor, Service};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -278,15 +278,13 @@ pub fn default_path(service: &str, version: &str) -> Result<PathBuf, JournalErro
     )))
 }
 
-/// The explicit path if one was given, else [`default_path`].
-pub fn resolve_path(
-    explicit: Option<&Path>,
-    service: &str,
-    version: &str,
-) -> Result<PathBuf, JournalError> {
+/// The release's journal: the explicit path (`--journal`) if one was given,
+/// else [`default_path`]. Every face resolves it here, so they all meet in
+/// the same file.
+pub fn resolve_path(explicit: Option<&Path>, service: &Service) -> Result<PathBuf, JournalError> {
     match explicit {
         Some(path) => Ok(path.to_path_buf()),
-        None => default_path(service, version),
+        None => default_path(&service.name, &service.version),
     }
 }
 
@@ -351,7 +349,12 @@ mod tests {
 
     #[test]
     fn explicit_path_wins() {
-        let p = resolve_path(Some(Path::new("/tmp/x.jsonl")), "s", "v").unwrap();
+        let service = Service {
+            name: "s".into(),
+            version: "v".into(),
+            previous: None,
+        };
+        let p = resolve_path(Some(Path::new("/tmp/x.jsonl")), &service).unwrap();
         assert_eq!(p, Path::new("/tmp/x.jsonl"));
     }
 

@@ -20,6 +20,8 @@
 mod eval;
 mod parse;
 
+pub(crate) use eval::{cut, walk};
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -30,6 +32,26 @@ pub struct Condition {
     pub lhs: Operand,
     pub op: Op,
     pub rhs: Operand,
+}
+
+impl Condition {
+    /// The upper bound in ms of a `[RESPONSE_TIME] < N` (or `<=`) condition,
+    /// read from the parsed operands: the charts draw it as their threshold.
+    pub fn response_time_bound_ms(&self) -> Option<f64> {
+        let Operand::Placeholder(p) = &self.lhs else {
+            return None;
+        };
+        if p.name != "RESPONSE_TIME" || !p.path.is_empty() || !matches!(self.op, Op::Lt | Op::Le) {
+            return None;
+        }
+        match &self.rhs {
+            Operand::Literal(Literal {
+                value: Value::Number(ms) | Value::Millis(ms),
+                ..
+            }) if ms.is_finite() => Some(*ms),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
