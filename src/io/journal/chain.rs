@@ -143,14 +143,15 @@ impl ChainReport {
         torn.chain(skipped).collect()
     }
 
-    /// The loud line for `status` and `report`, when the chain is broken.
-    pub fn warning(&self) -> Option<String> {
-        self.broken.as_ref().map(|b| {
-            format!(
-                "JOURNAL CHAIN BROKEN at line {}: {} (details: golive journal verify)",
-                b.line, b.problem
-            )
-        })
+}
+
+impl ChainBreak {
+    /// The loud line `status` and `report` put at the top of their output.
+    pub fn warning(&self) -> String {
+        format!(
+            "JOURNAL CHAIN BROKEN at line {}: {} (details: golive journal verify)",
+            self.line, self.problem
+        )
     }
 }
 
@@ -250,15 +251,31 @@ fn diagnose(parts: &[Part], i: usize, torn: &[usize]) -> ChainBreak {
         .map(|(j, p)| (p.digest.as_str(), j))
         .collect();
     let at = |line: usize, problem: String| ChainBreak { line, problem };
-    match by_digest.get(prev) {
-        Some(&j) if j > i => at(
+    let found = by_digest.get(prev).copied();
+    if let Some(j) = found.filter(|&j| j > i) {
+        return at(
             here.line,
             format!(
                 "line {} is out of order: it was written right after line {}",
                 here.line, parts[j].line
             ),
-        ),
-        Some(&j) => {
+        );
+    }
+    // The line after this one chains from the one before it: this one was
+    // slipped in between.
+    if let (Some(b), Some(a)) = (before, after)
+        && a.prev() == Some(b.digest.as_str())
+    {
+        return at(
+            here.line,
+            format!(
+                "line {} was inserted: line {} was written right after line {}",
+                here.line, a.line, b.line
+            ),
+        );
+    }
+    match found {
+        Some(j) => {
             let first = &parts[j + 1];
             at(
                 first.line,
@@ -269,17 +286,6 @@ fn diagnose(parts: &[Part], i: usize, torn: &[usize]) -> ChainBreak {
             )
         }
         None => {
-            if let (Some(b), Some(a)) = (before, after)
-                && a.prev() == Some(b.digest.as_str())
-            {
-                return at(
-                    here.line,
-                    format!(
-                        "line {} was inserted: line {} was written right after line {}",
-                        here.line, a.line, b.line
-                    ),
-                );
-            }
             let from = before.map_or(0, |b| b.line);
             if let Some(&t) = torn.iter().find(|&&t| t > from && t < here.line) {
                 return at(
@@ -291,11 +297,14 @@ fn diagnose(parts: &[Part], i: usize, torn: &[usize]) -> ChainBreak {
                 );
             }
             if let Some(a) = after.filter(|a| a.prev() != Some(here.digest.as_str())) {
+                let behind = before.map_or("the start of the journal".to_string(), |b| {
+                    format!("line {}", b.line)
+                });
                 return at(
                     here.line,
                     format!(
                         "line {} was changed after it was written: it chains neither \
-                         from line {from} nor into line {}",
+                         from {behind} nor into line {}",
                         here.line, a.line
                     ),
                 );
