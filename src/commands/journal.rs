@@ -40,9 +40,11 @@ fn journal_path(
         return Ok(file);
     }
     let Some(profile) = profile else {
-        return Err("which journal? name it: golive journal verify FILE, --journal FILE, \
+        return Err(
+            "which journal? name it: golive journal verify FILE, --journal FILE, \
                     GOLIVE_JOURNAL=FILE, or --profile PROFILE for its release's journal"
-            .to_string());
+                .to_string(),
+        );
     };
     let profile = crate::profile::load(profile).map_err(|e| e.to_string())?;
     journal::resolve_path(None, &profile.service.name, &profile.service.version)

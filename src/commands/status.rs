@@ -124,7 +124,11 @@ pub fn status(
     if let Some(broken) = &chain_broken
         && format != OutputFormat::Json
     {
-        let _ = writeln!(out, "{}", output::paint(ItemStatus::Fail, &broken.warning(), color));
+        let _ = writeln!(
+            out,
+            "{}",
+            output::paint(ItemStatus::Fail, &broken.warning(), color)
+        );
     }
     let fold = Signoffs::from_records(
         &profile.service.name,

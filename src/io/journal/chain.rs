@@ -142,7 +142,6 @@ impl ChainReport {
         });
         torn.chain(skipped).collect()
     }
-
 }
 
 impl ChainBreak {
@@ -398,7 +397,11 @@ mod tests {
         let report = verify(&bytes);
         assert!(report.intact(), "{report:?}");
         assert_eq!((report.chained, report.unchained), (2, 2));
-        assert!(report.summary().contains("2 unchained"), "{}", report.summary());
+        assert!(
+            report.summary().contains("2 unchained"),
+            "{}",
+            report.summary()
+        );
         // A journal entirely from before the chain is intact too.
         assert!(verify(&old).intact());
     }
@@ -431,7 +434,10 @@ mod tests {
         lines.remove(2);
         let (line, problem) = broken_at(&file(&lines));
         assert_eq!(line, 2, "{problem}");
-        assert!(problem.contains("removed") && problem.contains("line 3"), "{problem}");
+        assert!(
+            problem.contains("removed") && problem.contains("line 3"),
+            "{problem}"
+        );
         // The first record gone: the new first line does not start the chain.
         let mut lines = chain(&["a", "b", "c"], b"");
         lines.remove(0);
