@@ -57,10 +57,15 @@ fn golive() -> Command {
     cmd
 }
 
+/// [`golive`] writing to and reading the setup's journal.
+fn on_journal(s: &Setup) -> Command {
+    let mut cmd = golive();
+    cmd.arg("--journal").arg(&s.journal);
+    cmd
+}
+
 fn sign(s: &Setup, operator: &str, note: &str) {
-    golive()
-        .arg("--journal")
-        .arg(&s.journal)
+    on_journal(s)
         .args(["--operator", operator, "sign"])
         .arg(&s.profile)
         .args(["ci", "--note", note])
@@ -74,6 +79,15 @@ fn signed(n: usize) -> Setup {
     for i in 1..=n {
         sign(&s, "alice", &format!("note-{i}"));
     }
+    s
+}
+
+/// [`signed`], then the record at `index` (0-based) removed by hand.
+fn signed_without(n: usize, index: usize) -> Setup {
+    let s = signed(n);
+    let mut all = lines(&s.journal);
+    all.remove(index);
+    write_lines(&s.journal, &all);
     s
 }
 
@@ -140,10 +154,7 @@ fn one_byte_edited_in_a_middle_record_names_that_line() {
 
 #[test]
 fn a_removed_record_is_named_at_the_gap() {
-    let s = signed(5);
-    let mut all = lines(&s.journal);
-    all.remove(2);
-    write_lines(&s.journal, &all);
+    let s = signed_without(5, 2);
     let out = assert_broken_at(&s.journal, 2);
     assert!(out.contains("removed") && out.contains("line 3"), "{out}");
 }
@@ -158,36 +169,37 @@ fn two_swapped_records_are_out_of_order() {
     assert!(out.contains("out of order"), "{out}");
 }
 
+/// A record as a golive from before the chain wrote it: no link.
+fn unchained(minute: u32, operator: &str, item: &str) -> String {
+    serde_json::json!({
+        "at": format!("2026-11-22T19:{minute:02}:00Z"), "operator": operator,
+        "service": "chain-svc", "version": "v9", "kind": "sign_off", "item": item
+    })
+    .to_string()
+}
+
 #[test]
 fn a_forged_record_inserted_is_named() {
     let s = signed(4);
     let all = lines(&s.journal);
+    let insert_as_line_3 = |forged: String| {
+        let mut edited = all.clone();
+        edited.insert(2, forged);
+        write_lines(&s.journal, &edited);
+        let out = assert_broken_at(&s.journal, 3);
+        assert!(out.contains("inserted"), "{out}");
+    };
     // A copy of line 2 by another operator: its link names line 1.
     let forged = all[1].replace("\"operator\":\"alice\"", "\"operator\":\"mallory\"");
-    let mut edited = all.clone();
-    edited.insert(2, forged.clone());
-    write_lines(&s.journal, &edited);
-    let out = assert_broken_at(&s.journal, 3);
-    assert!(out.contains("inserted"), "{out}");
+    insert_as_line_3(forged.clone());
     // Linked right for where it is put: only the line after it can tell.
     let body = forged.split_once(',').unwrap().1;
-    let linked = format!("{{\"prev\":\"{}\",{body}", chain::digest(all[1].as_bytes()));
-    let mut edited = all.clone();
-    edited.insert(2, linked);
-    write_lines(&s.journal, &edited);
-    let out = assert_broken_at(&s.journal, 3);
-    assert!(out.contains("inserted"), "{out}");
+    insert_as_line_3(format!(
+        "{{\"prev\":\"{}\",{body}",
+        chain::digest(all[1].as_bytes())
+    ));
     // Without any link, as an old golive would have written it.
-    let unlinked = serde_json::json!({
-        "at": "2026-11-22T19:00:00Z", "operator": "mallory", "service": "chain-svc",
-        "version": "v9", "kind": "sign_off", "item": "smoke"
-    })
-    .to_string();
-    let mut edited = all.clone();
-    edited.insert(2, unlinked);
-    write_lines(&s.journal, &edited);
-    let out = assert_broken_at(&s.journal, 3);
-    assert!(out.contains("inserted"), "{out}");
+    insert_as_line_3(unchained(0, "mallory", "smoke"));
 }
 
 #[test]
@@ -212,15 +224,7 @@ fn a_torn_tail_is_torn_not_tampering_and_the_next_sign_off_chains_past_it() {
 #[test]
 fn a_journal_from_before_the_chain_reads_as_unchained_and_new_records_chain_on() {
     let s = setup();
-    let old: Vec<String> = (1..=2)
-        .map(|i| {
-            serde_json::json!({
-                "at": format!("2026-11-22T19:0{i}:00Z"), "operator": "alice",
-                "service": "chain-svc", "version": "v9", "kind": "sign_off", "item": "ci"
-            })
-            .to_string()
-        })
-        .collect();
+    let old: Vec<String> = (1..=2).map(|i| unchained(i, "alice", "ci")).collect();
     write_lines(&s.journal, &old);
     let (code, out, _) = verify(&s.journal);
     assert_eq!(code, 0, "{out}");
@@ -237,9 +241,7 @@ fn a_journal_from_before_the_chain_reads_as_unchained_and_new_records_chain_on()
 }
 
 fn status_json(s: &Setup) -> Value {
-    let out = golive()
-        .arg("--journal")
-        .arg(&s.journal)
+    let out = on_journal(s)
         .args(["status", "--format", "json"])
         .arg(&s.profile)
         .assert()
@@ -252,13 +254,8 @@ fn status_json(s: &Setup) -> Value {
 
 #[test]
 fn status_warns_loudly_when_the_chain_is_broken() {
-    let s = signed(4);
-    let mut all = lines(&s.journal);
-    all.remove(1);
-    write_lines(&s.journal, &all);
-    let out = golive()
-        .arg("--journal")
-        .arg(&s.journal)
+    let s = signed_without(4, 1);
+    let out = on_journal(&s)
         .arg("status")
         .arg(&s.profile)
         .assert()
