@@ -48,6 +48,8 @@ pub enum Command {
     Logs(LogsArgs),
     /// Capture and inspect metric baselines.
     Baseline(BaselineArgs),
+    /// Check the release journal (its hash chain).
+    Journal(JournalArgs),
     /// Talk to a running demo service (used by the demo profile's actions).
     #[command(name = "demo-ctl", hide = true)]
     DemoCtl(DemoCtlArgs),
@@ -201,5 +203,24 @@ pub enum BaselineCommand {
         duration: String,
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct JournalArgs {
+    #[command(subcommand)]
+    pub command: JournalCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// Walk the hash chain: exit 0 when intact, 1 naming the first bad line.
+    Verify {
+        /// The journal file (default: --journal / GOLIVE_JOURNAL, else the
+        /// one `--profile`'s release writes to).
+        file: Option<PathBuf>,
+        /// Find the journal the way other commands do for this profile.
+        #[arg(long)]
+        profile: Option<PathBuf>,
     },
 }

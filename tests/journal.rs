@@ -198,6 +198,11 @@ fn eight_processes_append_1600_records_without_interleaving() {
         let expected: Vec<u64> = (0..per_writer).collect();
         assert_eq!(seen.get(&w), Some(&expected), "writer {w}");
     }
+    // The lock ordered the writers, so each linked to the line really
+    // before it: one unbroken chain.
+    let chain = journal::verify(&path).unwrap();
+    assert!(chain.intact(), "{:?}", chain.broken);
+    assert_eq!(chain.chained, read.records.len());
 }
 
 /// Reads `ACK n` lines until `want` acks were seen or the deadline passed.
@@ -309,6 +314,11 @@ fn every_acknowledged_record_survives_sigkill() {
         Some("after-crash")
     );
     assert_eq!(again.warnings, read.warnings);
+    // A crash is not tampering: the new record chains past the torn tail.
+    let chain = journal::verify(&path).unwrap();
+    assert!(chain.intact(), "{:?}", chain.broken);
+    assert_eq!(chain.chained, again.records.len());
+    assert_eq!(chain.torn.len(), read.warnings.len());
 }
 
 #[test]

@@ -11,6 +11,7 @@ pub mod act;
 pub mod baseline;
 pub mod check;
 pub mod demo;
+pub mod journal;
 pub mod logs;
 pub mod output;
 pub mod run;
@@ -42,6 +43,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Act(args) => act::run(args, &cli.global),
         Command::Logs(args) => logs::run(args, &cli.global),
         Command::Baseline(args) => baseline::run(args),
+        Command::Journal(args) => journal::run(args, &cli.global),
         Command::Demo(args) => demo::run(&args, &cli.global),
         Command::DemoCtl(args) => demo::run_ctl(&args),
         Command::Run(args) => run::run(&cli.global, &args),

@@ -20,7 +20,7 @@ use crate::app::sanitize::clean_text;
 use crate::app::signoffs::{Latest, Signoffs};
 use crate::cli::{GlobalArgs, OutputFormat, StatusArgs};
 use crate::commands::output;
-use crate::io::journal;
+use crate::io::journal::{self, ChainBreak};
 use crate::profile::Profile;
 
 pub fn run(args: StatusArgs, global: &GlobalArgs) -> Result<ExitCode> {
@@ -85,6 +85,8 @@ struct StatusDoc<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     judge: Option<&'a JudgeRow>,
     warnings: &'a [String],
+    /// Where the journal's hash chain breaks; null while it holds.
+    chain_broken: Option<&'a ChainBreak>,
 }
 
 /// Reads the journal and prints the checklist state. Exit 0, or 1 when the
@@ -114,6 +116,16 @@ pub fn status(
     for warning in &read.warnings {
         let _ = writeln!(err, "warning: {}", clean_text(warning));
     }
+    let chain_broken = crate::commands::journal::chain_break(&path);
+    if let Some(broken) = &chain_broken
+        && format != OutputFormat::Json
+    {
+        let _ = writeln!(
+            out,
+            "{}",
+            output::paint(ItemStatus::Fail, &broken.warning(), color)
+        );
+    }
     let fold = Signoffs::from_records(
         &profile.service.name,
         &profile.service.version,
@@ -130,6 +142,7 @@ pub fn status(
                 items: &rows,
                 judge: judge.as_ref(),
                 warnings: &read.warnings,
+                chain_broken: chain_broken.as_ref(),
             };
             match serde_json::to_string_pretty(&doc) {
                 Ok(json) => writeln!(out, "{json}"),

@@ -4,9 +4,14 @@
 //! append and been `fsync`ed, so a crash or `kill -9` can lose at most the
 //! record being written, never one already acknowledged. Several processes
 //! (the cockpit and `golive sign` from another shell) append to the same file
-//! under an exclusive advisory lock, so their lines never interleave. Reading
-//! is forgiving: a line that does not parse (a torn tail) is a warning.
+//! under an exclusive advisory lock, so their lines never interleave. Each
+//! line links to the one before it by its SHA-256 (see [`chain`]), worked
+//! out under that lock from the file's actual last line, so concurrent
+//! writers keep one unbroken chain. Reading is forgiving: a line that does
+//! not parse (a torn tail) is a warning, and the chain is not checked;
+//! [`verify`] checks it, when asked.
 
+pub mod chain;
 mod watch;
 
 use std::fs::{File, OpenOptions};
@@ -16,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+pub use chain::{ChainBreak, ChainReport};
 pub use watch::JournalWatcher;
 
 use crate::app::record::Record;
@@ -108,15 +114,16 @@ impl Journal {
     /// line is durable. An `Err` means the record may or may not be in the
     /// file, but it was not acknowledged.
     pub fn append(&self, record: &Record, redactor: &Redactor) -> Result<(), JournalError> {
-        let mut line = encode(record, redactor)?;
-        // The lock spans the tail check, the write and the fsync: another
-        // appender cannot slip in between, so what we looked at is still the
-        // tail when we write, and lines of any length never interleave.
+        let body = encode(record, redactor)?;
+        // The lock spans the tail read, the write and the fsync: another
+        // appender cannot slip in between, so the line we chain from is
+        // still the last one when we write, and lines of any length never
+        // interleave.
         AdvisoryLock::lock_exclusive(&self.file).map_err(|source| JournalError::Lock {
             path: self.path.clone(),
             source,
         })?;
-        let written = self.write_locked(&mut line);
+        let written = self.write_locked(&body);
         // Closing the descriptor would also release the lock; unlocking now
         // lets the next appender in without waiting for that.
         let unlocked = AdvisoryLock::unlock(&self.file).map_err(|source| JournalError::Lock {
@@ -127,29 +134,76 @@ impl Journal {
         unlocked
     }
 
-    fn write_locked(&self, line: &mut Vec<u8>) -> Result<(), JournalError> {
+    fn write_locked(&self, body: &[u8]) -> Result<(), JournalError> {
         let write_err = |source| JournalError::Write {
             path: self.path.clone(),
             source,
         };
         let len = self.file.metadata().map_err(write_err)?.len();
-        if len > 0 {
-            let mut last = [0u8; 1];
-            self.file
-                .read_exact_at(&mut last, len - 1)
-                .map_err(write_err)?;
-            if last[0] != b'\n' {
-                // A torn tail from a crashed writer: start our record on a
-                // line of its own so it is not glued to the fragment.
-                line.insert(0, b'\n');
-            }
+        let (prev, torn_tail) = self.last_link(len).map_err(write_err)?;
+        let mut line = Vec::with_capacity(body.len() + 80);
+        if torn_tail {
+            // A torn tail from a crashed writer: start our record on a line
+            // of its own so it is not glued to the fragment.
+            line.push(b'\n');
         }
+        line.extend(chain::link(&prev, body));
         // One write of the whole line. `write_all` only loops if the kernel
         // takes less than everything (a full disk, a signal); the lock keeps
         // the rest contiguous even then.
-        (&self.file).write_all(line).map_err(write_err)?;
+        (&self.file).write_all(&line).map_err(write_err)?;
         self.file.sync_data().map_err(write_err)
     }
+
+    /// What the next line chains from: the digest of the last line taking
+    /// part in the chain (walking back past a torn tail and blank lines), or
+    /// the genesis value for a journal with none; and whether the file ends
+    /// mid-line. Reads only the last lines, however long the journal.
+    fn last_link(&self, len: u64) -> io::Result<(String, bool)> {
+        let mut end = len;
+        let mut torn_tail = false;
+        if len > 0 {
+            let mut last = [0u8; 1];
+            self.file.read_exact_at(&mut last, len - 1)?;
+            if last[0] != b'\n' {
+                torn_tail = true;
+                end = line_ending_at(&self.file, len)?.0;
+            }
+        }
+        // `end` is now 0 or just past a newline.
+        while end > 0 {
+            let (start, line) = line_ending_at(&self.file, end - 1)?;
+            if chain::takes_part(&line) {
+                return Ok((chain::digest(&line), torn_tail));
+            }
+            end = start;
+        }
+        Ok((chain::GENESIS.to_string(), torn_tail))
+    }
+}
+
+/// The line that ends at byte `end` (exclusive): where it starts (just past
+/// the newline before it, or 0) and its bytes. Reads backwards in growing
+/// chunks, so a 4 MiB line costs a few reads, not thousands.
+fn line_ending_at(file: &File, end: u64) -> io::Result<(u64, Vec<u8>)> {
+    let mut chunks: Vec<Vec<u8>> = Vec::new();
+    let mut start = end;
+    let mut size = 4096u64;
+    while start > 0 {
+        let from = start.saturating_sub(size);
+        let mut chunk = vec![0u8; (start - from) as usize];
+        file.read_exact_at(&mut chunk, from)?;
+        if let Some(i) = memchr::memrchr(b'\n', &chunk) {
+            chunks.push(chunk.split_off(i + 1));
+            start = from + i as u64 + 1;
+            break;
+        }
+        chunks.push(chunk);
+        start = from;
+        size = size.saturating_mul(2);
+    }
+    let line = chunks.into_iter().rev().flatten().collect();
+    Ok((start, line))
 }
 
 /// Calls fs4's locking explicitly: std's `File` has inherent lock methods of
@@ -242,6 +296,17 @@ pub fn read(path: impl AsRef<Path>) -> Result<JournalRead, JournalError> {
     }
     out.offset = complete as u64;
     Ok(out)
+}
+
+/// Walks the chain of the journal at `path` (see [`chain::verify`]). Unlike
+/// [`read`], a missing file is an error: there is nothing to vouch for.
+pub fn verify(path: impl AsRef<Path>) -> Result<ChainReport, JournalError> {
+    let path = path.as_ref();
+    let bytes = read_settled(path).map_err(|source| JournalError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(chain::verify(&bytes))
 }
 
 /// The file's bytes, read under a shared lock: an append in flight finishes
