@@ -47,7 +47,7 @@ fn journal_path(
         );
     };
     let profile = crate::profile::load(profile).map_err(|e| e.to_string())?;
-    journal::resolve_path(None, &profile.service.name, &profile.service.version)
+    journal::resolve_path(None, &profile.service)
         .map_err(|e| e.to_string())
 }
 
