@@ -452,12 +452,11 @@ impl Driver {
             let (lines, mut lines_rx) = mpsc::channel::<(Stream, String)>(256);
             let forward_tx = tx.clone();
             let forward_name = name.clone();
-            let redactor = profile.redactor.clone();
             let forward = tokio::spawn(async move {
                 while let Some((_, line)) = lines_rx.recv().await {
                     let msg = Msg::ActionOutput {
                         name: forward_name.clone(),
-                        line: redactor.redact(&line),
+                        line,
                     };
                     if forward_tx.send(msg).await.is_err() {
                         return;

@@ -366,14 +366,14 @@ impl TargetView {
     /// The details modal's lines: every container in full, the restarts the
     /// cockpit counted against the engine's own count, and what the engine
     /// said when it did not answer.
-    pub fn details(&self, redactor: &crate::profile::Redactor) -> Vec<String> {
+    pub fn details(&self) -> Vec<String> {
         let mut lines = vec![format!("state: {}", self.health_state().as_str())];
         let Some(state) = &self.state else {
             lines.push("waiting for the Docker engine's first answer".into());
             return lines;
         };
         if let Some(err) = &state.error {
-            lines.push(format!("engine unreachable: {}", redactor.redact(err)));
+            lines.push(format!("engine unreachable: {err}"));
             return lines;
         }
         if state.containers.is_empty() {
@@ -392,7 +392,7 @@ impl TargetView {
                 c.run_state(),
                 c.health.as_str()
             ));
-            lines.push(format!("  image: {}", redactor.redact(&c.image)));
+            lines.push(format!("  image: {}", c.image));
             lines.push(format!(
                 "  restarts: {} since start, {} in the engine's count",
                 self.restarts.for_name(&c.name),

@@ -19,6 +19,7 @@ pub mod logs;
 pub mod metrics;
 pub mod probe;
 pub mod record;
+pub mod redaction;
 pub mod replicas;
 pub mod sanitize;
 pub mod signoffs;

@@ -562,7 +562,8 @@ pub fn list_offset(selected: usize, height: usize) -> usize {
 }
 
 /// Moves the state by one message and says what the outside world must do.
-pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+pub fn update(app: &mut App, mut msg: Msg) -> Vec<Effect> {
+    super::redaction::redact_msg(&app.profile.redactor, &mut msg);
     let effects = apply(app, msg);
     refresh_details(app);
     effects
@@ -1291,14 +1292,11 @@ fn details_for(app: &App) -> Option<(String, Vec<String>)> {
         Pane::Health => match super::health_rows::selected_row(app) {
             HealthRow::Endpoint(n) => {
                 let view = app.endpoints.get(n)?;
-                (format!("endpoint {}", view.id), endpoint_details(app, view))
+                (format!("endpoint {}", view.id), endpoint_details(view))
             }
             HealthRow::Target(t) => {
                 let view = app.containers.targets.get(t)?;
-                (
-                    target_label(&view.target),
-                    view.details(&app.profile.redactor),
-                )
+                (target_label(&view.target), view.details())
             }
             _ => return None,
         },
@@ -1365,7 +1363,7 @@ fn item_details(app: &App, item: &ItemState) -> Vec<String> {
         }
     }
     if !item.detail.is_empty() {
-        lines.push(format!("evidence: {}", r.redact(&item.detail)));
+        lines.push(format!("evidence: {}", item.detail));
     }
     if let Some(by) = &item.by {
         let at = item
@@ -1375,7 +1373,7 @@ fn item_details(app: &App, item: &ItemState) -> Vec<String> {
         lines.push(format!("by: {by} at {at}"));
     }
     if let Some(note) = &item.note {
-        lines.push(format!("note: {}", r.redact(note)));
+        lines.push(format!("note: {note}"));
     }
     if let Some(ms) = item.duration_ms {
         lines.push(format!("took: {ms} ms"));
@@ -1383,8 +1381,7 @@ fn item_details(app: &App, item: &ItemState) -> Vec<String> {
     lines
 }
 
-fn endpoint_details(app: &App, view: &EndpointView) -> Vec<String> {
-    let r = &app.profile.redactor;
+fn endpoint_details(view: &EndpointView) -> Vec<String> {
     let mut lines = vec![format!(
         "state: {}{}",
         view.state().as_str(),
@@ -1401,17 +1398,17 @@ fn endpoint_details(app: &App, view: &EndpointView) -> Vec<String> {
         let o = &rep.observation;
         lines.push(format!(
             "replica {n}: {} {} in {} ms",
-            r.redact(&rep.url),
+            rep.url,
             o.status
                 .map(|s| s.to_string())
                 .unwrap_or_else(|| "—".into()),
             o.response_time.as_millis()
         ));
         if let Some(err) = &o.error {
-            lines.push(format!("  error: {}", r.redact(err)));
+            lines.push(format!("  error: {err}"));
         }
         if let Some(reason) = &o.health.reason {
-            lines.push(format!("  reason: {}", r.redact(reason)));
+            lines.push(format!("  reason: {reason}"));
         }
         for c in &o.health.components {
             lines.push(format!(
@@ -1424,14 +1421,14 @@ fn endpoint_details(app: &App, view: &EndpointView) -> Vec<String> {
             ));
         }
         for e in &o.health.errors {
-            lines.push(format!("  error: {}", r.redact(e)));
+            lines.push(format!("  error: {e}"));
         }
         for w in &o.health.warnings {
-            lines.push(format!("  warning: {}", r.redact(w)));
+            lines.push(format!("  warning: {w}"));
         }
         if !o.body_text.is_empty() {
             let body: String = o.body_text.chars().take(400).collect();
-            lines.push(format!("  body: {}", r.redact(&body)));
+            lines.push(format!("  body: {body}"));
         }
     }
     lines

@@ -11,6 +11,7 @@ use color_eyre::Result;
 use regex::Regex;
 use tokio::sync::{mpsc, watch};
 
+use crate::app::redaction::redact_line;
 use crate::cli::{GlobalArgs, LogsArgs};
 use crate::io::logs::{SourceOptions, spawn_sources};
 use crate::profile::Profile;
@@ -93,8 +94,9 @@ pub async fn stream(
             batch = rx.recv() => match batch {
                 Some(batch) => {
                     let mut failed = false;
-                    for line in batch {
-                        let text = profile.redactor.redact(&line.render(true));
+                    for mut line in batch {
+                        redact_line(&profile.redactor, &mut line);
+                        let text = line.render(true);
                         if writeln!(out, "{text}").is_err() {
                             failed = true;
                             break;

@@ -104,7 +104,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
     let mut lines = vec![Line::styled("─".repeat(width), theme.muted())];
     if let Some(item) = app.selected() {
-        let r = &app.profile.redactor;
         let mut spans = vec![
             Span::styled(
                 format!("{} {} ", item.status.symbol(), item.status.as_str()),
@@ -120,7 +119,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     .unwrap_or_default();
                 format!("by {by} at {at}")
             } else if !item.detail.is_empty() {
-                r.redact(&item.detail)
+                item.detail.clone()
             } else if item.status == ItemStatus::Manual {
                 "awaiting sign-off: space signs, n adds a note".to_string()
             } else {
@@ -128,10 +127,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             };
         spans.push(Span::styled(format!(": {why}"), theme.text()));
         if let Some(note) = &item.note {
-            spans.push(Span::styled(
-                format!(" — “{}”", r.redact(note)),
-                theme.muted(),
-            ));
+            spans.push(Span::styled(format!(" — “{note}”"), theme.muted()));
         }
         lines.push(Line::from(spans));
     }
