@@ -104,6 +104,7 @@ async fn rollback_recreates_on_previous_tag_keeping_settings() {
         },
         timeout: Duration::from_secs(60),
         verify: vec![],
+        verify_timeout: std::time::Duration::from_secs(300),
     };
     let p = profile(vec![action.clone()], &["tok-s3cret"]);
     let mut events: Vec<Event> = Vec::new();

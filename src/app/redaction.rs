@@ -46,7 +46,10 @@ pub fn redact_msg(r: &Redactor, msg: &mut Msg) {
         | Msg::Click { .. }
         | Msg::Metrics(_)
         | Msg::LogRows(_)
-        | Msg::LogsSaved { .. } => {}
+        | Msg::LogsSaved { .. }
+        | Msg::ActionConfirmed { .. }
+        | Msg::CheckStarted { .. }
+        | Msg::Baseline(_) => {}
     }
 }
 

@@ -155,6 +155,7 @@ impl Signoffs {
             Event::ActionStarted { .. }
             | Event::ActionFinished { .. }
             | Event::Verified { .. }
+            | Event::Lifecycle { .. }
             | Event::GateBreach { .. }
             | Event::JudgeVerdict { .. } => false,
         }

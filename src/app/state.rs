@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::actions::{confirm_lines, finished_event, started_event};
 use super::checklist::{Checklist, Evaluation, ItemChange, ItemState, ItemStatus};
 use super::command::CommandOutcome;
 use super::containers::{Containers, TargetState, target_label};
@@ -18,15 +19,15 @@ use super::health::HealthState;
 use super::health_rows::HealthRow;
 use super::judge::{JudgeReport, VerdictTrail};
 use super::keys::{self, Command, Context, Key};
+use super::lifecycle::{self, Lifecycle};
 use super::live_checks::{self, LogChecks};
 use super::logs::{LogEffect, LogLine, LogView};
+use super::metrics::baseline::BaselineFile;
 use super::metrics::{ChartWindow, CheckStatus, GateState, MetricsReport, MetricsState};
 use super::probe::{Observation, ProbeReport};
 use super::record::{Event, Record};
-use crate::profile::{
-    Action, ActionKind, Check, DockerOp, DockerTarget, MetricCheck, MetricKind, OnBreach, Profile,
-    Threshold,
-};
+use super::recovery::Recovery;
+use crate::profile::{Check, DockerTarget, MetricCheck, MetricKind, OnBreach, Profile, Threshold};
 
 /// Latency samples kept per endpoint for its sparkline.
 pub const SPARK_SAMPLES: usize = 120;
@@ -119,6 +120,19 @@ pub enum Msg {
         name: String,
         outcome: CommandOutcome,
     },
+    /// An operator confirmed an action outside the cockpit (`golive act`'s
+    /// prompt or `--yes`): the engine starts it as the cockpit's `y` does.
+    /// A dry run is journalled as what would run, and nothing runs.
+    ActionConfirmed {
+        name: String,
+        dry_run: bool,
+    },
+    /// The driver started an item's command check.
+    CheckStarted {
+        item: String,
+    },
+    /// The profile's captured baseline file, as read (or why it could not be).
+    Baseline(Result<Box<BaselineFile>, String>),
     /// Something an adapter could not do (journal append failed, ...): shown loudly.
     Problem(String),
 }
@@ -234,7 +248,11 @@ pub struct TrackSample {
 pub struct RunningAction {
     pub name: String,
     pub started: DateTime<Utc>,
+    /// The last lines of output (at most a screenful or so).
     pub output: VecDeque<String>,
+    /// Every line of output so far, kept or not: a face printing the output
+    /// as it comes knows what it has not printed yet.
+    pub lines: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -300,6 +318,15 @@ pub struct App {
     pub action: Option<RunningAction>,
     /// The last finished action and its outcome summary.
     pub last_action: Option<(String, String)>,
+    /// Whether that action succeeded (exit 0, not cancelled or timed out).
+    pub last_succeeded: bool,
+    /// The last thing an adapter could not do (a journal append, ...).
+    pub problem: Option<String>,
+    /// The release's lifecycle, folded from the journal's records.
+    pub lifecycle: Lifecycle,
+    /// The verification of the last action this engine ran, while it lasts
+    /// and after (its verdict says it was journalled).
+    pub recovery: Option<Recovery>,
     pub flash: Option<(String, DateTime<Utc>)>,
     pub size: (u16, u16),
     pub quit: bool,
@@ -351,6 +378,10 @@ impl App {
             help: None,
             action: None,
             last_action: None,
+            last_succeeded: false,
+            problem: None,
+            lifecycle: Lifecycle::default(),
+            recovery: None,
             flash: None,
             size: (0, 0),
             quit: false,
@@ -393,7 +424,9 @@ impl App {
             return Verdict::Acting;
         }
         let items = self.checklist.items();
-        let failing = items.iter().any(|i| i.status == ItemStatus::Fail)
+        let failing = items
+            .iter()
+            .any(|i| i.status == ItemStatus::Fail && !self.superseded(i))
             || self
                 .endpoints
                 .iter()
@@ -401,7 +434,10 @@ impl App {
             || self.gates.iter().any(|g| g.breached);
         if failing {
             Verdict::Failing
-        } else if items.iter().all(|i| i.status.is_done()) {
+        } else if items
+            .iter()
+            .all(|i| i.status.is_done() || self.superseded(i))
+        {
             Verdict::Ready
         } else {
             Verdict::InProgress
@@ -473,18 +509,37 @@ impl App {
             .find_map(|g| g.condition.map(|t| t.value))
     }
 
+    /// Whether the rollback made `item` moot (the rule is `lifecycle`'s).
+    pub fn superseded(&self, item: &ItemState) -> bool {
+        lifecycle::superseded(&self.profile, &self.lifecycle, item)
+    }
+
     fn flash(&mut self, text: impl Into<String>) {
         self.flash = Some((text.into(), self.now));
     }
 
     fn record(&self, event: Event) -> Effect {
-        Effect::Append(Box::new(Record {
+        Effect::Append(Box::new(self.record_of(event)))
+    }
+
+    fn record_of(&self, event: Event) -> Record {
+        Record {
             at: self.now,
             operator: self.operator.clone(),
             service: self.profile.service.name.clone(),
             version: self.profile.service.version.clone(),
             event,
-        }))
+        }
+    }
+
+    /// An action's or recovery's record, followed by the `lifecycle` record
+    /// when it moves the release's stage.
+    fn record_moving(&self, event: Event) -> Vec<Effect> {
+        let record = self.record_of(event);
+        let next = lifecycle::follows(&self.lifecycle, &record);
+        let mut effects = vec![Effect::Append(Box::new(record))];
+        effects.extend(next.map(|e| self.record(e)));
+        effects
     }
 }
 
@@ -497,41 +552,6 @@ fn response_time_bound(source: &str) -> Option<f64> {
         .trim();
     let number = rest.strip_suffix("ms").unwrap_or(rest).trim();
     number.parse().ok()
-}
-
-/// What an action will do, one line each, secrets masked: this is the text the
-/// confirmation shows and the journal records.
-pub fn describe_action(profile: &Profile, action: &Action) -> Vec<String> {
-    let r = &profile.redactor;
-    let mut lines = Vec::new();
-    match &action.kind {
-        ActionKind::Command { argv, cwd, env } => {
-            lines.push(format!("run: {}", r.redact(&shell_words(argv))));
-            if let Some(cwd) = cwd {
-                lines.push(format!("in: {}", r.redact(&cwd.display().to_string())));
-            }
-            for (k, _) in env {
-                lines.push(format!("env: {k}=••••"));
-            }
-        }
-        ActionKind::Docker { target, op } => {
-            let target = match target {
-                DockerTarget::Container(c) => format!("container {c}"),
-                DockerTarget::ComposeService(s) => format!("compose service {s}"),
-                DockerTarget::Label { key, value } => format!("containers labelled {key}={value}"),
-            };
-            let op = match op {
-                DockerOp::Image(image) => format!("recreate {target} from image {image}"),
-                DockerOp::Restart => format!("restart {target}"),
-            };
-            lines.push(format!("docker: {}", r.redact(&op)));
-        }
-    }
-    lines.push(format!("timeout: {}s", action.timeout.as_secs()));
-    if !action.verify.is_empty() {
-        lines.push(format!("then re-checks: {}", action.verify.join(", ")));
-    }
-    lines
 }
 
 /// An argv as a user would type it: words with spaces or quotes are quoted.
@@ -564,7 +584,8 @@ pub fn list_offset(selected: usize, height: usize) -> usize {
 /// Moves the state by one message and says what the outside world must do.
 pub fn update(app: &mut App, mut msg: Msg) -> Vec<Effect> {
     super::redaction::redact_msg(&app.profile.redactor, &mut msg);
-    let effects = apply(app, msg);
+    let mut effects = apply(app, msg);
+    effects.extend(follow_recovery(app));
     refresh_details(app);
     effects
 }
@@ -598,6 +619,7 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             // Holds and gate durations advance with the clock too.
             let mut effects = on_metrics(app);
             effects.extend(journal(live_checks::on_clock(app), app));
+            effects.extend(rerun_verify(app));
             effects
         }
         Msg::Resize(w, h) => {
@@ -642,6 +664,7 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.started_at = record.at;
             }
             app.checklist.apply_record(&record);
+            app.lifecycle.apply(&record);
             if let Event::JudgeVerdict { verdict, .. } = &record.event {
                 app.judge_trail.recorded(*verdict);
             }
@@ -687,6 +710,7 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
                     action.output.pop_front();
                 }
                 action.output.push_back(line.clone());
+                action.lines += 1;
             }
             // The logs pane is where the operator watches output scroll.
             let at = Some(app.now);
@@ -696,8 +720,31 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             )
         }
         Msg::ActionFinished { name, outcome } => on_action_finished(app, name, outcome),
+        Msg::ActionConfirmed { name, dry_run } => match app.profile.actions.get(&name) {
+            Some(action) if dry_run => {
+                vec![app.record(started_event(action, &app.profile.redactor, true, None))]
+            }
+            Some(_) if app.action.is_none() => start_action(app, &name, None),
+            Some(_) => {
+                app.flash(format!("{name}: another action is running"));
+                Vec::new()
+            }
+            None => Vec::new(),
+        },
+        Msg::CheckStarted { item } => {
+            app.checklist.start(&item, app.now);
+            Vec::new()
+        }
+        Msg::Baseline(file) => {
+            match file {
+                Ok(file) => app.metrics.set_captured_baseline(*file),
+                Err(reason) => app.metrics.set_captured_baseline_error(reason),
+            }
+            Vec::new()
+        }
         Msg::Problem(text) => {
             app.flash(format!("⚠ {text}"));
+            app.problem = Some(text);
             Vec::new()
         }
     }
@@ -832,20 +879,8 @@ fn on_metrics(app: &mut App) -> Vec<Effect> {
         }
         let rollback = app.profile.actions.get("rollback").cloned();
         if let Some(action) = rollback.filter(|_| state.fired && app.action.is_none()) {
-            {
-                app.action = Some(RunningAction {
-                    name: action.name.clone(),
-                    started: now,
-                    output: VecDeque::new(),
-                });
-                effects.push(app.record(Event::ActionStarted {
-                    action: action.name.clone(),
-                    what: describe_action(&app.profile, &action).join("; "),
-                    dry_run: false,
-                    trigger: Some(format!("gate {} (auto-rollback)", gate.id)),
-                }));
-                effects.push(Effect::RunAction { name: action.name });
-            }
+            let trigger = format!("gate {} (auto-rollback)", gate.id);
+            effects.extend(start_action(app, &action.name, Some(trigger)));
         }
     }
     effects
@@ -884,6 +919,30 @@ fn check_result(change: ItemChange, duration_ms: u64) -> Event {
     }
 }
 
+/// Starts an action the operator (or an auto-rollback gate) asked for: it
+/// is journalled, with the lifecycle it moves, and the driver runs it.
+fn start_action(app: &mut App, name: &str, trigger: Option<String>) -> Vec<Effect> {
+    let Some(action) = app.profile.actions.get(name).cloned() else {
+        return Vec::new();
+    };
+    app.action = Some(RunningAction {
+        name: name.to_string(),
+        started: app.now,
+        output: VecDeque::new(),
+        lines: 0,
+    });
+    let mut effects = app.record_moving(started_event(
+        &action,
+        &app.profile.redactor,
+        false,
+        trigger,
+    ));
+    effects.push(Effect::RunAction {
+        name: name.to_string(),
+    });
+    effects
+}
+
 fn on_action_finished(app: &mut App, name: String, outcome: CommandOutcome) -> Vec<Effect> {
     if app.action.as_ref().is_some_and(|a| a.name == name) {
         app.action = None;
@@ -891,18 +950,53 @@ fn on_action_finished(app: &mut App, name: String, outcome: CommandOutcome) -> V
     let summary = outcome.summary();
     app.flash(format!("{name}: {summary}"));
     app.last_action = Some((name.clone(), summary));
-    let mut effects = vec![app.record(Event::ActionFinished {
-        action: name.clone(),
-        exit_code: outcome.exit_code,
-        duration_ms: outcome.duration.as_millis() as u64,
-        output: app.profile.redactor.redact(&outcome.tail.join("\n")),
-        cancelled: outcome.cancelled,
-        timed_out: outcome.timed_out,
-    })];
-    if let Some(action) = app.profile.actions.get(&name) {
-        effects.extend(recheck(app, &action.verify.clone()));
+    app.last_succeeded = outcome.succeeded();
+    let Some(action) = app.profile.actions.get(&name).cloned() else {
+        return Vec::new();
+    };
+    let mut effects = app.record_moving(finished_event(&action, &outcome, &app.profile.redactor));
+    app.recovery = outcome
+        .succeeded()
+        .then(|| Recovery::start(&action, app.now))
+        .flatten();
+    if app.recovery.is_some() {
+        effects.extend(recheck(app, &action.verify));
     }
     effects
+}
+
+/// During a recovery, failed command verify items run again each poll
+/// interval (endpoint, metric, log and Docker items follow their own facts).
+fn rerun_verify(app: &mut App) -> Vec<Effect> {
+    let Some(recovery) = &app.recovery else {
+        return Vec::new();
+    };
+    let again = recovery.reruns(&app.profile, &app.checklist, app.now);
+    recheck(app, &again)
+}
+
+/// The recovery's verdict, journalled once with the lifecycle it moves.
+fn follow_recovery(app: &mut App) -> Vec<Effect> {
+    let now = app.now;
+    let Some(event) = app
+        .recovery
+        .as_mut()
+        .and_then(|r| r.follow(&app.checklist, now))
+    else {
+        return Vec::new();
+    };
+    if let Event::Verified {
+        recovered,
+        time_to_recovery_ms,
+        ..
+    } = &event
+    {
+        app.flash(match (recovered, time_to_recovery_ms) {
+            (true, Some(ms)) => format!("recovered in {:.1}s", *ms as f64 / 1000.0),
+            _ => "NOT RECOVERED: the verify items did not pass in time".to_string(),
+        });
+    }
+    app.record_moving(event)
 }
 
 /// Re-runs the given items: command checks run again, endpoint checks poll now.
@@ -1084,22 +1178,7 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
 
 fn confirm(app: &mut App) -> Vec<Effect> {
     match app.modal.take() {
-        Some(Modal::ConfirmAction { name, lines }) => {
-            app.action = Some(RunningAction {
-                name: name.clone(),
-                started: app.now,
-                output: VecDeque::new(),
-            });
-            vec![
-                app.record(Event::ActionStarted {
-                    action: name.clone(),
-                    what: lines.join("; "),
-                    dry_run: false,
-                    trigger: None,
-                }),
-                Effect::RunAction { name },
-            ]
-        }
+        Some(Modal::ConfirmAction { name, .. }) => start_action(app, &name, None),
         Some(Modal::ConfirmQuit) => {
             app.quit = true;
             vec![Effect::CancelAction, Effect::Quit]
@@ -1197,7 +1276,7 @@ fn open_action(app: &mut App, name: &str) -> Vec<Effect> {
     }
     match app.profile.actions.get(name) {
         Some(action) => {
-            let lines = describe_action(&app.profile, action);
+            let lines = confirm_lines(action, &app.profile.redactor);
             app.help = None;
             app.modal = Some(Modal::ConfirmAction {
                 name: name.to_string(),
