@@ -141,3 +141,98 @@ title = "Pre-launch"
     let journalled = std::fs::read_to_string(&journal).unwrap_or_default();
     assert!(!journalled.contains(TOKEN), "{journalled}");
 }
+
+#[test]
+fn a_rollback_from_the_cockpit_is_verified_and_status_tells_it() {
+    if !tmux_available() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let flag = dir.path().join("rolled-back");
+    let url = serve(Some(flag.clone()));
+    let profile = dir.path().join("rollback.toml");
+    std::fs::write(
+        &profile,
+        format!(
+            r#"[service]
+name = "rb-svc"
+version = "v2"
+previous = "v1"
+
+[settings]
+poll_interval = "1s"
+
+[[endpoint]]
+id = "health"
+url = "{url}"
+format = "plain"
+track = "canary"
+
+[[phase]]
+id = "canary"
+title = "Canary"
+
+  [[phase.item]]
+  id = "health"
+  title = "Health answers 200"
+  check = {{ endpoint = "health", conditions = ["[STATUS] == 200"], hold = "1s" }}
+
+  [[phase.item]]
+  id = "version"
+  title = "Every canary runs v2"
+  check = {{ endpoint = "health", conditions = ["[BODY].version == v2"] }}
+
+[actions.rollback]
+command = ["touch", "{flag}"]
+verify = ["health"]
+verify_timeout = "1m"
+"#,
+            flag = flag.display()
+        ),
+    )
+    .unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let tmux = launch_command(
+        "rollback",
+        dir.path(),
+        &golive(dir.path(), &profile, &journal, "run"),
+    );
+    tmux.wait_for("✘ FAILING", Duration::from_secs(15));
+    tmux.keys(&["R"]);
+    tmux.wait_for("touch", Duration::from_secs(5));
+    tmux.keys(&["y"]);
+    let screen = tmux.wait_for("recovered in", Duration::from_secs(30));
+    assert!(screen.contains("ROLLED BACK by alice"), "{screen}");
+    assert!(!screen.contains("FAILING"), "{screen}");
+    // The item the rollback made moot is superseded, not failed.
+    assert!(screen.contains("⊘ Every canary runs v2"), "{screen}");
+    let mut verified = String::new();
+    wait_until("a verified record", Duration::from_secs(5), || {
+        verified = std::fs::read_to_string(&journal)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(r#""kind":"verified""#))
+            .collect();
+        !verified.is_empty()
+    });
+    assert!(verified.contains(r#""recovered":true"#), "{verified}");
+    assert!(verified.contains(r#""time_to_recovery_ms""#), "{verified}");
+    tmux.keys(&["q"]);
+    tmux.wait_dead(Duration::from_secs(10));
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_golive"))
+        .arg("status")
+        .arg(&profile)
+        .arg("--journal")
+        .arg(&journal)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("rollback by alice"), "{text}");
+    assert!(text.contains("exit 0"), "{text}");
+    assert!(text.contains("recovered in"), "{text}");
+    assert!(text.contains("lifecycle: recovered"), "{text}");
+}

@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::checklist::ItemState;
+use super::checklist::ItemStatus;
 use super::record::{Event, Record};
 use crate::profile::{Check, Profile};
 
@@ -181,28 +181,29 @@ pub fn follows(lifecycle: &Lifecycle, record: &Record) -> Option<Event> {
     next.apply(record).then(|| next.event())
 }
 
-/// Whether `item` is made moot by the rollback (see the module's rule).
-pub fn superseded(profile: &Profile, lifecycle: &Lifecycle, item: &ItemState) -> bool {
-    if !lifecycle.stage.rolled_back() || item.status.is_done() {
+/// Whether item `id`, now `status`, is made moot by the rollback (see the
+/// module's rule).
+pub fn superseded(profile: &Profile, lifecycle: &Lifecycle, id: &str, status: ItemStatus) -> bool {
+    if !lifecycle.stage.rolled_back() || status.is_done() {
         return false;
     }
     if profile
         .actions
         .get(ROLLBACK)
-        .is_some_and(|a| a.verify.contains(&item.id))
+        .is_some_and(|a| a.verify.iter().any(|v| v == id))
     {
         return false;
     }
+    let Some((item_phase, spec)) = profile.item(id) else {
+        return false;
+    };
     let canary_phase = profile.phases.iter().position(|p| p.id.contains("canary"));
-    let phase = profile.phases.iter().position(|p| p.id == item.phase);
+    let phase = profile.phases.iter().position(|p| p.id == item_phase.id);
     if let (Some(canary), Some(phase)) = (canary_phase, phase)
         && phase >= canary
     {
         return true;
     }
-    let Some((_, spec)) = profile.item(&item.id) else {
-        return false;
-    };
     let track = match &spec.check {
         Some(Check::Endpoint(e)) => profile.endpoint(&e.endpoint).and_then(|e| e.track.clone()),
         Some(Check::Metric(m)) => Some(m.track.clone()),

@@ -26,3 +26,4 @@ pub mod replicas;
 pub mod sanitize;
 pub mod signoffs;
 pub mod state;
+pub mod story;

@@ -511,7 +511,7 @@ impl App {
 
     /// Whether the rollback made `item` moot (the rule is `lifecycle`'s).
     pub fn superseded(&self, item: &ItemState) -> bool {
-        lifecycle::superseded(&self.profile, &self.lifecycle, item)
+        lifecycle::superseded(&self.profile, &self.lifecycle, &item.id, item.status)
     }
 
     fn flash(&mut self, text: impl Into<String>) {
