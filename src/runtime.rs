@@ -27,7 +27,7 @@ use crate::app::logs::{LogEffect, LogLine};
 use crate::app::metrics::MetricsReport;
 use crate::app::probe::ProbeReport;
 use crate::app::record::Record;
-use crate::app::state::{App, Effect, Msg, update};
+use crate::app::state::{App, Effect, Msg, update, update_at};
 use crate::io::actions::{self, ExecOptions};
 use crate::io::command::{CommandSpec, Stream, run as run_command};
 use crate::io::docker;
@@ -194,9 +194,8 @@ where
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     let size = terminal.size()?;
-    app.now = Utc::now();
     for msg in resized(size.width, size.height) {
-        update(&mut app, msg);
+        update_at(&mut app, Utc::now(), msg);
     }
     for effect in app.startup_effects() {
         driver.carry_out(effect);
@@ -279,8 +278,7 @@ where
 /// Updates the state by one message and carries out its effects; true when
 /// the screen may have changed.
 fn step(app: &mut App, driver: &mut Driver, msg: Msg) -> bool {
-    app.now = Utc::now().max(app.now);
-    for effect in update(app, msg) {
+    for effect in update_at(app, Utc::now(), msg) {
         driver.carry_out(effect);
     }
     true

@@ -68,11 +68,7 @@ pub fn confirm_lines(action: &Action, redactor: &Redactor) -> Vec<String> {
     let mut lines = vec![format!("{verb}: {}", describe(action, redactor))];
     lines.push(format!("timeout: {}s", action.timeout.as_secs()));
     if !action.verify.is_empty() {
-        lines.push(format!(
-            "then re-checks: {} (for up to {}s)",
-            action.verify.join(", "),
-            action.verify_timeout.as_secs()
-        ));
+        lines.push(format!("then re-checks: {}", action.verify.join(", ")));
     }
     lines
 }

@@ -581,6 +581,13 @@ pub fn list_offset(selected: usize, height: usize) -> usize {
     }
 }
 
+/// [`update`] at the wall clock's `now`, for the driver: the engine's clock
+/// never goes back, and records carry the time their fact arrived.
+pub fn update_at(app: &mut App, now: DateTime<Utc>, msg: Msg) -> Vec<Effect> {
+    app.now = now.max(app.now);
+    update(app, msg)
+}
+
 /// Moves the state by one message and says what the outside world must do.
 pub fn update(app: &mut App, mut msg: Msg) -> Vec<Effect> {
     super::redaction::redact_msg(&app.profile.redactor, &mut msg);

@@ -609,7 +609,13 @@ mod tests {
             line,
             "✘ judge: fail (score 50/100) for canary vs baseline — ci-bot 2026-11-22 19:04:00Z"
         );
-        assert!(!plain.contains("no data for canary"), "{plain}");
+        // The story lists every verdict change, the earlier no-data one too.
+        let (_, story) = plain.split_once("judge verdicts:").unwrap();
+        assert!(
+            story.contains("? no data — 2026-11-22 19:03:00Z"),
+            "{plain}"
+        );
+        assert!(story.contains("✘ fail — 2026-11-22 19:04:00Z"), "{plain}");
         assert!(
             plain.contains("\n    latency_p95 high: p = 0.0001"),
             "{plain}"
