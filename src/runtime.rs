@@ -21,15 +21,14 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::app::command::CommandOutcome;
 use crate::app::keys::Key;
 use crate::app::live_checks::docker_backlog;
 use crate::app::logs::{LogEffect, LogLine};
 use crate::app::metrics::MetricsReport;
 use crate::app::probe::ProbeReport;
 use crate::app::record::Record;
-use crate::app::state::{App, Effect, Msg, update};
-use crate::io::actions::{self, ExecOptions, Recorder};
+use crate::app::state::{App, Effect, Msg, update, update_at};
+use crate::io::actions::{self, ExecOptions};
 use crate::io::command::{CommandSpec, Stream, run as run_command};
 use crate::io::docker;
 use crate::io::journal::{self, Journal, JournalWatcher};
@@ -67,21 +66,97 @@ pub struct Options {
 /// Runs the cockpit on the real terminal until the operator quits, SIGTERM,
 /// or a task fails. The terminal is restored on every path.
 pub async fn run(mut app: App, options: Options) -> Result<()> {
-    // The captured baseline file, if the profile names one, is read once here.
-    app.metrics = metrics::state_for(&app.profile);
-    let read = journal::read(&options.journal)?;
-    for record in read.records {
-        update(&mut app, Msg::Record(Box::new(record)));
-    }
-    for warning in read.warnings {
-        update(&mut app, Msg::Problem(warning));
-    }
-    let offset = read.offset;
+    let offset = catch_up(&mut app, &options.journal)?;
     let mut guard = terminal::TerminalGuard::enter()?;
     let events = Box::pin(terminal::events().filter_map(|e| async move { e.ok() }));
     let result = event_loop(guard.terminal(), app, options, offset, events).await;
     drop(guard);
     result.map(|_| ())
+}
+
+/// Feeds the state what is already on disk: the captured baseline file, if
+/// the profile names one, and the journal's records. Returns the journal
+/// offset the watcher goes on from.
+fn catch_up(app: &mut App, journal_path: &std::path::Path) -> Result<u64> {
+    if let Some(path) = metrics::baseline_path(&app.profile) {
+        let file = metrics::load_baseline_file(&path)
+            .map(Box::new)
+            .map_err(|e| e.to_string());
+        update(app, Msg::Baseline(file));
+    }
+    let read = journal::read(journal_path)?;
+    for record in read.records {
+        update(app, Msg::Record(Box::new(record)));
+    }
+    for warning in read.warnings {
+        update(app, Msg::Problem(warning));
+    }
+    Ok(read.offset)
+}
+
+/// A face without a terminal (`golive act`): the same engine and driver as
+/// the cockpit, fed `first` once the adapters run, with no key map and no
+/// command checks at start. `watch` sees the state after every message (to
+/// print it) and says when the face is done; SIGINT or SIGTERM cancels a
+/// running action first. Every record asked for is durable on return.
+pub async fn headless(
+    mut app: App,
+    journal_path: PathBuf,
+    docker_host: Option<String>,
+    first: Vec<Msg>,
+    mut watch: impl FnMut(&App) -> Result<bool>,
+) -> Result<App> {
+    let offset = catch_up(&mut app, &journal_path)?;
+    let driver_options = DriverOptions {
+        journal: journal_path,
+        save_dir: PathBuf::from("."),
+        docker_host,
+    };
+    let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL);
+    let (probe_tx, mut probes) = mpsc::channel::<ProbeReport>(CHANNEL);
+    let (record_tx, mut records) = mpsc::channel::<Record>(CHANNEL);
+    let mut driver = Driver::start(&app.profile, &driver_options, tx.clone(), probe_tx)?;
+    driver.tasks.spawn(
+        JournalWatcher::new(driver_options.journal.clone())
+            .from_offset(offset)
+            .poll_interval(JOURNAL_POLL)
+            .run(record_tx),
+    );
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut clock = tokio::time::interval(Duration::from_millis(250));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    for msg in first {
+        step(&mut app, &mut driver, msg);
+    }
+    while !watch(&app)? {
+        let msg = tokio::select! {
+            Some(msg) = rx.recv() => msg,
+            Some(report) = probes.recv() => Msg::Probe(Box::new(report)),
+            Some(record) = records.recv() => Msg::Record(Box::new(record)),
+            _ = clock.tick() => Msg::Tick(Utc::now().max(app.now)),
+            joined = driver.tasks.join_next(), if !driver.tasks.is_empty() => {
+                if let Some(Err(err)) = joined
+                    && err.is_panic()
+                {
+                    driver.shutdown().await;
+                    return Err(eyre!("a golive task panicked"));
+                }
+                continue;
+            }
+            _ = sigterm.recv() => {
+                driver.carry_out(Effect::CancelAction);
+                continue;
+            }
+            _ = sigint.recv() => {
+                driver.carry_out(Effect::CancelAction);
+                continue;
+            }
+        };
+        step(&mut app, &mut driver, msg);
+    }
+    driver.finish().await;
+    Ok(app)
 }
 
 /// The loop itself, generic over the backend and the event source so tests
@@ -101,7 +176,12 @@ where
     let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL);
     let (probe_tx, mut probes) = mpsc::channel::<ProbeReport>(CHANNEL);
     let (record_tx, mut records) = mpsc::channel::<Record>(CHANNEL);
-    let mut driver = Driver::start(&app.profile, &options, tx.clone(), probe_tx)?;
+    let driver_options = DriverOptions {
+        journal: options.journal.clone(),
+        save_dir: options.save_dir.clone(),
+        docker_host: None,
+    };
+    let mut driver = Driver::start(&app.profile, &driver_options, tx.clone(), probe_tx)?;
     driver.tasks.spawn(
         JournalWatcher::new(options.journal.clone())
             .from_offset(journal_offset)
@@ -114,12 +194,11 @@ where
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     let size = terminal.size()?;
-    app.now = Utc::now();
     for msg in resized(size.width, size.height) {
-        update(&mut app, msg);
+        update_at(&mut app, Utc::now(), msg);
     }
     for effect in app.startup_effects() {
-        driver.carry_out(&mut app, effect);
+        driver.carry_out(effect);
     }
     terminal.draw(|f| ui::draw(f, &app, &options.theme))?;
     let mut last_draw = Instant::now();
@@ -204,9 +283,8 @@ where
 /// Updates the state by one message and carries out its effects; true when
 /// the screen may have changed.
 fn step(app: &mut App, driver: &mut Driver, msg: Msg) -> bool {
-    app.now = Utc::now().max(app.now);
-    for effect in update(app, msg) {
-        driver.carry_out(app, effect);
+    for effect in update_at(app, Utc::now(), msg) {
+        driver.carry_out(effect);
     }
     true
 }
@@ -297,12 +375,23 @@ fn debug_task_panic(tasks: &mut JoinSet<()>) {
     });
 }
 
+/// What the driver needs besides the profile.
+struct DriverOptions {
+    journal: PathBuf,
+    save_dir: PathBuf,
+    docker_host: Option<String>,
+}
+
 /// The adapters and what it takes to carry out effects.
 struct Driver {
     profile: Profile,
     tx: mpsc::Sender<Msg>,
     /// To the one journal writer, which appends in order.
     appends: mpsc::Sender<Record>,
+    /// The writer itself, awaited by [`Driver::finish`] so nothing asked
+    /// for is lost when a headless face ends.
+    writer: Option<tokio::task::JoinHandle<()>>,
+    docker_host: Option<String>,
     poller: Poller,
     cancel: Option<watch::Sender<bool>>,
     stop_logs: watch::Sender<bool>,
@@ -313,14 +402,14 @@ struct Driver {
 impl Driver {
     fn start(
         profile: &Profile,
-        options: &Options,
+        options: &DriverOptions,
         tx: mpsc::Sender<Msg>,
         probes: mpsc::Sender<ProbeReport>,
     ) -> Result<Self> {
         let mut tasks = JoinSet::new();
         let journal = Arc::new(Journal::open(&options.journal)?);
         let (appends, appends_rx) = mpsc::channel(256);
-        tasks.spawn(journal_writer(
+        let writer = tokio::spawn(journal_writer(
             journal,
             profile.redactor.clone(),
             appends_rx,
@@ -374,6 +463,8 @@ impl Driver {
             profile: profile.clone(),
             tx,
             appends,
+            writer: Some(writer),
+            docker_host: options.docker_host.clone(),
             poller,
             cancel: None,
             stop_logs,
@@ -382,7 +473,7 @@ impl Driver {
         })
     }
 
-    fn carry_out(&mut self, app: &mut App, effect: Effect) {
+    fn carry_out(&mut self, effect: Effect) {
         match effect {
             Effect::Append(record) => {
                 if self.appends.try_send(*record).is_err() {
@@ -405,8 +496,8 @@ impl Driver {
                     timeout: check.timeout,
                 };
                 let tx = self.tx.clone();
-                app.checklist.start(&item, app.now);
                 self.tasks.spawn(async move {
+                    let _ = tx.send(Msg::CheckStarted { item: item.clone() }).await;
                     let outcome = run_command(&spec, None, None).await;
                     let _ = tx.send(Msg::CheckFinished { item, outcome }).await;
                 });
@@ -452,46 +543,41 @@ impl Driver {
         };
         let (cancel, cancel_rx) = watch::channel(false);
         self.cancel = Some(cancel);
-        let profile = self.profile.clone();
+        let opts = ExecOptions {
+            docker_host: self.docker_host.clone(),
+        };
         self.tasks.spawn(async move {
             let (lines, mut lines_rx) = mpsc::channel::<(Stream, String)>(256);
             let forward_tx = tx.clone();
             let forward_name = name.clone();
-            let redactor = profile.redactor.clone();
             let forward = tokio::spawn(async move {
                 while let Some((_, line)) = lines_rx.recv().await {
                     let msg = Msg::ActionOutput {
                         name: forward_name.clone(),
-                        line: redactor.redact(&line),
+                        line,
                     };
                     if forward_tx.send(msg).await.is_err() {
                         return;
                     }
                 }
             });
-            // The state journals the start and the end (it knows who asked);
+            // The engine journals the start and the end (it knows who asked);
             // the adapter only runs the command or the Docker operation.
-            // `execute` takes a `&mut dyn Recorder`, which is not `Send`: it
-            // runs on a blocking thread of its own, driven by this runtime.
-            let handle = tokio::runtime::Handle::current();
-            let outcome = tokio::task::spawn_blocking(move || {
-                handle.block_on(actions::execute(
-                    &action,
-                    &profile,
-                    &ExecOptions::default(),
-                    Some(lines),
-                    Some(cancel_rx),
-                    &mut StateJournals,
-                ))
-            })
-            .await
-            .unwrap_or_else(|e| CommandOutcome {
-                spawn_error: Some(format!("the action task failed: {e}")),
-                ..CommandOutcome::default()
-            });
+            let outcome = actions::execute(&action, &opts, Some(lines), Some(cancel_rx)).await;
             let _ = forward.await;
             let _ = tx.send(Msg::ActionFinished { name, outcome }).await;
         });
+    }
+
+    /// Ends a headless face: the journal writer appends what it was given
+    /// and stops, then every other task is stopped.
+    async fn finish(mut self) {
+        let (closed, _) = mpsc::channel(1);
+        drop(std::mem::replace(&mut self.appends, closed));
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.await;
+        }
+        self.shutdown().await;
     }
 
     async fn shutdown(&mut self) {
@@ -544,13 +630,6 @@ async fn forward<T>(
             return;
         }
     }
-}
-
-/// The action adapter's recorder, for when the state journals instead.
-struct StateJournals;
-
-impl Recorder for StateJournals {
-    fn record(&mut self, _event: crate::app::record::Event) {}
 }
 
 /// The one journal writer: records are appended in the order they were

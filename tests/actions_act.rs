@@ -28,6 +28,7 @@ fn command_action(name: &str, argv: &[&str], timeout: Duration, verify: &[&str])
         },
         timeout,
         verify: verify.iter().map(|s| s.to_string()).collect(),
+        verify_timeout: Duration::from_secs(300),
     }
 }
 
@@ -68,7 +69,6 @@ fn options(dir: &Path, yes: bool, dry_run: bool, interactive: bool) -> ActOption
         journal: dir.join("journal.jsonl"),
         operator: "alice".into(),
         docker_host: None,
-        verify_timeout: Duration::from_secs(10),
     }
 }
 
@@ -78,11 +78,19 @@ fn run(p: &Profile, name: &str, opts: &ActOptions, input: &str) -> (ExitCode, St
     (code, String::from_utf8(out).unwrap())
 }
 
+/// The action's own records (its start, end and verification), without the
+/// lifecycle and check results the engine journals beside them.
 fn journal(dir: &Path) -> (Vec<Event>, String) {
     let path = dir.join("journal.jsonl");
     let read = golive::io::journal::read(&path).unwrap();
     let text = std::fs::read_to_string(&path).unwrap_or_default();
-    (read.records.into_iter().map(|r| r.event).collect(), text)
+    let events = read
+        .records
+        .into_iter()
+        .map(|r| r.event)
+        .filter(|e| !matches!(e, Event::Lifecycle { .. } | Event::CheckResult { .. }))
+        .collect();
+    (events, text)
 }
 
 fn touch_action(marker: &Path) -> Action {
@@ -248,7 +256,8 @@ fn verify_items_rerun_until_they_pass_and_recovery_is_recorded() {
         "n=$(cat {0} 2>/dev/null || echo 0); n=$((n+1)); echo $n > {0}; [ $n -ge 3 ]",
         count.display()
     );
-    let action = command_action("rollback", &["true"], Duration::from_secs(10), &["healthy"]);
+    let mut action = command_action("rollback", &["true"], Duration::from_secs(10), &["healthy"]);
+    action.verify_timeout = Duration::from_secs(10);
     let phases = vec![Phase {
         id: "post".into(),
         title: "Post-launch".into(),

@@ -245,7 +245,6 @@ fn act_shows_the_containers_a_label_target_touches_before_confirming() {
         journal: tmp.path().join("j.jsonl"),
         operator: "tester".into(),
         docker_host: None,
-        verify_timeout: Duration::from_secs(5),
     };
     let mut out = Vec::new();
     let mut input: &[u8] = b"n\n";

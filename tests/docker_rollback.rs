@@ -13,6 +13,7 @@ use std::time::Duration;
 use docker_support::{
     Cleanup, build_image, build_releases, docker, engine_or_skip, poll, release_health, unique,
 };
+use golive::app::actions::{finished_event, started_event};
 use golive::app::record::Event;
 use golive::io::actions::{ExecOptions, execute};
 use golive::profile::{
@@ -106,15 +107,19 @@ async fn rollback_recreates_on_previous_tag_keeping_settings() {
         },
         timeout: Duration::from_secs(60),
         verify: vec![],
+        verify_timeout: std::time::Duration::from_secs(300),
     };
     let p = profile(vec![action.clone()], &["tok-s3cret"]);
-    let mut events: Vec<Event> = Vec::new();
     let opts = ExecOptions {
         docker_host: Some(engine.host.clone()),
-        trigger: Some("tester".into()),
     };
-    let outcome = execute(&action, &p, &opts, None, None, &mut events).await;
+    let outcome = execute(&action, &opts, None, None).await;
     assert!(outcome.succeeded(), "{outcome:?}");
+    // The records the engine journals for it (the adapter journals none).
+    let events: Vec<Event> = vec![
+        started_event(&action, &p.redactor, false, Some("tester".into()), &[]),
+        finished_event(&action, &outcome, &p.redactor),
+    ];
 
     // Same name, new container, previous tag, running.
     assert_ne!(inspect(&name, "{{.Id}}"), old_id);

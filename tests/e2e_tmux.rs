@@ -6,92 +6,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
+mod tmux_support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+use tmux_support::{exit_status, launch_command, launch_with_status, tmux_available};
 
 use axum::Router;
 use axum::routing::get;
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn new(tag: &str) -> Tmux {
-        Tmux {
-            socket: format!("golive-test-{}-{tag}", std::process::id()),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn capture(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
-    }
-
-    /// The pane's whole history, not only the visible screen.
-    fn capture_history(&self) -> String {
-        let out = self.run(&["capture-pane", "-p", "-S", "-", "-t", "e2e"]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn format(&self, fmt: &str) -> String {
-        let out = self.run(&["display-message", "-p", "-t", "e2e", fmt]);
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success());
-    }
-
-    /// Polls the screen until `marker` shows, or fails with the last screen.
-    fn wait_for(&self, marker: &str, within: Duration) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture();
-            if screen.contains(marker) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < within,
-                "{marker:?} did not appear within {within:?}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn wait_dead(&self, within: Duration) {
-        let start = Instant::now();
-        while self.format("#{pane_dead}") != "1" {
-            assert!(
-                start.elapsed() < within,
-                "golive still running; screen:\n{}",
-                self.capture()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
-fn tmux_available(test: &str) -> bool {
-    support::tools::runs(test, support::tools::Tool::Tmux, "tmux", &["-V"])
-}
 
 /// A loopback service answering `/health`, on its own thread and runtime.
 fn serve() -> String {
@@ -185,65 +109,6 @@ fn run_command(profile: &Path, journal: &Path) -> String {
         profile.display(),
         journal.display()
     )
-}
-
-fn launch_command(tag: &str, dir: &Path, command: &str) -> Tmux {
-    let tmux = Tmux::new(tag);
-    let conf = dir.join(format!("{tag}.conf"));
-    std::fs::write(&conf, "set -g remain-on-exit on\n").unwrap();
-    let out = Command::new("tmux")
-        .args(["-L", &tmux.socket, "-f"])
-        .arg(&conf)
-        .args(["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40"])
-        .arg(command)
-        .env("TERM", "xterm-256color")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let start = Instant::now();
-    loop {
-        let screen = tmux.capture();
-        if screen.contains("Checklist") {
-            return tmux;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the cockpit did not open:\n{screen}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Launches `command` through a wrapper that writes its exit status to the
-/// returned file: tmux can mark the pane dead before it has reaped the
-/// process, so `#{pane_dead_status}` is not to be trusted.
-fn launch_with_status(tag: &str, dir: &Path, command: &str) -> (Tmux, PathBuf) {
-    let status = dir.join(format!("{tag}-exit-status"));
-    let script = dir.join(format!("{tag}.sh"));
-    std::fs::write(
-        &script,
-        format!("{command}\necho $? > '{}'\n", status.display()),
-    )
-    .unwrap();
-    let tmux = launch_command(tag, dir, &format!("sh '{}'", script.display()));
-    (tmux, status)
-}
-
-/// The exit status the wrapper wrote, waiting a little for it.
-fn exit_status(status: &Path) -> String {
-    let start = Instant::now();
-    while !status.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "no exit status written"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::fs::read_to_string(status).unwrap().trim().to_string()
 }
 
 #[test]

@@ -1,17 +1,13 @@
-//! Actions (promote, rollback, ...) as the pure core sees them: one at a
-//! time, the exact text an operator confirms (secrets masked), the journal
-//! events of an action's life, and the bookkeeping of its verification
-//! (which verify items passed since the action ended, and the time to
-//! recovery). Carrying an action out is `io::actions`' job.
-
-use std::collections::BTreeSet;
-use std::time::Duration;
-
-use chrono::{DateTime, Utc};
+//! Actions (promote, rollback, ...) as the pure core sees them: the one
+//! description of what will run (secrets masked), which the confirmation,
+//! the journal and `act` all show, and the one builder of an action's
+//! start and end records. Verifying its recovery is `app::recovery`'s rule;
+//! carrying it out is `io::actions`' job.
 
 use crate::app::command::CommandOutcome;
+use crate::app::containers::target_label;
 use crate::app::record::Event;
-use crate::profile::{Action, ActionKind, DockerOp, DockerTarget, Redactor};
+use crate::profile::{Action, ActionKind, DockerOp, Redactor};
 
 /// Output kept in a journal record: enough to explain a failure, bounded so a
 /// chatty deploy script cannot bloat the release record.
@@ -27,16 +23,6 @@ fn shell_word(arg: &str) -> String {
         arg.to_string()
     } else {
         format!("'{}'", arg.replace('\'', r"'\''"))
-    }
-}
-
-pub fn describe_target(target: &DockerTarget) -> String {
-    match target {
-        DockerTarget::Container(name) => format!("container {name}"),
-        DockerTarget::ComposeService { service, project } => {
-            format!("every container of compose service {service} in project {project}")
-        }
-        DockerTarget::Label { key, value } => format!("every container labelled {key}={value}"),
     }
 }
 
@@ -63,130 +49,28 @@ pub fn describe(action: &Action, redactor: &Redactor) -> String {
         }
         ActionKind::Docker { target, op } => match op {
             DockerOp::Image(image) => format!(
-                "recreate {} from image {image}, keeping what was set on it (name, env, labels, ports, volumes, networks, restart policy) and taking the image's own defaults",
-                describe_target(target)
+                "recreate every container of {} from image {image}, keeping what was set on it (name, env, labels, ports, volumes, networks, restart policy) and taking the image's own defaults",
+                target_label(target)
             ),
-            DockerOp::Restart => format!("restart {}", describe_target(target)),
+            DockerOp::Restart => format!("restart every container of {}", target_label(target)),
         },
     };
     redactor.redact(&text)
 }
 
-/// Why an action could not start.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// Another action is running; only one at a time.
-    Busy {
-        running: String,
-    },
-    Unknown {
-        action: String,
-    },
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Refusal::Busy { running } => write!(f, "action {running} is still running"),
-            Refusal::Unknown { action } => write!(f, "the profile has no action {action}"),
-        }
+/// The confirmation's lines: what runs (as [`describe`] says it), its
+/// timeout, and what is re-checked after it.
+pub fn confirm_lines(action: &Action, redactor: &Redactor) -> Vec<String> {
+    let verb = match action.kind {
+        ActionKind::Command { .. } => "run",
+        ActionKind::Docker { .. } => "docker",
+    };
+    let mut lines = vec![format!("{verb}: {}", describe(action, redactor))];
+    lines.push(format!("timeout: {}s", action.timeout.as_secs()));
+    if !action.verify.is_empty() {
+        lines.push(format!("then re-checks: {}", action.verify.join(", ")));
     }
-}
-
-/// The one-at-a-time rule, plus what is being verified.
-#[derive(Debug, Clone, Default)]
-pub struct Actions {
-    running: Option<(String, DateTime<Utc>)>,
-    pub recovery: Option<Recovery>,
-}
-
-impl Actions {
-    pub fn running(&self) -> Option<&str> {
-        self.running.as_ref().map(|(n, _)| n.as_str())
-    }
-
-    pub fn begin(&mut self, name: &str, now: DateTime<Utc>) -> Result<(), Refusal> {
-        if let Some((running, _)) = &self.running {
-            return Err(Refusal::Busy {
-                running: running.clone(),
-            });
-        }
-        self.running = Some((name.to_string(), now));
-        self.recovery = None;
-        Ok(())
-    }
-
-    /// Ends the running action; starts verification when it succeeded and has
-    /// verify items.
-    pub fn finish(&mut self, action: &Action, succeeded: bool, now: DateTime<Utc>) {
-        self.running = None;
-        if succeeded && !action.verify.is_empty() {
-            self.recovery = Some(Recovery::new(&action.name, action.verify.clone(), now));
-        }
-    }
-}
-
-/// Tracks verify items after an action: recovery is when every item has
-/// passed on its latest run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Recovery {
-    pub action: String,
-    pub items: Vec<String>,
-    pub ended_at: DateTime<Utc>,
-    passing: BTreeSet<String>,
-    pub recovered_at: Option<DateTime<Utc>>,
-}
-
-impl Recovery {
-    pub fn new(action: &str, items: Vec<String>, ended_at: DateTime<Utc>) -> Self {
-        Self {
-            action: action.to_string(),
-            items,
-            ended_at,
-            passing: BTreeSet::new(),
-            recovered_at: None,
-        }
-    }
-
-    /// Records one verify item's result; returns the time to recovery the
-    /// first time every item passes.
-    pub fn observe(&mut self, item: &str, passed: bool, now: DateTime<Utc>) -> Option<Duration> {
-        if self.recovered_at.is_some() || !self.items.iter().any(|i| i == item) {
-            return None;
-        }
-        if passed {
-            self.passing.insert(item.to_string());
-        } else {
-            self.passing.remove(item);
-        }
-        if self.items.iter().all(|i| self.passing.contains(i)) {
-            self.recovered_at = Some(now);
-            return Some(self.time_to_recovery().unwrap_or_default());
-        }
-        None
-    }
-
-    pub fn pending(&self) -> Vec<&str> {
-        self.items
-            .iter()
-            .filter(|i| !self.passing.contains(*i))
-            .map(String::as_str)
-            .collect()
-    }
-
-    pub fn time_to_recovery(&self) -> Option<Duration> {
-        self.recovered_at
-            .and_then(|at| (at - self.ended_at).to_std().ok())
-    }
-
-    pub fn event(&self) -> Event {
-        Event::Verified {
-            action: self.action.clone(),
-            items: self.items.clone(),
-            recovered: self.recovered_at.is_some(),
-            time_to_recovery_ms: self.time_to_recovery().map(|d| d.as_millis() as u64),
-        }
-    }
+    lines
 }
 
 /// [`describe`], naming the containers a Docker action will touch: a label
@@ -243,6 +127,7 @@ pub fn finished_event(action: &Action, outcome: &CommandOutcome, redactor: &Reda
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn action(argv: &[&str], verify: &[&str]) -> Action {
         Action {
@@ -255,6 +140,7 @@ mod tests {
             },
             timeout: Duration::from_secs(600),
             verify: verify.iter().map(|s| s.to_string()).collect(),
+            verify_timeout: Duration::from_secs(300),
         }
     }
 
@@ -267,45 +153,6 @@ mod tests {
         );
         assert_eq!(text, "TOKEN=•••• deploy --token=•••• 'two words'");
         assert!(!text.contains("s3cret"));
-    }
-
-    #[test]
-    fn one_action_at_a_time() {
-        let now = Utc::now();
-        let mut actions = Actions::default();
-        actions.begin("rollback", now).unwrap();
-        assert_eq!(
-            actions.begin("promote", now),
-            Err(Refusal::Busy {
-                running: "rollback".into()
-            })
-        );
-        actions.finish(&action(&["x"], &["health"]), true, now);
-        assert!(actions.running().is_none());
-        assert!(actions.recovery.is_some());
-        actions.begin("promote", now).unwrap();
-    }
-
-    #[test]
-    fn recovery_needs_every_item_passing_at_once() {
-        let t0 = Utc::now();
-        let mut r = Recovery::new("rollback", vec!["a".into(), "b".into()], t0);
-        let s = |n| t0 + chrono::Duration::seconds(n);
-        assert_eq!(r.observe("a", true, s(1)), None);
-        assert_eq!(r.observe("b", false, s(2)), None);
-        assert_eq!(r.observe("a", false, s(3)), None);
-        assert_eq!(r.observe("b", true, s(4)), None);
-        assert_eq!(r.pending(), vec!["a"]);
-        assert_eq!(r.observe("a", true, s(5)), Some(Duration::from_secs(5)));
-        assert_eq!(
-            r.event(),
-            Event::Verified {
-                action: "rollback".into(),
-                items: vec!["a".into(), "b".into()],
-                recovered: true,
-                time_to_recovery_ms: Some(5000)
-            }
-        );
     }
 
     #[test]

@@ -316,7 +316,9 @@ pub fn evaluate_docker_check_once(check: &DockerCheck, state: &TargetState) -> (
 pub fn target_label(target: &DockerTarget) -> String {
     match target {
         DockerTarget::Container(name) => format!("container {name}"),
-        DockerTarget::ComposeService { service, .. } => format!("compose service {service}"),
+        DockerTarget::ComposeService { service, project } => {
+            format!("compose service {service} (project {project})")
+        }
         DockerTarget::Label { key, value } => format!("label {key}={value}"),
     }
 }
@@ -372,14 +374,14 @@ impl TargetView {
     /// The details modal's lines: every container in full, the restarts the
     /// cockpit counted against the engine's own count, and what the engine
     /// said when it did not answer.
-    pub fn details(&self, redactor: &crate::profile::Redactor) -> Vec<String> {
+    pub fn details(&self) -> Vec<String> {
         let mut lines = vec![format!("state: {}", self.health_state().as_str())];
         let Some(state) = &self.state else {
             lines.push("waiting for the Docker engine's first answer".into());
             return lines;
         };
         if let Some(err) = &state.error {
-            lines.push(format!("engine unreachable: {}", redactor.redact(err)));
+            lines.push(format!("engine unreachable: {err}"));
             return lines;
         }
         if state.containers.is_empty() {
@@ -398,7 +400,7 @@ impl TargetView {
                 c.run_state(),
                 c.health.as_str()
             ));
-            lines.push(format!("  image: {}", redactor.redact(&c.image)));
+            lines.push(format!("  image: {}", c.image));
             lines.push(format!(
                 "  restarts: {} since start, {} in the engine's count",
                 self.restarts.for_name(&c.name),

@@ -92,6 +92,7 @@ pub fn sample_profile() -> Profile {
             },
             timeout: Duration::from_secs(120),
             verify: vec!["health".into()],
+            verify_timeout: std::time::Duration::from_secs(300),
         },
     );
     actions.insert(
@@ -112,6 +113,7 @@ pub fn sample_profile() -> Profile {
             },
             timeout: Duration::from_secs(120),
             verify: Vec::new(),
+            verify_timeout: std::time::Duration::from_secs(300),
         },
     );
     Profile {

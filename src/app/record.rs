@@ -79,6 +79,15 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         time_to_recovery_ms: Option<u64>,
     },
+    /// The release's lifecycle stage, journalled when a record moved it (see
+    /// `app::lifecycle`, which folds the same stage from the action records).
+    Lifecycle {
+        state: super::lifecycle::Stage,
+        #[serde(default)]
+        by: String,
+        #[serde(default)]
+        detail: String,
+    },
     GateBreach {
         gate: String,
         observed: String,

@@ -167,6 +167,7 @@ impl Signoffs {
             Event::ActionStarted { .. }
             | Event::ActionFinished { .. }
             | Event::Verified { .. }
+            | Event::Lifecycle { .. }
             | Event::GateBreach { .. }
             | Event::JudgeVerdict { .. } => false,
         }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::actions::{confirm_lines, finished_event, started_event};
 use super::checklist::{self, Checklist, ItemChange, ItemState, ItemStatus};
 use super::command::CommandOutcome;
 use super::containers::{Containers, TargetState, target_label};
@@ -19,16 +20,16 @@ use super::health::HealthState;
 use super::health_rows::HealthRow;
 use super::judge::{JudgeReport, VerdictTrail};
 use super::keys::{self, Command, Context, Key};
+use super::lifecycle::{self, Lifecycle};
 use super::live_checks::{self, LogChecks};
 use super::logs::{LogEffect, LogLine, LogView};
+use super::metrics::baseline::BaselineFile;
 use super::metrics::{ChartWindow, GateState, MetricsReport, MetricsState};
 use super::probe::{Observation, ProbeReport};
 use super::record::{Event, Record};
+use super::recovery::Recovery;
 use super::signoffs::{SignRefusal, sign_refusal};
-use crate::profile::{
-    Action, ActionKind, Check, DockerOp, DockerTarget, MetricCheck, MetricKind, OnBreach, Profile,
-    Threshold,
-};
+use crate::profile::{Check, DockerTarget, MetricCheck, MetricKind, OnBreach, Profile, Threshold};
 
 /// Latency samples kept per endpoint for its sparkline.
 pub const SPARK_SAMPLES: usize = 120;
@@ -121,6 +122,22 @@ pub enum Msg {
         name: String,
         outcome: CommandOutcome,
     },
+    /// An operator confirmed an action outside the cockpit (`golive act`'s
+    /// prompt or `--yes`): the engine starts it as the cockpit's `y` does.
+    /// A dry run is journalled as what would run, and nothing runs.
+    ActionConfirmed {
+        name: String,
+        dry_run: bool,
+        /// The containers a Docker action will touch, as the face resolved
+        /// them for the confirmation (empty: the engine's own view).
+        containers: Vec<String>,
+    },
+    /// The driver started an item's command check.
+    CheckStarted {
+        item: String,
+    },
+    /// The profile's captured baseline file, as read (or why it could not be).
+    Baseline(Result<Box<BaselineFile>, String>),
     /// Something an adapter could not do (journal append failed, ...): shown loudly.
     Problem(String),
 }
@@ -236,7 +253,11 @@ pub struct TrackSample {
 pub struct RunningAction {
     pub name: String,
     pub started: DateTime<Utc>,
+    /// The last lines of output (at most a screenful or so).
     pub output: VecDeque<String>,
+    /// Every line of output so far, kept or not: a face printing the output
+    /// as it comes knows what it has not printed yet.
+    pub lines: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,6 +323,15 @@ pub struct App {
     pub action: Option<RunningAction>,
     /// The last finished action and its outcome summary.
     pub last_action: Option<(String, String)>,
+    /// Whether that action succeeded (exit 0, not cancelled or timed out).
+    pub last_succeeded: bool,
+    /// The last thing an adapter could not do (a journal append, ...).
+    pub problem: Option<String>,
+    /// The release's lifecycle, folded from the journal's records.
+    pub lifecycle: Lifecycle,
+    /// The verification of the last action this engine ran, while it lasts
+    /// and after (its verdict says it was journalled).
+    pub recovery: Option<Recovery>,
     pub flash: Option<(String, DateTime<Utc>)>,
     pub size: (u16, u16),
     pub quit: bool,
@@ -353,6 +383,10 @@ impl App {
             help: None,
             action: None,
             last_action: None,
+            last_succeeded: false,
+            problem: None,
+            lifecycle: Lifecycle::default(),
+            recovery: None,
             flash: None,
             size: (0, 0),
             quit: false,
@@ -395,7 +429,9 @@ impl App {
             return Verdict::Acting;
         }
         let items = self.checklist.items();
-        let failing = items.iter().any(|i| i.status == ItemStatus::Fail)
+        let failing = items
+            .iter()
+            .any(|i| i.status == ItemStatus::Fail && !self.superseded(i))
             || self
                 .endpoints
                 .iter()
@@ -403,7 +439,10 @@ impl App {
             || self.gates.iter().any(|g| g.breached);
         if failing {
             Verdict::Failing
-        } else if items.iter().all(|i| i.status.is_done()) {
+        } else if items
+            .iter()
+            .all(|i| i.status.is_done() || self.superseded(i))
+        {
             Verdict::Ready
         } else {
             Verdict::InProgress
@@ -475,55 +514,32 @@ impl App {
             .find_map(|g| g.condition.map(|t| t.value))
     }
 
+    /// Whether the rollback made `item` moot (the rule is `lifecycle`'s).
+    pub fn superseded(&self, item: &ItemState) -> bool {
+        lifecycle::superseded(&self.profile, &self.lifecycle, &item.id, item.status)
+    }
+
     fn flash(&mut self, text: impl Into<String>) {
         self.flash = Some((text.into(), self.now));
     }
 
     fn record(&self, event: Event) -> Effect {
-        Effect::Append(Box::new(Record::new(
-            &self.profile,
-            &self.operator,
-            self.now,
-            event,
-        )))
+        Effect::Append(Box::new(self.record_of(event)))
     }
-}
 
-/// What an action will do, one line each, secrets masked: this is the text the
-/// confirmation shows and the journal records.
-pub fn describe_action(profile: &Profile, action: &Action) -> Vec<String> {
-    let r = &profile.redactor;
-    let mut lines = Vec::new();
-    match &action.kind {
-        ActionKind::Command { argv, cwd, env } => {
-            lines.push(format!("run: {}", r.redact(&shell_words(argv))));
-            if let Some(cwd) = cwd {
-                lines.push(format!("in: {}", r.redact(&cwd.display().to_string())));
-            }
-            for (k, _) in env {
-                lines.push(format!("env: {k}=••••"));
-            }
-        }
-        ActionKind::Docker { target, op } => {
-            let target = match target {
-                DockerTarget::Container(c) => format!("container {c}"),
-                DockerTarget::ComposeService { service, .. } => {
-                    format!("compose service {service}")
-                }
-                DockerTarget::Label { key, value } => format!("containers labelled {key}={value}"),
-            };
-            let op = match op {
-                DockerOp::Image(image) => format!("recreate {target} from image {image}"),
-                DockerOp::Restart => format!("restart {target}"),
-            };
-            lines.push(format!("docker: {}", r.redact(&op)));
-        }
+    fn record_of(&self, event: Event) -> Record {
+        Record::new(&self.profile, &self.operator, self.now, event)
     }
-    lines.push(format!("timeout: {}s", action.timeout.as_secs()));
-    if !action.verify.is_empty() {
-        lines.push(format!("then re-checks: {}", action.verify.join(", ")));
+
+    /// An action's or recovery's record, followed by the `lifecycle` record
+    /// when it moves the release's stage.
+    fn record_moving(&self, event: Event) -> Vec<Effect> {
+        let record = self.record_of(event);
+        let next = lifecycle::follows(&self.lifecycle, &record);
+        let mut effects = vec![Effect::Append(Box::new(record))];
+        effects.extend(next.map(|e| self.record(e)));
+        effects
     }
-    lines
 }
 
 /// An argv as a user would type it: words with spaces or quotes are quoted.
@@ -553,9 +569,18 @@ pub fn list_offset(selected: usize, height: usize) -> usize {
     }
 }
 
+/// [`update`] at the wall clock's `now`, for the driver: the engine's clock
+/// never goes back, and records carry the time their fact arrived.
+pub fn update_at(app: &mut App, now: DateTime<Utc>, msg: Msg) -> Vec<Effect> {
+    app.now = now.max(app.now);
+    update(app, msg)
+}
+
 /// Moves the state by one message and says what the outside world must do.
-pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
-    let effects = apply(app, msg);
+pub fn update(app: &mut App, mut msg: Msg) -> Vec<Effect> {
+    super::redaction::redact_msg(&app.profile.redactor, &mut msg);
+    let mut effects = apply(app, msg);
+    effects.extend(follow_recovery(app));
     refresh_details(app);
     effects
 }
@@ -589,6 +614,7 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             // Holds and gate durations advance with the clock too.
             let mut effects = on_metrics(app);
             effects.extend(journal(live_checks::on_clock(app), app));
+            effects.extend(rerun_verify(app));
             effects
         }
         Msg::Resize(w, h) => {
@@ -633,6 +659,7 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.started_at = record.at;
             }
             app.checklist.apply_record(&record);
+            app.lifecycle.apply(&record);
             if let Event::JudgeVerdict { verdict, .. } = &record.event {
                 app.judge_trail.recorded(*verdict);
             }
@@ -678,6 +705,7 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
                     action.output.pop_front();
                 }
                 action.output.push_back(line.clone());
+                action.lines += 1;
             }
             // The logs pane is where the operator watches output scroll.
             let at = Some(app.now);
@@ -687,8 +715,39 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             )
         }
         Msg::ActionFinished { name, outcome } => on_action_finished(app, name, outcome),
+        Msg::ActionConfirmed {
+            name,
+            dry_run,
+            containers,
+        } => match app.profile.actions.get(&name) {
+            Some(action) if dry_run => vec![app.record(started_event(
+                action,
+                &app.profile.redactor,
+                true,
+                None,
+                &containers,
+            ))],
+            Some(_) if app.action.is_none() => start_action(app, &name, None, containers),
+            Some(_) => {
+                app.flash(format!("{name}: another action is running"));
+                Vec::new()
+            }
+            None => Vec::new(),
+        },
+        Msg::CheckStarted { item } => {
+            app.checklist.start(&item, app.now);
+            Vec::new()
+        }
+        Msg::Baseline(file) => {
+            match file {
+                Ok(file) => app.metrics.set_captured_baseline(*file),
+                Err(reason) => app.metrics.set_captured_baseline_error(reason),
+            }
+            Vec::new()
+        }
         Msg::Problem(text) => {
             app.flash(format!("⚠ {text}"));
+            app.problem = Some(text);
             Vec::new()
         }
     }
@@ -815,20 +874,8 @@ fn on_metrics(app: &mut App) -> Vec<Effect> {
         }
         let rollback = app.profile.actions.get("rollback").cloned();
         if let Some(action) = rollback.filter(|_| state.fired && app.action.is_none()) {
-            {
-                app.action = Some(RunningAction {
-                    name: action.name.clone(),
-                    started: now,
-                    output: VecDeque::new(),
-                });
-                effects.push(app.record(Event::ActionStarted {
-                    action: action.name.clone(),
-                    what: describe_action(&app.profile, &action).join("; "),
-                    dry_run: false,
-                    trigger: Some(format!("gate {} (auto-rollback)", gate.id)),
-                }));
-                effects.push(Effect::RunAction { name: action.name });
-            }
+            let trigger = format!("gate {} (auto-rollback)", gate.id);
+            effects.extend(start_action(app, &action.name, Some(trigger), Vec::new()));
         }
     }
     effects
@@ -857,6 +904,56 @@ fn check_result(change: ItemChange, duration_ms: u64) -> Event {
     }
 }
 
+/// Starts an action the operator (or an auto-rollback gate) asked for: it
+/// is journalled, with the lifecycle it moves, and the driver runs it.
+fn start_action(
+    app: &mut App,
+    name: &str,
+    trigger: Option<String>,
+    containers: Vec<String>,
+) -> Vec<Effect> {
+    let Some(action) = app.profile.actions.get(name).cloned() else {
+        return Vec::new();
+    };
+    let containers = if containers.is_empty() {
+        known_containers(app, &action)
+    } else {
+        containers
+    };
+    app.action = Some(RunningAction {
+        name: name.to_string(),
+        started: app.now,
+        output: VecDeque::new(),
+        lines: 0,
+    });
+    let mut effects = app.record_moving(started_event(
+        &action,
+        &app.profile.redactor,
+        false,
+        trigger,
+        &containers,
+    ));
+    effects.push(Effect::RunAction {
+        name: name.to_string(),
+    });
+    effects
+}
+
+/// The containers a Docker action's target holds as the health pane last saw
+/// them: what the operator confirms, and what its start record names.
+fn known_containers(app: &App, action: &crate::profile::Action) -> Vec<String> {
+    let crate::profile::ActionKind::Docker { target, .. } = &action.kind else {
+        return Vec::new();
+    };
+    app.containers
+        .targets
+        .iter()
+        .filter(|t| &t.target == target)
+        .filter_map(|t| t.state.as_ref())
+        .flat_map(|s| s.containers.iter().map(|c| c.name.clone()))
+        .collect()
+}
+
 fn on_action_finished(app: &mut App, name: String, outcome: CommandOutcome) -> Vec<Effect> {
     if app.action.as_ref().is_some_and(|a| a.name == name) {
         app.action = None;
@@ -864,18 +961,53 @@ fn on_action_finished(app: &mut App, name: String, outcome: CommandOutcome) -> V
     let summary = outcome.summary();
     app.flash(format!("{name}: {summary}"));
     app.last_action = Some((name.clone(), summary));
-    let mut effects = vec![app.record(Event::ActionFinished {
-        action: name.clone(),
-        exit_code: outcome.exit_code,
-        duration_ms: outcome.duration.as_millis() as u64,
-        output: app.profile.redactor.redact(&outcome.tail.join("\n")),
-        cancelled: outcome.cancelled,
-        timed_out: outcome.timed_out,
-    })];
-    if let Some(action) = app.profile.actions.get(&name) {
-        effects.extend(recheck(app, &action.verify.clone()));
+    app.last_succeeded = outcome.succeeded();
+    let Some(action) = app.profile.actions.get(&name).cloned() else {
+        return Vec::new();
+    };
+    let mut effects = app.record_moving(finished_event(&action, &outcome, &app.profile.redactor));
+    app.recovery = outcome
+        .succeeded()
+        .then(|| Recovery::start(&action, app.now))
+        .flatten();
+    if app.recovery.is_some() {
+        effects.extend(recheck(app, &action.verify));
     }
     effects
+}
+
+/// During a recovery, failed command verify items run again each poll
+/// interval (endpoint, metric, log and Docker items follow their own facts).
+fn rerun_verify(app: &mut App) -> Vec<Effect> {
+    let Some(recovery) = &app.recovery else {
+        return Vec::new();
+    };
+    let again = recovery.reruns(&app.profile, &app.checklist, app.now);
+    recheck(app, &again)
+}
+
+/// The recovery's verdict, journalled once with the lifecycle it moves.
+fn follow_recovery(app: &mut App) -> Vec<Effect> {
+    let now = app.now;
+    let Some(event) = app
+        .recovery
+        .as_mut()
+        .and_then(|r| r.follow(&app.checklist, now))
+    else {
+        return Vec::new();
+    };
+    if let Event::Verified {
+        recovered,
+        time_to_recovery_ms,
+        ..
+    } = &event
+    {
+        app.flash(match (recovered, time_to_recovery_ms) {
+            (true, Some(ms)) => format!("recovered in {:.1}s", *ms as f64 / 1000.0),
+            _ => "NOT RECOVERED: the verify items did not pass in time".to_string(),
+        });
+    }
+    app.record_moving(event)
 }
 
 /// Re-runs the given items: command checks run again, endpoint checks poll now.
@@ -1057,22 +1189,7 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
 
 fn confirm(app: &mut App) -> Vec<Effect> {
     match app.modal.take() {
-        Some(Modal::ConfirmAction { name, lines }) => {
-            app.action = Some(RunningAction {
-                name: name.clone(),
-                started: app.now,
-                output: VecDeque::new(),
-            });
-            vec![
-                app.record(Event::ActionStarted {
-                    action: name.clone(),
-                    what: lines.join("; "),
-                    dry_run: false,
-                    trigger: None,
-                }),
-                Effect::RunAction { name },
-            ]
-        }
+        Some(Modal::ConfirmAction { name, .. }) => start_action(app, &name, None, Vec::new()),
         Some(Modal::ConfirmQuit) => {
             app.quit = true;
             vec![Effect::CancelAction, Effect::Quit]
@@ -1154,7 +1271,11 @@ fn open_action(app: &mut App, name: &str) -> Vec<Effect> {
     }
     match app.profile.actions.get(name) {
         Some(action) => {
-            let lines = describe_action(&app.profile, action);
+            let mut lines = confirm_lines(action, &app.profile.redactor);
+            let containers = known_containers(app, action);
+            if !containers.is_empty() {
+                lines.push(format!("touches: {}", containers.join(", ")));
+            }
             app.help = None;
             app.modal = Some(Modal::ConfirmAction {
                 name: name.to_string(),
@@ -1249,14 +1370,11 @@ fn details_for(app: &App) -> Option<(String, Vec<String>)> {
         Pane::Health => match super::health_rows::selected_row(app) {
             HealthRow::Endpoint(n) => {
                 let view = app.endpoints.get(n)?;
-                (format!("endpoint {}", view.id), endpoint_details(app, view))
+                (format!("endpoint {}", view.id), endpoint_details(view))
             }
             HealthRow::Target(t) => {
                 let view = app.containers.targets.get(t)?;
-                (
-                    target_label(&view.target),
-                    view.details(&app.profile.redactor),
-                )
+                (target_label(&view.target), view.details())
             }
             _ => return None,
         },
@@ -1323,7 +1441,7 @@ fn item_details(app: &App, item: &ItemState) -> Vec<String> {
         }
     }
     if !item.detail.is_empty() {
-        lines.push(format!("evidence: {}", r.redact(&item.detail)));
+        lines.push(format!("evidence: {}", item.detail));
     }
     if let Some(by) = &item.by {
         let at = item
@@ -1333,7 +1451,7 @@ fn item_details(app: &App, item: &ItemState) -> Vec<String> {
         lines.push(format!("by: {by} at {at}"));
     }
     if let Some(note) = &item.note {
-        lines.push(format!("note: {}", r.redact(note)));
+        lines.push(format!("note: {note}"));
     }
     if let Some(ms) = item.duration_ms {
         lines.push(format!("took: {ms} ms"));
@@ -1341,8 +1459,7 @@ fn item_details(app: &App, item: &ItemState) -> Vec<String> {
     lines
 }
 
-fn endpoint_details(app: &App, view: &EndpointView) -> Vec<String> {
-    let r = &app.profile.redactor;
+fn endpoint_details(view: &EndpointView) -> Vec<String> {
     let mut lines = vec![format!(
         "state: {}{}",
         view.state().as_str(),
@@ -1359,17 +1476,17 @@ fn endpoint_details(app: &App, view: &EndpointView) -> Vec<String> {
         let o = &rep.observation;
         lines.push(format!(
             "replica {n}: {} {} in {} ms",
-            r.redact(&rep.url),
+            rep.url,
             o.status
                 .map(|s| s.to_string())
                 .unwrap_or_else(|| "—".into()),
             o.response_time.as_millis()
         ));
         if let Some(err) = &o.error {
-            lines.push(format!("  error: {}", r.redact(err)));
+            lines.push(format!("  error: {err}"));
         }
         if let Some(reason) = &o.health.reason {
-            lines.push(format!("  reason: {}", r.redact(reason)));
+            lines.push(format!("  reason: {reason}"));
         }
         for c in &o.health.components {
             lines.push(format!(
@@ -1382,14 +1499,14 @@ fn endpoint_details(app: &App, view: &EndpointView) -> Vec<String> {
             ));
         }
         for e in &o.health.errors {
-            lines.push(format!("  error: {}", r.redact(e)));
+            lines.push(format!("  error: {e}"));
         }
         for w in &o.health.warnings {
-            lines.push(format!("  warning: {}", r.redact(w)));
+            lines.push(format!("  warning: {w}"));
         }
         if !o.body_text.is_empty() {
             let body: String = o.body_text.chars().take(400).collect();
-            lines.push(format!("  body: {}", r.redact(&body)));
+            lines.push(format!("  body: {body}"));
         }
     }
     lines

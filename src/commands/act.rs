@@ -7,22 +7,18 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::Utc;
 use color_eyre::Result;
-use tokio::sync::{mpsc, watch};
 
-use crate::app::actions::{Actions, describe_touching};
-use crate::app::checklist::ItemStatus;
+use crate::app::actions::describe_touching;
+use crate::app::recovery::Verdict;
+use crate::app::state::{App, Msg};
 use crate::cli::{ActArgs, GlobalArgs};
-use crate::io::actions::{self, ExecOptions, JournalRecorder, Recorder};
-use crate::io::journal::{self, Journal};
-use crate::profile::{Action, Profile};
-
-/// How long verify items are re-run after an action before giving up.
-pub const VERIFY_TIMEOUT: Duration = Duration::from_secs(300);
+use crate::io::actions::{self, ExecOptions};
+use crate::io::journal;
+use crate::profile::{Action, Check, Profile};
+use crate::runtime;
 
 /// Everything `act` needs besides the profile, already validated.
 #[derive(Debug, Clone)]
@@ -34,7 +30,6 @@ pub struct ActOptions {
     pub journal: PathBuf,
     pub operator: String,
     pub docker_host: Option<String>,
-    pub verify_timeout: Duration,
 }
 
 pub fn run(args: ActArgs, global: &GlobalArgs) -> Result<ExitCode> {
@@ -56,7 +51,6 @@ pub fn run(args: ActArgs, global: &GlobalArgs) -> Result<ExitCode> {
         journal,
         operator: crate::io::operator::resolve(global.operator.as_deref()),
         docker_host: None,
-        verify_timeout: VERIFY_TIMEOUT,
     };
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
@@ -90,7 +84,6 @@ pub fn act(
     let runtime = tokio::runtime::Runtime::new()?;
     let exec_opts = ExecOptions {
         docker_host: opts.docker_host.clone(),
-        trigger: Some(opts.operator.clone()),
     };
     // The containers a Docker action would touch, shown before anything is
     // confirmed; a compose service found only in other projects is refused.
@@ -110,13 +103,6 @@ pub fn act(
         None => Vec::new(),
     };
     let what = describe_touching(action, &profile.redactor, &containers);
-    let journal = Journal::open(&opts.journal)?;
-    let mut recorder = JournalRecorder {
-        journal: &journal,
-        profile,
-        operator: opts.operator.clone(),
-        error: None,
-    };
     if opts.dry_run {
         writeln!(out, "dry run: {name} would run:\n  {what}")?;
         if !action.verify.is_empty() {
@@ -127,16 +113,7 @@ pub fn act(
             )?;
         }
         writeln!(out, "nothing was run")?;
-        actions::dry_run(
-            action,
-            profile,
-            &ExecOptions::default(),
-            &containers,
-            &mut recorder,
-        );
-        return Ok(journal_status(&recorder, ExitCode::SUCCESS));
-    }
-    if !opts.yes {
+    } else if !opts.yes {
         if !opts.interactive {
             eprintln!(
                 "golive: refusing to run {name} unconfirmed: no terminal to confirm on; \
@@ -153,134 +130,133 @@ pub fn act(
             return Ok(ExitCode::from(2));
         }
     }
-    let code = runtime.block_on(execute(profile, action, opts, out, &mut recorder))?;
-    Ok(journal_status(&recorder, code))
+    let app = App::new(scoped(profile, action), opts.operator.clone(), Utc::now());
+    let first = vec![Msg::ActionConfirmed {
+        name: name.to_string(),
+        dry_run: opts.dry_run,
+        containers,
+    }];
+    let mut printer = Printer::default();
+    let app = runtime.block_on(runtime::headless(
+        app,
+        opts.journal.clone(),
+        opts.docker_host.clone(),
+        first,
+        |app| {
+            if opts.dry_run {
+                return Ok(true);
+            }
+            printer.show(app, out)
+        },
+    ))?;
+    if opts.dry_run {
+        return Ok(match &app.problem {
+            Some(problem) => {
+                eprintln!("golive: {problem}");
+                ExitCode::from(1)
+            }
+            None => ExitCode::SUCCESS,
+        });
+    }
+    Ok(exit_code(&app))
 }
 
-fn journal_status(recorder: &JournalRecorder<'_>, code: ExitCode) -> ExitCode {
-    match &recorder.error {
-        Some(err) => {
-            eprintln!("golive: the journal could not record this action: {err}");
-            ExitCode::from(1)
-        }
-        None => code,
+/// The profile as `act` needs it: the action's verify items and what they
+/// read, nothing else. No other check runs, no gate fires, no log source or
+/// metrics scrape starts that the verification does not need.
+fn scoped(profile: &Profile, action: &Action) -> Profile {
+    let mut p = profile.clone();
+    for phase in &mut p.phases {
+        phase.items.retain(|i| action.verify.contains(&i.id));
     }
-}
-
-async fn execute(
-    profile: &Profile,
-    action: &Action,
-    opts: &ActOptions,
-    out: &mut dyn Write,
-    recorder: &mut dyn Recorder,
-) -> Result<ExitCode> {
-    let mut state = Actions::default();
-    if let Err(refusal) = state.begin(&action.name, Utc::now()) {
-        eprintln!("golive: {refusal}");
-        return Ok(ExitCode::from(2));
-    }
-    let (cancel_tx, cancel_rx) = watch::channel(false);
-    let signals = tokio::spawn(async move {
-        wait_for_stop_signal().await;
-        let _ = cancel_tx.send(true);
+    p.phases.retain(|ph| !ph.items.is_empty());
+    let checks: Vec<Check> = p.items().filter_map(|(_, i)| i.check.clone()).collect();
+    p.endpoints.retain(|e| {
+        checks
+            .iter()
+            .any(|c| matches!(c, Check::Endpoint(ec) if ec.endpoint == e.id))
     });
-    let (line_tx, mut line_rx) = mpsc::channel(256);
-    let exec_opts = ExecOptions {
-        docker_host: opts.docker_host.clone(),
-        trigger: Some(opts.operator.clone()),
-    };
-    let outcome = {
-        let run = actions::execute(
-            action,
-            profile,
-            &exec_opts,
-            Some(line_tx),
-            Some(cancel_rx),
-            recorder,
-        );
-        tokio::pin!(run);
-        loop {
-            tokio::select! {
-                outcome = &mut run => break outcome,
-                Some((_, line)) = line_rx.recv() => {
-                    writeln!(out, "  | {}", profile.redactor.redact(&line))?;
-                }
+    p.logs.retain(|l| {
+        checks
+            .iter()
+            .any(|c| matches!(c, Check::Logs(lc) if lc.source == l.id))
+    });
+    if !checks.iter().any(|c| matches!(c, Check::Metric(_))) {
+        p.metrics.clear();
+        p.baseline = None;
+    }
+    p.gates.clear();
+    p
+}
+
+/// Prints the action's output as it comes, its end, and the recovery's
+/// verdict, each once, from the engine's state.
+#[derive(Default)]
+struct Printer {
+    lines: usize,
+    ended: bool,
+    verifying: bool,
+}
+
+impl Printer {
+    /// True once there is nothing more to wait for.
+    fn show(&mut self, app: &App, out: &mut dyn Write) -> Result<bool> {
+        if let Some(running) = &app.action {
+            let new = running.lines.saturating_sub(self.lines);
+            let skip = running.output.len().saturating_sub(new);
+            for line in running.output.iter().skip(skip) {
+                writeln!(out, "  | {line}")?;
+            }
+            self.lines = running.lines;
+            return Ok(false);
+        }
+        let Some((name, summary)) = &app.last_action else {
+            return Ok(false);
+        };
+        if !self.ended {
+            self.ended = true;
+            writeln!(out, "{name}: {summary}")?;
+        }
+        let Some(recovery) = &app.recovery else {
+            return Ok(true);
+        };
+        if !self.verifying {
+            self.verifying = true;
+            writeln!(out, "verifying: {}", recovery.items.join(", "))?;
+        }
+        match recovery.verdict {
+            None => Ok(false),
+            Some(Verdict::Recovered { after }) => {
+                writeln!(out, "recovered in {:.1}s", after.as_secs_f64())?;
+                Ok(true)
+            }
+            Some(Verdict::NotRecovered) => {
+                writeln!(
+                    out,
+                    "not recovered within {}s: still failing: {}",
+                    (recovery.deadline - recovery.ended_at).num_seconds(),
+                    recovery.pending(&app.checklist).join(", ")
+                )?;
+                Ok(true)
             }
         }
-    };
-    while let Ok((_, line)) = line_rx.try_recv() {
-        writeln!(out, "  | {}", profile.redactor.redact(&line))?;
-    }
-    signals.abort();
-    writeln!(out, "{}: {}", action.name, outcome.summary())?;
-    state.finish(action, outcome.succeeded(), Utc::now());
-    if !outcome.succeeded() {
-        return Ok(ExitCode::from(1));
-    }
-    let Some(recovery) = state.recovery.take() else {
-        return Ok(ExitCode::SUCCESS);
-    };
-    writeln!(out, "verifying: {}", recovery.items.join(", "))?;
-    let profile_arc = Arc::new(profile.clone());
-    let recovery = actions::verify(
-        recovery,
-        profile.settings.poll_interval,
-        opts.verify_timeout,
-        |item| verify_item(profile_arc.clone(), item, opts.docker_host.clone()),
-        recorder,
-    )
-    .await;
-    match recovery.time_to_recovery() {
-        Some(ttr) => {
-            writeln!(out, "recovered in {:.1}s", ttr.as_secs_f64())?;
-            Ok(ExitCode::SUCCESS)
-        }
-        None => {
-            writeln!(
-                out,
-                "not recovered within {}s: still failing: {}",
-                opts.verify_timeout.as_secs(),
-                recovery.pending().join(", ")
-            )?;
-            Ok(ExitCode::from(1))
-        }
     }
 }
 
-/// Runs one checklist item's check once, as the headless checker does.
-async fn verify_item(
-    profile: Arc<Profile>,
-    item: String,
-    docker_host: Option<String>,
-) -> (bool, String) {
-    use crate::commands::check::{CheckOptions, run_checks};
-    let Some((_, it)) = profile.item(&item) else {
-        return (false, format!("no item {item}"));
-    };
-    if let Some(crate::profile::Check::Docker(check)) = &it.check {
-        let host = crate::io::docker::host_from(docker_host.as_deref());
-        let state = crate::io::docker::inspect_once(&host, &check.target).await;
-        return crate::app::containers::evaluate_docker_check_once(check, &state);
+/// 0 done (and recovered, when it verifies), 1 failed or not recovered.
+fn exit_code(app: &App) -> ExitCode {
+    if let Some(problem) = &app.problem {
+        eprintln!("golive: {problem}");
+        return ExitCode::from(1);
     }
-    let mut single = (*profile).clone();
-    for phase in &mut single.phases {
-        phase.items.retain(|i| i.id == item);
-    }
-    // Verify runs are recorded as one `verified` record by the caller, not
-    // as a check result per attempt.
-    let options = CheckOptions {
-        timeout: profile.settings.timeout.max(Duration::from_secs(1)),
-        operator: String::new(),
-        // The verdict is journalled once, as the action's `verified` record.
-        journal: None,
-        signoffs: Default::default(),
-    };
-    match run_checks(Arc::new(single), None, options, |_| {}).await {
-        Ok(reports) => match reports.into_iter().find(|r| r.id == item) {
-            Some(r) => (r.status == ItemStatus::Pass, r.detail),
-            None => (false, format!("{item} did not run")),
-        },
-        Err(e) => (false, e.to_string()),
+    let recovered = app
+        .recovery
+        .as_ref()
+        .is_none_or(|r| matches!(r.verdict, Some(Verdict::Recovered { .. })));
+    if app.last_succeeded && recovered {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

@@ -18,8 +18,10 @@ use crate::app::checklist::{
 use crate::app::containers::evaluate_docker_check_once;
 use crate::app::headless::gate_verdict;
 use crate::app::judge::{JudgeReport, Verdict};
+use crate::app::lifecycle::Lifecycle;
 use crate::app::record::{Event, Record};
 use crate::app::signoffs::{SignoffKind, Signoffs};
+use crate::app::story::Story;
 use crate::cli::{CheckArgs, GlobalArgs, OutputFormat};
 use crate::commands::output::{self, ItemReport, PhaseJudge};
 use crate::io::command::{self, CommandSpec};
@@ -88,6 +90,7 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
     }
     let operator = operator::resolve(global.operator.as_deref());
     let (journal, signoffs) = open_journal(&profile, global);
+    let lifecycle = lifecycle_of(&profile, global);
     let judge_journal = journal.clone();
     let judge_operator = operator.clone();
     let runtime = tokio::runtime::Runtime::new()?;
@@ -117,6 +120,9 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
             if let Some(judge) = judge {
                 let _ = writeln!(stdout, "{}", output::text_judge(&judge.report, color));
             }
+            if let Some(headline) = lifecycle.headline() {
+                let _ = writeln!(stdout, "lifecycle: {headline}");
+            }
             let mut summary = output::text_summary(&run.items);
             if let Some(judge) = judge {
                 summary.push_str(&format!(", judge {}", judge.report.verdict.as_str()));
@@ -124,7 +130,11 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
             let _ = writeln!(stdout, "{summary}");
         }
         OutputFormat::Json => {
-            let _ = writeln!(stdout, "{}", output::json(&profile, &run.items, judge));
+            let _ = writeln!(
+                stdout,
+                "{}",
+                output::json(&profile, &run.items, judge, &lifecycle)
+            );
         }
         OutputFormat::Junit => {
             let _ = writeln!(stdout, "{}", output::junit(&profile, &run.items, judge)?);
@@ -138,6 +148,17 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The release's lifecycle, folded from its journal (in progress when there
+/// is none to read).
+fn lifecycle_of(profile: &Profile, global: &GlobalArgs) -> Lifecycle {
+    let service = &profile.service;
+    journal::resolve_path(global.journal.as_deref(), service)
+        .ok()
+        .and_then(|path| journal::read(&path).ok())
+        .map(|read| Story::from_records(&service.name, &service.version, &read.records).lifecycle)
+        .unwrap_or_default()
 }
 
 /// The release's journal, opened for appending check results, and what it

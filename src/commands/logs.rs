@@ -18,10 +18,11 @@ use tokio::sync::{mpsc, watch};
 
 use crate::app::log_time::StampWriter;
 use crate::app::logs::LogLine;
+use crate::app::redaction::redact_line;
 use crate::cli::{GlobalArgs, LogsArgs};
 use crate::commands::output::Quiet;
 use crate::io::logs::{SourceOptions, spawn_sources};
-use crate::profile::{Profile, Redactor};
+use crate::profile::Profile;
 
 /// Batches in flight between the sources and the writer: with the sources'
 /// own batches of [`crate::io::logs::BATCH`] lines, the memory a flood can
@@ -109,9 +110,10 @@ pub async fn stream(
         tokio::select! {
             batch = rx.recv() => match batch {
                 Some(batch) => {
-                    let written = batch
-                        .iter()
-                        .try_for_each(|line| printer.write(&mut out, line, &profile.redactor));
+                    let written = batch.into_iter().try_for_each(|mut line| {
+                        redact_line(&profile.redactor, &mut line);
+                        printer.write(&mut out, &line)
+                    });
                     if written.and_then(|()| out.flush()).is_err() || out.get_ref().closed() {
                         break;
                     }
@@ -142,7 +144,6 @@ impl Printer {
         &mut self,
         out: &mut impl Write,
         line: &LogLine,
-        redactor: &Redactor,
     ) -> std::io::Result<()> {
         self.buf.clear();
         if let Some(at) = line.at {
@@ -152,13 +153,8 @@ impl Printer {
         self.buf.push_str(line.prefix());
         self.buf.push(' ');
         self.buf.push_str(&line.text);
-        if redactor.is_empty() {
-            self.buf.push('\n');
-            return out.write_all(self.buf.as_bytes());
-        }
-        let mut text = redactor.redact(&self.buf);
-        text.push('\n');
-        out.write_all(text.as_bytes())
+        self.buf.push('\n');
+        out.write_all(self.buf.as_bytes())
     }
 }
 
@@ -167,9 +163,10 @@ impl Printer {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use crate::profile::Redactor;
 
     #[test]
-    fn printed_lines_are_the_rendered_lines_redacted() {
+    fn printed_lines_are_the_rendered_lines_after_the_one_redaction() {
         let at =
             Utc.with_ymd_and_hms(2026, 3, 4, 5, 6, 7).unwrap() + chrono::Duration::milliseconds(89);
         let mut stamped = LogLine::new("web", Some(at), "GET / 200 pw=hunter2".into());
@@ -179,7 +176,9 @@ mod tests {
             let mut printer = Printer::default();
             let mut out = Vec::new();
             for line in [&stamped, &unstamped, &stamped] {
-                printer.write(&mut out, line, &redactor).unwrap();
+                let mut line = line.clone();
+                redact_line(&redactor, &mut line);
+                printer.write(&mut out, &line).unwrap();
             }
             let want: String = [&stamped, &unstamped, &stamped]
                 .iter()

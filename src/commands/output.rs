@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::app::checklist::ItemStatus;
 use crate::app::judge::{self, Classification, JudgeReport, Verdict};
+use crate::app::lifecycle::Lifecycle;
 use crate::app::sanitize::clean_text;
 use crate::profile::Profile;
 
@@ -209,14 +210,22 @@ struct JsonReport<'a> {
     /// Present when the run involved metrics.
     #[serde(skip_serializing_if = "Option::is_none")]
     judge: Option<&'a PhaseJudge>,
+    /// The release's lifecycle as the journal has it.
+    lifecycle: &'a Lifecycle,
 }
 
-pub fn json(profile: &Profile, reports: &[ItemReport], judge: Option<&PhaseJudge>) -> String {
+pub fn json(
+    profile: &Profile,
+    reports: &[ItemReport],
+    judge: Option<&PhaseJudge>,
+    lifecycle: &Lifecycle,
+) -> String {
     let doc = JsonReport {
         service: &profile.service.name,
         version: &profile.service.version,
         items: reports,
         judge,
+        lifecycle,
     };
     serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }

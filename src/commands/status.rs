@@ -15,9 +15,11 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::app::checklist::ItemStatus;
 use crate::app::judge::Verdict;
+use crate::app::lifecycle::superseded;
 use crate::app::record::{Event, Record};
 use crate::app::sanitize::clean_text;
 use crate::app::signoffs::{Latest, Signoffs};
+use crate::app::story::{ActionRun, Story};
 use crate::cli::{GlobalArgs, OutputFormat, StatusArgs};
 use crate::commands::output;
 use crate::io::journal::{self, ChainBreak};
@@ -61,6 +63,9 @@ pub struct StatusRow {
     /// The last recorded check's evidence, for automated items.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Made moot by the rollback (see `app::lifecycle`): not a failure.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub superseded: bool,
 }
 
 /// The judge's latest verdict as the journal has it.
@@ -84,6 +89,9 @@ struct StatusDoc<'a> {
     /// The latest judge verdict recorded for this release, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     judge: Option<&'a JudgeRow>,
+    /// Gate breaches, judge verdict changes, actions and the lifecycle.
+    #[serde(flatten)]
+    story: &'a Story,
     warnings: &'a [String],
     /// Where the journal's hash chain breaks; null while it holds.
     chain_broken: Option<&'a ChainBreak>,
@@ -131,7 +139,15 @@ pub fn status(
         &profile.service.version,
         &read.records,
     );
-    let rows = rows(profile, &fold);
+    let story = Story::from_records(
+        &profile.service.name,
+        &profile.service.version,
+        &read.records,
+    );
+    let mut rows = rows(profile, &fold);
+    for row in &mut rows {
+        row.superseded = superseded(profile, &story.lifecycle, &row.id, row.status);
+    }
     let judge = latest_judge(profile, &read.records);
     let _ = match format {
         OutputFormat::Json => {
@@ -141,6 +157,7 @@ pub fn status(
                 journal: path.display().to_string(),
                 items: &rows,
                 judge: judge.as_ref(),
+                story: &story,
                 warnings: &read.warnings,
                 chain_broken: chain_broken.as_ref(),
             };
@@ -166,6 +183,7 @@ pub fn status(
                 body.push('\n');
                 body.push_str(&judge_text(judge, color));
             }
+            body.push_str(&story_text(&story));
             writeln!(out, "{header}\n{body}")
         }
     };
@@ -188,6 +206,7 @@ pub fn rows(profile: &Profile, fold: &Signoffs) -> Vec<StatusRow> {
                 at: None,
                 note: None,
                 detail: None,
+                superseded: false,
             };
             let latest = if manual {
                 fold.signoff(&item.id).map(Latest::Signoff)
@@ -210,6 +229,100 @@ pub fn rows(profile: &Profile, fold: &Signoffs) -> Vec<StatusRow> {
             row
         })
         .collect()
+}
+
+/// The story after the checklist: breaches, verdict changes, actions with
+/// their recovery, and the lifecycle, one line each (output indented).
+pub fn story_text(story: &Story) -> String {
+    let at = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%SZ").to_string();
+    let mut out = String::new();
+    if !story.breaches.is_empty() {
+        out.push_str("\ngate breaches:");
+        for b in &story.breaches {
+            out.push_str(&format!(
+                "\n  ✘ {} {} — {} ({})",
+                clean_text(&b.gate),
+                clean_text(&b.observed),
+                at(b.at),
+                clean_text(&b.on_breach)
+            ));
+        }
+    }
+    if !story.verdicts.is_empty() {
+        out.push_str("\njudge verdicts:");
+        for v in &story.verdicts {
+            let (symbol, word) = crate::app::judge::verdict_mark(v.verdict);
+            out.push_str(&format!(
+                "\n  {symbol} {} — {}",
+                word.to_lowercase(),
+                at(v.at)
+            ));
+            if !v.summary.is_empty() {
+                out.push_str(&format!(": {}", clean_text(&v.summary)));
+            }
+        }
+    }
+    if !story.actions.is_empty() {
+        out.push_str("\nactions:");
+        for a in &story.actions {
+            out.push_str(&action_text(a, &at));
+        }
+    }
+    out.push_str(&format!(
+        "\nlifecycle: {}{}",
+        story.lifecycle.stage.as_str(),
+        if story.lifecycle.detail.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", clean_text(&story.lifecycle.detail))
+        }
+    ));
+    out
+}
+
+fn action_text(a: &ActionRun, at: &dyn Fn(DateTime<Utc>) -> String) -> String {
+    let mut line = format!(
+        "\n  {}{} by {}{} — {}\n    ran: {}",
+        clean_text(&a.action),
+        if a.dry_run { " (dry run)" } else { "" },
+        clean_text(&a.by),
+        a.trigger
+            .as_deref()
+            .map(|t| format!(" ({})", clean_text(t)))
+            .unwrap_or_default(),
+        at(a.started_at),
+        clean_text(&a.what)
+    );
+    if let Some(end) = &a.end {
+        let how = if end.cancelled {
+            "cancelled".to_string()
+        } else if end.timed_out {
+            "timed out".to_string()
+        } else {
+            end.exit_code
+                .map_or("no exit code".into(), |c| format!("exit {c}"))
+        };
+        line.push_str(&format!(
+            "\n    {how} in {:.1}s",
+            end.duration_ms as f64 / 1000.0
+        ));
+        for l in &end.output_tail {
+            line.push_str(&format!("\n    | {}", clean_text(l)));
+        }
+    } else if !a.dry_run {
+        line.push_str("\n    no end recorded");
+    }
+    if let Some(r) = &a.recovery {
+        line.push_str(&match r.time_to_recovery_ms {
+            Some(ms) if r.recovered => format!(
+                "\n    recovered in {:.1}s ({})",
+                ms as f64 / 1000.0,
+                clean_text(&r.items.join(", "))
+            ),
+            _ => format!("\n    NOT RECOVERED ({})", clean_text(&r.items.join(", "))),
+        });
+    }
+    line
 }
 
 /// The last judge verdict journalled for this release (the cockpit journals
@@ -268,7 +381,11 @@ pub fn text(rows: &[StatusRow], color: bool) -> String {
         .iter()
         .map(|r| {
             [
-                r.status.as_str().to_string(),
+                if r.superseded {
+                    "superseded".to_string()
+                } else {
+                    r.status.as_str().to_string()
+                },
                 clean_text(&r.phase),
                 clean_text(&r.id),
                 clean_text(&r.title),
@@ -286,12 +403,22 @@ pub fn text(rows: &[StatusRow], color: bool) -> String {
     }
     let mut lines = Vec::with_capacity(rows.len() + 1);
     for (row, cells) in rows.iter().zip(&cells) {
-        let mut line = output::paint(row.status, row.status.symbol(), color);
+        let symbol = if row.superseded {
+            "⊘"
+        } else {
+            row.status.symbol()
+        };
+        let paint_as = if row.superseded {
+            ItemStatus::Waived
+        } else {
+            row.status
+        };
+        let mut line = output::paint(paint_as, symbol, color);
         for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
             line.push(' ');
             let padded = format!("{cell}{}", " ".repeat(width - cell.width()));
             if i == 0 {
-                line.push_str(&output::paint(row.status, &padded, color));
+                line.push_str(&output::paint(paint_as, &padded, color));
             } else {
                 line.push_str(&padded);
             }
@@ -491,7 +618,13 @@ mod tests {
             line,
             "✘ judge: fail (score 50/100) for canary vs baseline — ci-bot 2026-11-22 19:04:00Z"
         );
-        assert!(!plain.contains("no data for canary"), "{plain}");
+        // The story lists every verdict change, the earlier no-data one too.
+        let (_, story) = plain.split_once("judge verdicts:").unwrap();
+        assert!(
+            story.contains("? no data — 2026-11-22 19:03:00Z"),
+            "{plain}"
+        );
+        assert!(story.contains("✘ fail — 2026-11-22 19:04:00Z"), "{plain}");
         assert!(
             plain.contains("\n    latency_p95 high: p = 0.0001"),
             "{plain}"

@@ -1,99 +1,34 @@
 //! Carrying out an action: a command through `io::command` (argv only, the
 //! process group killed on timeout or cancel) or a Docker operation through
-//! `io::docker`; its start and end journalled with output captured and
-//! secrets masked; then its verify items re-run until they pass or time out,
-//! and the time to recovery journalled (seed 004's KPIs).
+//! `io::docker`. Nothing else: the engine journals the action and verifies
+//! the recovery after it (`app::recovery`).
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use tokio::sync::{mpsc, watch};
 
-use crate::app::actions::{Recovery, finished_event, started_event};
 use crate::app::command::CommandOutcome;
-use crate::app::record::{Event, Record};
 use crate::io::command::{self, CommandSpec, Stream};
 use crate::io::docker::{self, ContainerRef, DockerError, Engine};
-use crate::io::journal::Journal;
-use crate::profile::{Action, ActionKind, DockerOp, DockerTarget, Profile};
-
-/// Where journal events of an action go. The journal in production; tests
-/// and the dry run's printout may collect them instead.
-pub trait Recorder {
-    fn record(&mut self, event: Event);
-}
-
-/// Appends events to the release journal as records of `operator`.
-pub struct JournalRecorder<'a> {
-    pub journal: &'a Journal,
-    pub profile: &'a Profile,
-    pub operator: String,
-    /// The first append error, reported once the action is over (a journal
-    /// problem must not stop a rollback half-way).
-    pub error: Option<String>,
-}
-
-impl Recorder for JournalRecorder<'_> {
-    fn record(&mut self, event: Event) {
-        let record = Record {
-            at: Utc::now(),
-            operator: self.operator.clone(),
-            service: self.profile.service.name.clone(),
-            version: self.profile.service.version.clone(),
-            event,
-        };
-        if let Err(e) = self.journal.append(&record, &self.profile.redactor)
-            && self.error.is_none()
-        {
-            self.error = Some(e.to_string());
-        }
-    }
-}
-
-impl Recorder for Vec<Event> {
-    fn record(&mut self, event: Event) {
-        self.push(event);
-    }
-}
+use crate::profile::{Action, ActionKind, DockerOp, DockerTarget};
 
 /// How an action is carried out.
 #[derive(Debug, Clone, Default)]
 pub struct ExecOptions {
     /// Docker host for Docker actions (None: `DOCKER_HOST` or the default).
     pub docker_host: Option<String>,
-    /// Who asked ("operator", or a gate for an auto-rollback).
-    pub trigger: Option<String>,
 }
 
-/// Runs `action` to its end, journalling start and end. Output lines are
-/// streamed to `lines` (sanitised) when given; `cancel` turning true kills it.
+/// Runs `action` to its end. Output lines are streamed to `lines`
+/// (sanitised) when given; `cancel` turning true kills it. The engine
+/// journals its start and end; this only carries it out.
 pub async fn execute(
     action: &Action,
-    profile: &Profile,
     opts: &ExecOptions,
     lines: Option<mpsc::Sender<(Stream, String)>>,
     cancel: Option<watch::Receiver<bool>>,
-    recorder: &mut dyn Recorder,
 ) -> CommandOutcome {
-    // A Docker action's containers are resolved once, before it starts: the
-    // journal names them, and they are the ones acted on.
-    let prepared = match &action.kind {
-        ActionKind::Docker { target, .. } => Some(prepare(target, opts).await),
-        ActionKind::Command { .. } => None,
-    };
-    let containers = match &prepared {
-        Some(Ok((_, refs))) => names(refs),
-        _ => Vec::new(),
-    };
-    recorder.record(started_event(
-        action,
-        &profile.redactor,
-        false,
-        opts.trigger.clone(),
-        &containers,
-    ));
-    let outcome = match &action.kind {
+    match &action.kind {
         ActionKind::Command { argv, cwd, env } => {
             let spec = CommandSpec {
                 argv: argv.clone(),
@@ -103,30 +38,13 @@ pub async fn execute(
             };
             command::run(&spec, lines, cancel).await
         }
-        ActionKind::Docker { op, .. } => match prepared {
-            Some(prepared) => run_docker(action, prepared, op, lines, cancel).await,
-            None => CommandOutcome::default(),
-        },
-    };
-    recorder.record(finished_event(action, &outcome, &profile.redactor));
-    outcome
-}
-
-/// Journals what `action` would do, and does nothing.
-pub fn dry_run(
-    action: &Action,
-    profile: &Profile,
-    opts: &ExecOptions,
-    containers: &[String],
-    recorder: &mut dyn Recorder,
-) {
-    recorder.record(started_event(
-        action,
-        &profile.redactor,
-        true,
-        opts.trigger.clone(),
-        containers,
-    ));
+        // A Docker action's containers are resolved once, as it starts:
+        // they are the ones acted on, and its output names them.
+        ActionKind::Docker { target, op } => {
+            let prepared = prepare(target, opts).await;
+            run_docker(action, prepared, op, lines, cancel).await
+        }
+    }
 }
 
 /// The engine and the containers a Docker action on `target` touches
@@ -205,92 +123,4 @@ async fn run_docker(
         }
     }
     outcome
-}
-
-/// Re-runs `check` on every verify item of `recovery` every `interval` until
-/// all pass at once or `timeout` runs out, then journals the verdict.
-/// `check` returns whether the item passed, with a sentence of evidence.
-pub async fn verify<F, Fut>(
-    mut recovery: Recovery,
-    interval: Duration,
-    timeout: Duration,
-    mut check: F,
-    recorder: &mut dyn Recorder,
-) -> Recovery
-where
-    F: FnMut(String) -> Fut,
-    Fut: Future<Output = (bool, String)>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        for item in recovery.items.clone() {
-            let (passed, _evidence) = check(item.clone()).await;
-            recovery.observe(&item, passed, Utc::now());
-        }
-        if recovery.recovered_at.is_some() || tokio::time::Instant::now() >= deadline {
-            break;
-        }
-        tokio::time::sleep(interval.min(deadline - tokio::time::Instant::now())).await;
-    }
-    recorder.record(recovery.event());
-    recovery
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn verify_records_time_to_recovery() {
-        let recovery = Recovery::new("rollback", vec!["health".into()], Utc::now());
-        let mut calls = 0;
-        let mut events: Vec<Event> = Vec::new();
-        let r = verify(
-            recovery,
-            Duration::from_millis(10),
-            Duration::from_secs(5),
-            |_item| {
-                calls += 1;
-                let passed = calls >= 3;
-                async move { (passed, String::new()) }
-            },
-            &mut events,
-        )
-        .await;
-        assert!(r.recovered_at.is_some());
-        assert!(matches!(
-            events.as_slice(),
-            [Event::Verified {
-                recovered: true,
-                time_to_recovery_ms: Some(_),
-                ..
-            }]
-        ));
-    }
-
-    #[tokio::test]
-    async fn verify_gives_up_at_its_timeout() {
-        let recovery = Recovery::new("rollback", vec!["health".into()], Utc::now());
-        let mut events: Vec<Event> = Vec::new();
-        let started = Instant::now();
-        let r = verify(
-            recovery,
-            Duration::from_millis(20),
-            Duration::from_millis(200),
-            |_item| async { (false, "down".to_string()) },
-            &mut events,
-        )
-        .await;
-        assert!(r.recovered_at.is_none());
-        assert!(started.elapsed() < Duration::from_secs(5));
-        assert!(matches!(
-            events.as_slice(),
-            [Event::Verified {
-                recovered: false,
-                time_to_recovery_ms: None,
-                ..
-            }]
-        ));
-    }
 }

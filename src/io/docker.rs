@@ -264,7 +264,7 @@ impl Engine {
     pub async fn touched(&self, target: &DockerTarget) -> Result<Vec<ContainerRef>, DockerError> {
         let refs = self.resolve(target).await?;
         if refs.is_empty() {
-            return Err(DockerError::NotFound(crate::app::actions::describe_target(
+            return Err(DockerError::NotFound(crate::app::containers::target_label(
                 target,
             )));
         }

@@ -33,6 +33,8 @@ use crate::model::condition::Condition;
 const MIN_REDACTED_HEADER_LEN: usize = 6;
 
 const DEFAULT_ACTION_TIMEOUT: Duration = Duration::from_secs(600);
+/// The verify items of an action have this long to pass after it ends.
+const DEFAULT_VERIFY_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_METRICS_WINDOW: Duration = Duration::from_secs(60);
 const DEFAULT_LOGS_WINDOW: Duration = Duration::from_secs(300);
 const MAX_REQUESTS: i64 = 10_000;
@@ -1565,6 +1567,7 @@ impl<'a> Loader<'a> {
                 }
             };
             let timeout = self.duration_or(&r.timeout, DEFAULT_ACTION_TIMEOUT);
+            let verify_timeout = self.duration_or(&r.verify_timeout, DEFAULT_VERIFY_TIMEOUT);
             if let Some(kind) = kind {
                 out.insert(
                     name_text.clone(),
@@ -1574,6 +1577,7 @@ impl<'a> Loader<'a> {
                         kind,
                         timeout,
                         verify: r.verify.iter().map(|v| v.get_ref().clone()).collect(),
+                        verify_timeout,
                     },
                 );
             }

@@ -490,6 +490,9 @@ pub struct Action {
     pub timeout: Duration,
     /// Item ids re-run after the action until they pass or time out.
     pub verify: Vec<String>,
+    /// How long the verify items have to pass, from the action's end, before
+    /// the release reads "not recovered".
+    pub verify_timeout: Duration,
 }
 
 impl Profile {

@@ -197,6 +197,7 @@ pub struct RawAction {
     pub docker: Option<Spanned<RawActionDocker>>,
     #[serde(default)]
     pub verify: Vec<Str>,
+    pub verify_timeout: Option<Str>,
     pub timeout: Option<Str>,
     pub cwd: Option<Str>,
     pub env: Option<Spanned<BTreeMap<String, Str>>>,

@@ -9,7 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{Theme, fit, pane_block};
-use crate::app::state::{App, Pane, describe_action};
+use crate::app::actions::confirm_lines;
+use crate::app::state::{App, Pane};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(running) = &app.action else {
@@ -30,7 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .profile
         .actions
         .get(&running.name)
-        .map(|spec| describe_action(&app.profile, spec))
+        .map(|spec| confirm_lines(spec, &app.profile.redactor))
         .unwrap_or_default()
         .iter()
         .map(|l| Line::styled(fit(l, width), theme.muted()))

@@ -11,6 +11,9 @@ use super::{Theme, fit, pane_block};
 use crate::app::checklist::ItemStatus;
 use crate::app::state::{App, ChecklistRow, Pane, list_offset};
 
+/// An item the rollback made moot: neither a pass nor a failure.
+const SUPERSEDED: &str = "⊘";
+
 /// Rows under the list that show the selected item's evidence.
 const EVIDENCE_ROWS: u16 = 3;
 
@@ -79,10 +82,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 // The highlight follows the focus; elsewhere only the marker shows.
                 let sel = marked && focused;
                 let base = if sel { theme.selection() } else { theme.text() };
-                let symbol_style = if sel { base } else { theme.status(item.status) };
+                let superseded = app.superseded(item);
+                let (symbol, symbol_style) = if superseded {
+                    (SUPERSEDED, if sel { base } else { theme.muted() })
+                } else {
+                    (
+                        item.status.symbol(),
+                        if sel { base } else { theme.status(item.status) },
+                    )
+                };
                 lines.push(Line::from(vec![
                     Span::styled(if marked { " ›" } else { "  " }, base),
-                    Span::styled(format!("{} ", item.status.symbol()), symbol_style),
+                    Span::styled(format!("{symbol} "), symbol_style),
                     Span::styled(format!("{title}{}", " ".repeat(pad)), base),
                     Span::styled(format!(" {who}"), if sel { base } else { theme.muted() }),
                 ]));
@@ -104,12 +115,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
     let mut lines = vec![Line::styled("─".repeat(width), theme.muted())];
     if let Some(item) = app.selected() {
-        let r = &app.profile.redactor;
         let mut spans = vec![
-            Span::styled(
-                format!("{} {} ", item.status.symbol(), item.status.as_str()),
-                theme.status(item.status),
-            ),
+            if app.superseded(item) {
+                Span::styled(
+                    format!(
+                        "{SUPERSEDED} superseded by the rollback ({}) ",
+                        item.status.as_str()
+                    ),
+                    theme.muted(),
+                )
+            } else {
+                Span::styled(
+                    format!("{} {} ", item.status.symbol(), item.status.as_str()),
+                    theme.status(item.status),
+                )
+            },
             Span::styled(item.id.clone(), theme.accent()),
         ];
         let why =
@@ -120,7 +140,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     .unwrap_or_default();
                 format!("by {by} at {at}")
             } else if !item.detail.is_empty() {
-                r.redact(&item.detail)
+                item.detail.clone()
             } else if item.status == ItemStatus::Manual {
                 "awaiting sign-off: space signs, n adds a note".to_string()
             } else {
@@ -128,10 +148,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             };
         spans.push(Span::styled(format!(": {why}"), theme.text()));
         if let Some(note) = &item.note {
-            spans.push(Span::styled(
-                format!(" — “{}”", r.redact(note)),
-                theme.muted(),
-            ));
+            spans.push(Span::styled(format!(" — “{note}”"), theme.muted()));
         }
         lines.push(Line::from(spans));
     }

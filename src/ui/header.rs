@@ -1,5 +1,7 @@
 //! The header: service, version → previous, current phase, elapsed release
-//! time, operator, the overall verdict and every gate's state.
+//! time, operator, the overall verdict (or the release's lifecycle once a
+//! promote or rollback moved it: `ROLLED BACK by alice 03:12 · recovered in
+//! 42s`) and every gate's state.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
+use crate::app::lifecycle::Stage;
 use crate::app::metrics::fmt_value;
 use crate::app::state::{App, Verdict};
 
@@ -21,20 +24,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         None => "all phases done".to_string(),
     };
-    let (verdict, style) = match app.verdict() {
-        Verdict::Ready => ("✔ READY".to_string(), theme.ok()),
-        Verdict::InProgress => ("… IN PROGRESS".to_string(), theme.info()),
-        Verdict::Failing => ("✘ FAILING".to_string(), theme.bad()),
-        Verdict::Acting => (
-            format!(
-                "▶ {} RUNNING",
-                app.action
-                    .as_ref()
-                    .map(|a| a.name.to_uppercase())
-                    .unwrap_or_default()
-            ),
-            theme.warn(),
-        ),
+    let (verdict, style) = match (app.verdict(), app.lifecycle.headline()) {
+        (Verdict::Acting, _) | (_, None) => verdict(app, theme),
+        (_, Some(headline)) => {
+            let style = match app.lifecycle.stage {
+                Stage::Promoted | Stage::Recovered => theme.ok(),
+                Stage::NotRecovered => theme.bad(),
+                _ => theme.warn(),
+            };
+            (format!("↩ {headline}"), style)
+        }
     };
     let sep = || Span::styled(" │ ", theme.muted());
     let mut first = vec![
@@ -121,4 +120,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Paragraph::new(vec![Line::from(first), Line::from(second)]),
         area,
     );
+}
+
+/// The checklist's verdict while no promote or rollback has moved the
+/// release, or while an action runs.
+fn verdict(app: &App, theme: &Theme) -> (String, ratatui::style::Style) {
+    match app.verdict() {
+        Verdict::Ready => ("✔ READY".to_string(), theme.ok()),
+        Verdict::InProgress => ("… IN PROGRESS".to_string(), theme.info()),
+        Verdict::Failing => ("✘ FAILING".to_string(), theme.bad()),
+        Verdict::Acting => (
+            format!(
+                "▶ {} RUNNING",
+                app.action
+                    .as_ref()
+                    .map(|a| a.name.to_uppercase())
+                    .unwrap_or_default()
+            ),
+            theme.warn(),
+        ),
+    }
 }

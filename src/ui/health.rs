@@ -50,7 +50,7 @@ fn draw_row<'a>(
         HealthRow::Replica { endpoint, replica } => app
             .endpoints
             .get(endpoint)
-            .map(|view| replica_line(app, view, replica, width, theme))
+            .map(|view| replica_line(view, replica, width, theme))
             .unwrap_or_default(),
         HealthRow::NoEndpoints => Line::styled("no endpoints in the profile", theme.muted()),
         HealthRow::ContainersTitle => Line::styled(fit("containers", width), theme.title()),
@@ -64,7 +64,7 @@ fn draw_row<'a>(
             .containers
             .targets
             .get(t)
-            .map(|view| target_note(app, view, width, theme))
+            .map(|view| target_note(view, width, theme))
             .unwrap_or_default(),
         HealthRow::Container { target, container } => app
             .containers
@@ -73,7 +73,7 @@ fn draw_row<'a>(
             .and_then(|view| {
                 let state = view.state.as_ref()?;
                 let c = state.containers.get(container)?;
-                Some(container_line(app, view, c, width, theme))
+                Some(container_line(view, c, width, theme))
             })
             .unwrap_or_default(),
     }
@@ -114,13 +114,7 @@ fn endpoint_line<'a>(view: &EndpointView, sel: bool, width: usize, theme: &Theme
     ])
 }
 
-fn replica_line<'a>(
-    app: &App,
-    view: &EndpointView,
-    r: usize,
-    width: usize,
-    theme: &Theme,
-) -> Line<'a> {
+fn replica_line<'a>(view: &EndpointView, r: usize, width: usize, theme: &Theme) -> Line<'a> {
     let Some(Some(rep)) = view.replicas.get(r) else {
         return Line::styled(
             fit(
@@ -145,7 +139,7 @@ fn replica_line<'a>(
             format!("{:>8} ", millis(o.response_time.as_millis() as u64)),
             theme.text(),
         ),
-        Span::styled(app.profile.redactor.redact(host), theme.muted()),
+        Span::styled(host.to_string(), theme.muted()),
     ];
     if let Some(v) = &o.health.version {
         spans.push(Span::styled(format!(" {v}"), theme.accent()));
@@ -192,20 +186,14 @@ fn target_line<'a>(view: &TargetView, selected: bool, width: usize, theme: &Them
     Line::from(spans)
 }
 
-fn target_note<'a>(app: &App, view: &TargetView, width: usize, theme: &Theme) -> Line<'a> {
+fn target_note<'a>(view: &TargetView, width: usize, theme: &Theme) -> Line<'a> {
     let (text, style) = match &view.state {
         None => (
             "   waiting for the Docker engine".to_string(),
             theme.muted(),
         ),
         Some(state) => match &state.error {
-            Some(err) => (
-                format!(
-                    "   ✘ engine unreachable: {}",
-                    app.profile.redactor.redact(err)
-                ),
-                theme.bad(),
-            ),
+            Some(err) => (format!("   ✘ engine unreachable: {err}"), theme.bad()),
             None => ("   ✘ no container matches".to_string(), theme.warn()),
         },
     };
@@ -213,7 +201,6 @@ fn target_note<'a>(app: &App, view: &TargetView, width: usize, theme: &Theme) ->
 }
 
 fn container_line<'a>(
-    app: &App,
     view: &TargetView,
     c: &ContainerState,
     width: usize,
@@ -239,10 +226,7 @@ fn container_line<'a>(
         (format!("  {}", c.run_state()), theme.health(st)),
         (format!("  health {}", c.health.as_str()), health_style),
         (format!("  {}", restarts_text(restarts)), restarts_style),
-        (
-            format!("  {}", app.profile.redactor.redact(&c.image)),
-            theme.muted(),
-        ),
+        (format!("  {}", c.image), theme.muted()),
     ];
     // Cut at the pane's edge: the image goes first, the state last.
     let mut left = width;

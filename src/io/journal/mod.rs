@@ -25,6 +25,7 @@ pub use chain::{ChainBreak, ChainReport};
 pub use watch::JournalWatcher;
 
 use crate::app::record::Record;
+use crate::app::redaction::redact_value;
 use crate::profile::{Redactor, Service};
 
 #[derive(Debug, thiserror::Error)]
@@ -224,7 +225,8 @@ impl AdvisoryLock {
     }
 }
 
-/// The record as one JSON line (newline included), every secret masked.
+/// The record as one JSON line (newline included), every secret masked
+/// (again: the engine masked its text as it arrived; this is the last defence).
 /// The record goes through a JSON value so no string field can be missed,
 /// whatever fields a future event variant adds.
 fn encode(record: &Record, redactor: &Redactor) -> Result<Vec<u8>, JournalError> {
@@ -243,15 +245,6 @@ fn encode(record: &Record, redactor: &Redactor) -> Result<Vec<u8>, JournalError>
     let mut line = serde_json::to_vec(&value)?;
     line.push(b'\n');
     Ok(line)
-}
-
-fn redact_value(value: &mut Value, redactor: &Redactor) {
-    match value {
-        Value::String(s) => *s = redactor.redact(s),
-        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, redactor)),
-        Value::Object(map) => map.values_mut().for_each(|v| redact_value(v, redactor)),
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
-    }
 }
 
 /// What a journal file holds, as far as it could be read.

@@ -1,0 +1,169 @@
+//! The one place text from outside is masked as it enters the engine: log
+//! lines, probe answers (body, headers, errors), command and action output,
+//! container facts and journal records. Whatever a face then shows, saves or
+//! journals was masked here once, so no pane, file or command can forget to.
+//! The journal encoder runs [`redact_value`] again as a last line of defence.
+
+use serde_json::Value;
+
+use super::command::CommandOutcome;
+use super::logs::LogLine;
+use super::probe::Observation;
+use super::record::Record;
+use super::state::Msg;
+use crate::profile::Redactor;
+
+/// Masks every secret in a message before the state sees it.
+pub fn redact_msg(r: &Redactor, msg: &mut Msg) {
+    if r.is_empty() {
+        return;
+    }
+    match msg {
+        Msg::Logs(lines) => lines.iter_mut().for_each(|l| redact_line(r, l)),
+        Msg::Probe(report) => {
+            redact_string(r, &mut report.url);
+            redact_observation(r, &mut report.observation);
+        }
+        Msg::Record(record) => redact_record(r, record),
+        Msg::Containers { state, .. } => {
+            if let Some(err) = &mut state.error {
+                redact_string(r, err);
+            }
+            for c in &mut state.containers {
+                redact_string(r, &mut c.image);
+            }
+        }
+        Msg::CheckFinished { outcome, .. } | Msg::ActionFinished { outcome, .. } => {
+            redact_outcome(r, outcome)
+        }
+        Msg::ActionOutput { line, .. } | Msg::Problem(line) => {
+            redact_string(r, line);
+        }
+        Msg::Key(_)
+        | Msg::Tick(_)
+        | Msg::Resize(..)
+        | Msg::Scroll { .. }
+        | Msg::Click { .. }
+        | Msg::Metrics(_)
+        | Msg::LogRows(_)
+        | Msg::LogsSaved { .. }
+        | Msg::ActionConfirmed { .. }
+        | Msg::CheckStarted { .. }
+        | Msg::Baseline(_) => {}
+    }
+}
+
+/// A log line with its secrets masked. Its colour runs are byte ranges of
+/// the text as written, so a line that changed loses them rather than
+/// colouring the wrong bytes.
+pub fn redact_line(r: &Redactor, line: &mut LogLine) {
+    if redact_string(r, &mut line.text) {
+        line.styles.clear();
+    }
+}
+
+/// Masks every string of a JSON value, keys left alone.
+pub fn redact_value(value: &mut Value, r: &Redactor) {
+    match value {
+        Value::String(s) => {
+            redact_string(r, s);
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, r)),
+        Value::Object(map) => map.values_mut().for_each(|v| redact_value(v, r)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// Masks in place; true when the text changed.
+fn redact_string(r: &Redactor, text: &mut String) -> bool {
+    let masked = r.redact(text);
+    if masked == *text {
+        return false;
+    }
+    *text = masked;
+    true
+}
+
+fn redact_outcome(r: &Redactor, outcome: &mut CommandOutcome) {
+    outcome.tail.iter_mut().for_each(|l| {
+        redact_string(r, l);
+    });
+    if let Some(err) = &mut outcome.spawn_error {
+        redact_string(r, err);
+    }
+}
+
+fn redact_observation(r: &Redactor, o: &mut Observation) {
+    redact_string(r, &mut o.url);
+    redact_string(r, &mut o.body_text);
+    for (_, value) in &mut o.headers {
+        redact_string(r, value);
+    }
+    if let Some(json) = &mut o.json {
+        redact_value(json, r);
+    }
+    let strings = o
+        .error
+        .iter_mut()
+        .chain(o.health.reason.iter_mut())
+        .chain(o.health.version.iter_mut())
+        .chain(o.health.errors.iter_mut())
+        .chain(o.health.warnings.iter_mut());
+    for s in strings {
+        redact_string(r, s);
+    }
+}
+
+/// A record read back from the journal is masked already when golive wrote
+/// it; one another tool appended may not be.
+fn redact_record(r: &Redactor, record: &mut Record) {
+    let Ok(mut value) = serde_json::to_value(&*record) else {
+        return;
+    };
+    if let Value::Object(map) = &mut value {
+        for (key, field) in map.iter_mut() {
+            if key != "at" && key != "kind" {
+                redact_value(field, r);
+            }
+        }
+    }
+    if let Ok(masked) = serde_json::from_value(value) {
+        *record = masked;
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_line_with_a_secret_is_masked_and_loses_its_colours() {
+        let r = Redactor::new(["tok3n".to_string()]);
+        let mut line =
+            LogLine::from_bytes("src", None, b"\x1b[31mAuthorization: Bearer tok3n\x1b[0m");
+        assert!(!line.styles.is_empty());
+        redact_line(&r, &mut line);
+        assert_eq!(line.text, "Authorization: Bearer ••••");
+        assert!(line.styles.is_empty());
+    }
+
+    #[test]
+    fn every_text_of_a_message_is_masked() {
+        let r = Redactor::new(["tok3n".to_string()]);
+        let mut msg = Msg::ActionFinished {
+            name: "rollback".into(),
+            outcome: CommandOutcome {
+                tail: vec!["using tok3n".into()],
+                spawn_error: Some("no tok3n".into()),
+                ..CommandOutcome::default()
+            },
+        };
+        redact_msg(&r, &mut msg);
+        let Msg::ActionFinished { outcome, .. } = msg else {
+            panic!("changed kind");
+        };
+        assert_eq!(outcome.tail, vec!["using ••••".to_string()]);
+        assert_eq!(outcome.spawn_error.as_deref(), Some("no ••••"));
+    }
+}
