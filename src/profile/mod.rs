@@ -20,7 +20,7 @@ pub use load::{load, load_str, load_with};
 pub use secrets::Redactor;
 
 use crate::app::condition::Condition;
-pub use crate::app::judge::JudgeConfig;
+pub use crate::app::judge::{JudgeConfig, JudgeMethod};
 
 /// A validated, fully resolved profile.
 #[derive(Debug, Clone)]
