@@ -62,10 +62,38 @@ fn main() {
     };
     let cases = [
         ("A/A (canary = baseline)", base, None),
-        ("latency ×1.5 (p95 ×1.5)", Case { latency_factor: 1.5, ..base }, None),
-        ("latency ×2 (p95 ×2)", Case { latency_factor: 2.0, ..base }, None),
-        ("errors 1 % → 2 %", Case { canary_error_rate: 0.02, ..base }, None),
-        ("latency ×1.05, allowed 1.2", Case { latency_factor: 1.05, ..base }, Some(1.2)),
+        (
+            "latency ×1.5 (p95 ×1.5)",
+            Case {
+                latency_factor: 1.5,
+                ..base
+            },
+            None,
+        ),
+        (
+            "latency ×2 (p95 ×2)",
+            Case {
+                latency_factor: 2.0,
+                ..base
+            },
+            None,
+        ),
+        (
+            "errors 1 % → 2 %",
+            Case {
+                canary_error_rate: 0.02,
+                ..base
+            },
+            None,
+        ),
+        (
+            "latency ×1.05, allowed 1.2",
+            Case {
+                latency_factor: 1.05,
+                ..base
+            },
+            Some(1.2),
+        ),
     ];
     println!(
         "{n} releases per case; confidence 0.98; allowed_increase 1.2 (sequential) / 1.0 (Mann-Whitney) unless given\n"

@@ -878,12 +878,21 @@ fn the_sequential_judge_fails_a_regressed_canary_with_its_evidence_in_every_form
     let out = check("text");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(text.contains("sequential at 98% confidence"), "{text}");
-    let line = text.lines().find(|l| l.contains("latency_p95")).unwrap_or_default();
-    assert!(line.contains("high") && line.contains("ratio ") && line.contains("allowed ≤ 1.20x"), "{line}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("latency_p95"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("high") && line.contains("ratio ") && line.contains("allowed ≤ 1.20x"),
+        "{line}"
+    );
 
     let out = check("junit");
     let xml = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(xml.contains(r#"<property name="method" value="sequential"/>"#), "{xml}");
+    assert!(
+        xml.contains(r#"<property name="method" value="sequential"/>"#),
+        "{xml}"
+    );
     assert!(xml.contains(r#"name="latency_p95.ratio_lower""#), "{xml}");
     assert!(xml.contains(r#"name="error_rate.canary_errors""#), "{xml}");
 
@@ -895,9 +904,15 @@ fn the_sequential_judge_fails_a_regressed_canary_with_its_evidence_in_every_form
         .find(|r| r["kind"] == "judge_verdict")
         .unwrap();
     let evidence = record["evidence"].as_array().unwrap();
-    let p95 = evidence.iter().find(|m| m["metric"] == "latency_p95").unwrap();
+    let p95 = evidence
+        .iter()
+        .find(|m| m["metric"] == "latency_p95")
+        .unwrap();
     assert_eq!(p95["classification"], "high", "{record}");
-    assert!(p95["sequential"]["lower"].as_f64().unwrap() > 1.2, "{record}");
+    assert!(
+        p95["sequential"]["lower"].as_f64().unwrap() > 1.2,
+        "{record}"
+    );
 }
 
 /// One spelling for no data in the JSON contract: `no-data`, as in the text,
@@ -914,6 +929,9 @@ fn json_spells_no_data_as_the_text_does() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["judge"]["verdict"], "no-data", "{stdout}");
-    assert_eq!(judge_metric(&doc["judge"], "latency_p95")["classification"], "no-data");
+    assert_eq!(
+        judge_metric(&doc["judge"], "latency_p95")["classification"],
+        "no-data"
+    );
     assert!(!stdout.contains("no_data"), "{stdout}");
 }

@@ -42,9 +42,10 @@ fn the_mann_whitney_judge_judged_at_every_poll_fails_equal_canaries_too_often() 
 }
 
 /// A canary twice as slow is failed, and soon: 100 releases, each failed
-/// within 5 minutes (in the benchmark every one is, by about minute 3).
+/// within 10 minutes (in the benchmark every one is at minute 6, once six
+/// windows a side exist).
 #[test]
-fn a_doubled_latency_is_failed_within_five_minutes() {
+fn a_doubled_latency_is_failed_within_ten_minutes() {
     let slow = Case {
         latency_factor: 2.0,
         ..EQUAL
@@ -52,7 +53,11 @@ fn a_doubled_latency_is_failed_within_five_minutes() {
     let out = sim::releases(100, 5_000, slow, &JudgeConfig::default());
     let late: Vec<_> = out
         .iter()
-        .filter(|o| o.failed_at.is_none_or(|s| s > 300))
+        .filter(|o| o.failed_at.is_none_or(|s| s > 600))
         .collect();
-    assert!(late.is_empty(), "{} of 100 not failed within 5 min: {late:?}", late.len());
+    assert!(
+        late.is_empty(),
+        "{} of 100 not failed within 10 min: {late:?}",
+        late.len()
+    );
 }

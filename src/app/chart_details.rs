@@ -52,9 +52,12 @@ fn judge_lines(app: &App, report: &JudgeReport, lines: &mut Vec<String>) {
         short_duration(app.metrics.config().judge_lookback),
         judge::samples_to_judge(cfg),
     ));
-    for note in [judge::no_data_note(report), judge::inconclusive_note(report)]
-        .into_iter()
-        .flatten()
+    for note in [
+        judge::no_data_note(report),
+        judge::inconclusive_note(report),
+    ]
+    .into_iter()
+    .flatten()
     {
         lines.push(note);
     }

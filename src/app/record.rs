@@ -196,7 +196,10 @@ mod tests {
         let line = serde_json::to_string(&event).unwrap();
         assert!(line.contains(r#""verdict":"no-data""#), "{line}");
         assert!(line.contains(r#""classification":"no-data""#), "{line}");
-        assert!(line.contains(r#""classification":"inconclusive""#), "{line}");
+        assert!(
+            line.contains(r#""classification":"inconclusive""#),
+            "{line}"
+        );
         assert!(!line.contains("no_data"), "{line}");
         assert_eq!(serde_json::from_str::<Event>(&line).unwrap(), event);
         let old: Classification = serde_json::from_str(r#""no_data""#).unwrap();

@@ -125,9 +125,12 @@ pub fn text_judge(report: &JudgeReport, color: bool) -> String {
         paint(verdict_status(report.verdict), symbol, color),
         judge::headline(report)
     );
-    for note in [judge::no_data_note(report), judge::inconclusive_note(report)]
-        .into_iter()
-        .flatten()
+    for note in [
+        judge::no_data_note(report),
+        judge::inconclusive_note(report),
+    ]
+    .into_iter()
+    .flatten()
     {
         out.push_str("\n  ");
         out.push_str(&note);
@@ -238,7 +241,10 @@ fn judge_case(profile: &Profile, judge: &PhaseJudge) -> TestCase {
                 judge::CountUnit::Requests => "requests",
             };
             case.add_property(Property::new(name("counted"), unit));
-            case.add_property(Property::new(name("canary_count"), e.canary_count.to_string()));
+            case.add_property(Property::new(
+                name("canary_count"),
+                e.canary_count.to_string(),
+            ));
             case.add_property(Property::new(
                 name("baseline_count"),
                 e.baseline_count.to_string(),

@@ -21,9 +21,9 @@ use super::raw::{self, Str};
 use super::threshold::{parse_ratio, parse_threshold};
 use super::{
     Action, ActionKind, BaselineConfig, BaselinePrefer, Check, CommandCheck, DockerCheck, DockerOp,
-    DockerTarget, Endpoint, EndpointCheck, Gate, HealthFormat, Item, JudgeConfig, JudgeMethod, LogKind,
-    LogSource, LogsCheck, MetricCheck, MetricKind, MetricsKind, MetricsSource, OnBreach, Phase,
-    Profile, ProfileError, Redactor, RequestBody, Service, Settings,
+    DockerTarget, Endpoint, EndpointCheck, Gate, HealthFormat, Item, JudgeConfig, JudgeMethod,
+    LogKind, LogSource, LogsCheck, MetricCheck, MetricKind, MetricsKind, MetricsSource, OnBreach,
+    Phase, Profile, ProfileError, Redactor, RequestBody, Service, Settings,
 };
 use crate::app::condition::Condition;
 

@@ -77,7 +77,9 @@ fn slice(rng: &mut Rng, factor: f64, error_rate: f64) -> Slice {
     let shift = (MEDIAN_LATENCY * factor).ln();
     for _ in 0..requests {
         let l = shift + LOG_SD * rng.normal();
-        let b = ((l - BUCKET_LOG_MIN) / BUCKET_STEP).floor().clamp(0.0, (BUCKETS - 1) as f64);
+        let b = ((l - BUCKET_LOG_MIN) / BUCKET_STEP)
+            .floor()
+            .clamp(0.0, (BUCKETS - 1) as f64);
         hist[b as usize] += 1.0;
     }
     Slice {
@@ -120,7 +122,11 @@ fn window(slices: &[Slice]) -> Window {
         requests += s.requests;
     }
     Window {
-        q: [quantile(&hist, 0.5), quantile(&hist, 0.95), quantile(&hist, 0.99)],
+        q: [
+            quantile(&hist, 0.5),
+            quantile(&hist, 0.95),
+            quantile(&hist, 0.99),
+        ],
         counts: Counts { errors, requests },
     }
 }
@@ -163,15 +169,25 @@ pub fn release(seed: u64, case: Case, cfg: &JudgeConfig) -> Outcome {
             .filter(|&i| cw[i].is_some())
             .collect();
         let pick = |w: &[Option<Window>], f: &dyn Fn(&Window) -> f64| -> Vec<f64> {
-            picked.iter().filter_map(|&i| w[i].as_ref().map(f)).collect()
+            picked
+                .iter()
+                .filter_map(|&i| w[i].as_ref().map(f))
+                .collect()
         };
         let counts = |w: &[Option<Window>]| -> Vec<Counts> {
-            picked.iter().filter_map(|&i| w[i].map(|x| x.counts)).collect()
+            picked
+                .iter()
+                .filter_map(|&i| w[i].map(|x| x.counts))
+                .collect()
         };
         let mut inputs = Vec::new();
-        for (k, kind) in [MetricKind::LatencyP50, MetricKind::LatencyP95, MetricKind::LatencyP99]
-            .into_iter()
-            .enumerate()
+        for (k, kind) in [
+            MetricKind::LatencyP50,
+            MetricKind::LatencyP95,
+            MetricKind::LatencyP99,
+        ]
+        .into_iter()
+        .enumerate()
         {
             inputs.push((
                 kind,
@@ -193,7 +209,11 @@ pub fn release(seed: u64, case: Case, cfg: &JudgeConfig) -> Outcome {
         ));
         let judged = judge::judge_all(&inputs, cfg, WINDOW_SECS as f64);
         let secs = (poll + 1) * POLL_SECS;
-        if out.failed_at.is_none() && judged.iter().any(|m| m.classification == Classification::High) {
+        if out.failed_at.is_none()
+            && judged
+                .iter()
+                .any(|m| m.classification == Classification::High)
+        {
             out.failed_at = Some(secs);
         }
         let p95 = judged[1].classification;
@@ -207,5 +227,7 @@ pub fn release(seed: u64, case: Case, cfg: &JudgeConfig) -> Outcome {
 
 /// Releases `0..n` of a case (seeds `base + i`).
 pub fn releases(n: usize, base: u64, case: Case, cfg: &JudgeConfig) -> Vec<Outcome> {
-    (0..n as u64).map(|i| release(base + i, case, cfg)).collect()
+    (0..n as u64)
+        .map(|i| release(base + i, case, cfg))
+        .collect()
 }

@@ -296,7 +296,10 @@ pub fn report(canary_track: &str, metrics: Vec<MetricJudgement>, cfg: &JudgeConf
             .map(|m| m.metric.as_str())
             .collect()
     };
-    let (high, open) = (named(Classification::High), named(Classification::Inconclusive));
+    let (high, open) = (
+        named(Classification::High),
+        named(Classification::Inconclusive),
+    );
     let mut summary = match score {
         None => format!("judge: no data for {canary_track} vs baseline"),
         Some(s) => format!(
@@ -388,12 +391,7 @@ pub fn inconclusive_note(report: &JudgeReport) -> Option<String> {
             None => m.metric.clone(),
         })
         .collect();
-    (!open.is_empty()).then(|| {
-        format!(
-            "INCONCLUSIVE (not a pass): {}",
-            open.join("; ")
-        )
-    })
+    (!open.is_empty()).then(|| format!("INCONCLUSIVE (not a pass): {}", open.join("; ")))
 }
 
 /// `needs ~4 more samples (~4 min)`: what an inconclusive metric lacks.
@@ -449,10 +447,7 @@ fn sequential_pieces(e: &SequentialEvidence) -> Vec<String> {
 }
 
 /// One sentence for a metric's reason: the ratio against the allowed one.
-pub(crate) fn sequential_words(
-    class: Classification,
-    e: &SequentialEvidence,
-) -> String {
+pub(crate) fn sequential_words(class: Classification, e: &SequentialEvidence) -> String {
     let bounds = format!(
         "ratio {} [{}, {}] at {:.1}% confidence",
         ratio(Some(e.ratio), ""),

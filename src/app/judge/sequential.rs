@@ -96,7 +96,12 @@ pub struct SequentialEvidence {
     pub more_minutes: Option<f64>,
 }
 
-fn unjudged(metric: MetricKind, canary_n: usize, baseline_n: usize, reason: String) -> MetricJudgement {
+fn unjudged(
+    metric: MetricKind,
+    canary_n: usize,
+    baseline_n: usize,
+    reason: String,
+) -> MetricJudgement {
     MetricJudgement {
         metric: metric.name().to_string(),
         classification: Classification::NoData,
@@ -201,7 +206,14 @@ pub fn judge_latency(
     let estimate = mx - my;
     let n_eff = nf * mf / (nf + mf);
     // k times the windows on each side: the spread stays, the rest grows.
-    let hw_at = |k: f64| t_half_width(spread / (n_eff * k).sqrt(), n_eff * k, dof * k + 2.0 * (k - 1.0), alpha);
+    let hw_at = |k: f64| {
+        t_half_width(
+            spread / (n_eff * k).sqrt(),
+            n_eff * k,
+            dof * k + 2.0 * (k - 1.0),
+            alpha,
+        )
+    };
     let hw = hw_at(1.0);
     let (lower, upper) = (hw.map(|h| estimate - h), hw.map(|h| estimate + h));
     let classification = classify(lower, upper, cfg.allowed_increase);
@@ -227,7 +239,15 @@ pub fn judge_latency(
         evidence.more_minutes = Some(more * window_secs / 60.0);
     }
     let geo = |v: &[f64]| (v.iter().sum::<f64>() / v.len() as f64).exp();
-    judged(metric, classification, n, m, Some(geo(&x)), Some(geo(&y)), evidence)
+    judged(
+        metric,
+        classification,
+        n,
+        m,
+        Some(geo(&x)),
+        Some(geo(&y)),
+        evidence,
+    )
 }
 
 fn judged(
@@ -265,7 +285,13 @@ fn judged(
 fn log_lik(l: f64, lw: f64, ec: f64, eb: f64) -> f64 {
     let z = l + lw;
     // ln π = -ln(1 + e^-z), ln(1 - π) = -ln(1 + e^z), computed stably.
-    let softplus = |t: f64| if t > 0.0 { t + (-t).exp().ln_1p() } else { t.exp().ln_1p() };
+    let softplus = |t: f64| {
+        if t > 0.0 {
+            t + (-t).exp().ln_1p()
+        } else {
+            t.exp().ln_1p()
+        }
+    };
     -ec * softplus(-z) - eb * softplus(z)
 }
 
@@ -282,9 +308,13 @@ fn error_bounds(ec: f64, nc: f64, eb: f64, nb: f64, alpha: f64) -> (Option<f64>,
         .collect();
     // log ∫ L(l) φ(l) dl, with φ the mixture's normal density.
     let log_prior = |l: f64| {
-        -0.5 * (l / ERRORS_MIX_SD).powi(2) - (ERRORS_MIX_SD * (2.0 * std::f64::consts::PI).sqrt()).ln()
+        -0.5 * (l / ERRORS_MIX_SD).powi(2)
+            - (ERRORS_MIX_SD * (2.0 * std::f64::consts::PI).sqrt()).ln()
     };
-    let terms: Vec<f64> = grid.iter().map(|(l, ll)| ll + log_prior(*l) + GRID_STEP.ln()).collect();
+    let terms: Vec<f64> = grid
+        .iter()
+        .map(|(l, ll)| ll + log_prior(*l) + GRID_STEP.ln())
+        .collect();
     let top = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let log_mix = top + terms.iter().map(|t| (t - top).exp()).sum::<f64>().ln();
     // Kept: every ratio whose mixture martingale stays under 1/α.
@@ -325,7 +355,9 @@ pub fn judge_errors(
         );
     }
     let sum = |v: &[Counts]| {
-        v.iter().fold((0.0, 0.0), |(e, r), c| (e + c.errors.clamp(0.0, c.requests), r + c.requests))
+        v.iter().fold((0.0, 0.0), |(e, r), c| {
+            (e + c.errors.clamp(0.0, c.requests), r + c.requests)
+        })
     };
     let ((ec, nc), (eb, nb)) = (sum(&canary), sum(&baseline));
     let (lower, upper) = error_bounds(ec, nc, eb, nb, alpha);
@@ -358,7 +390,15 @@ pub fn judge_errors(
         }
     }
     let rate = |e: f64, r: f64| Some(e / r);
-    judged(metric, classification, n, m, rate(ec, nc), rate(eb, nb), evidence)
+    judged(
+        metric,
+        classification,
+        n,
+        m,
+        rate(ec, nc),
+        rate(eb, nb),
+        evidence,
+    )
 }
 
 #[cfg(test)]
@@ -375,12 +415,21 @@ mod tests {
 
     fn wobble(base: f64, n: usize) -> Vec<f64> {
         // Deterministic ±3 % spread around `base`.
-        (0..n).map(|i| base * (1.0 + 0.03 * ((i * 7 % 5) as f64 - 2.0) / 2.0)).collect()
+        (0..n)
+            .map(|i| base * (1.0 + 0.03 * ((i * 7 % 5) as f64 - 2.0) / 2.0))
+            .collect()
     }
 
     #[test]
     fn a_doubled_latency_fails_with_its_ratio_bounded_above_the_allowed() {
-        let j = judge_latency(MetricKind::LatencyP95, &wobble(0.2, 10), &wobble(0.1, 10), &cfg(1.2), 0.005, 60.0);
+        let j = judge_latency(
+            MetricKind::LatencyP95,
+            &wobble(0.2, 10),
+            &wobble(0.1, 10),
+            &cfg(1.2),
+            0.005,
+            60.0,
+        );
         assert_eq!(j.classification, Classification::High, "{}", j.reason);
         let e = j.sequential.unwrap();
         assert!((e.ratio - 2.0).abs() < 0.01, "{e:?}");
@@ -390,37 +439,89 @@ mod tests {
 
     #[test]
     fn the_same_latency_passes_only_once_the_bound_is_inside_the_allowed() {
-        let few = judge_latency(MetricKind::LatencyP95, &wobble(0.1, 3), &wobble(0.1, 3), &cfg(1.2), 0.005, 60.0);
-        assert_eq!(few.classification, Classification::Inconclusive, "{}", few.reason);
+        let few = judge_latency(
+            MetricKind::LatencyP95,
+            &wobble(0.1, 3),
+            &wobble(0.1, 3),
+            &cfg(1.2),
+            0.005,
+            60.0,
+        );
+        assert_eq!(
+            few.classification,
+            Classification::Inconclusive,
+            "{}",
+            few.reason
+        );
         let e = few.sequential.unwrap();
         let more = e.more.expect("an estimate of what it takes");
         assert!(more >= 1 && e.more_minutes == Some(more as f64), "{e:?}");
-        let many = judge_latency(MetricKind::LatencyP95, &wobble(0.1, 20), &wobble(0.1, 20), &cfg(1.2), 0.005, 60.0);
+        let many = judge_latency(
+            MetricKind::LatencyP95,
+            &wobble(0.1, 20),
+            &wobble(0.1, 20),
+            &cfg(1.2),
+            0.005,
+            60.0,
+        );
         assert_eq!(many.classification, Classification::Pass, "{}", many.reason);
         let e = many.sequential.unwrap();
         assert!(e.upper.unwrap() <= 1.2 && e.lower.unwrap() < 1.0, "{e:?}");
         // No allowance at all: the same data cannot pass, it stays open.
-        let strict = judge_latency(MetricKind::LatencyP95, &wobble(0.1, 20), &wobble(0.1, 20), &cfg(1.0), 0.005, 60.0);
+        let strict = judge_latency(
+            MetricKind::LatencyP95,
+            &wobble(0.1, 20),
+            &wobble(0.1, 20),
+            &cfg(1.0),
+            0.005,
+            60.0,
+        );
         assert_eq!(strict.classification, Classification::Inconclusive);
         assert_eq!(strict.sequential.unwrap().more, None);
     }
 
     #[test]
     fn error_counts_fail_a_doubled_rate_and_leave_few_errors_open() {
-        let w = |errors: f64| vec![Counts { errors, requests: 1000.0 }; 30];
+        let w = |errors: f64| {
+            vec![
+                Counts {
+                    errors,
+                    requests: 1000.0
+                };
+                30
+            ]
+        };
         let doubled = judge_errors(&w(20.0), &w(10.0), &cfg(1.2), 0.005, 60.0);
-        assert_eq!(doubled.classification, Classification::High, "{}", doubled.reason);
+        assert_eq!(
+            doubled.classification,
+            Classification::High,
+            "{}",
+            doubled.reason
+        );
         let e = doubled.sequential.unwrap();
         assert_eq!((e.canary_errors, e.baseline_errors), (Some(600), Some(300)));
         assert_eq!(e.canary_count, 30_000);
         assert!(e.lower.unwrap() > 1.2 && e.upper.unwrap() < 3.0, "{e:?}");
         // No errors anywhere: nothing is known about the ratio.
         let none = judge_errors(&w(0.0), &w(0.0), &cfg(1.2), 0.005, 60.0);
-        assert_eq!(none.classification, Classification::Inconclusive, "{}", none.reason);
+        assert_eq!(
+            none.classification,
+            Classification::Inconclusive,
+            "{}",
+            none.reason
+        );
         let e = none.sequential.unwrap();
         assert_eq!((e.lower, e.upper), (None, None));
         // Many errors at the same rate: shown equivalent.
-        let many = |errors: f64| vec![Counts { errors, requests: 100_000.0 }; 30];
+        let many = |errors: f64| {
+            vec![
+                Counts {
+                    errors,
+                    requests: 100_000.0
+                };
+                30
+            ]
+        };
         let same = judge_errors(&many(1000.0), &many(1000.0), &cfg(1.2), 0.005, 60.0);
         assert_eq!(same.classification, Classification::Pass, "{}", same.reason);
     }

@@ -1003,7 +1003,12 @@ impl MetricsState {
                         BaselineOrigin::File => self
                             .captured
                             .as_ref()
-                            .map(|f| (f.samples_of(kind), if counted { f.counts() } else { Vec::new() }))
+                            .map(|f| {
+                                (
+                                    f.samples_of(kind),
+                                    if counted { f.counts() } else { Vec::new() },
+                                )
+                            })
                             .unwrap_or_default(),
                         BaselineOrigin::Live => (
                             self.judge_samples(BASELINE_TRACK, kind, now),
