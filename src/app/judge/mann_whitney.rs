@@ -226,11 +226,8 @@ fn binomial(n: usize, k: usize) -> f64 {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::app::judge::tests::close;
     use crate::app::judge::{Classification, JudgeConfig};
-
-    fn close(a: f64, b: f64, tol: f64) -> bool {
-        (a - b).abs() <= tol
-    }
 
     #[test]
     fn textbook_complete_separation() {

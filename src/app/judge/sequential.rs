@@ -413,6 +413,17 @@ mod tests {
         }
     }
 
+    fn p95(canary: &[f64], baseline: &[f64], allowed: f64) -> MetricJudgement {
+        judge_latency(
+            MetricKind::LatencyP95,
+            canary,
+            baseline,
+            &cfg(allowed),
+            0.005,
+            60.0,
+        )
+    }
+
     fn wobble(base: f64, n: usize) -> Vec<f64> {
         // Deterministic ±3 % spread around `base`.
         (0..n)
@@ -422,14 +433,7 @@ mod tests {
 
     #[test]
     fn a_doubled_latency_fails_with_its_ratio_bounded_above_the_allowed() {
-        let j = judge_latency(
-            MetricKind::LatencyP95,
-            &wobble(0.2, 10),
-            &wobble(0.1, 10),
-            &cfg(1.2),
-            0.005,
-            60.0,
-        );
+        let j = p95(&wobble(0.2, 10), &wobble(0.1, 10), 1.2);
         assert_eq!(j.classification, Classification::High, "{}", j.reason);
         let e = j.sequential.unwrap();
         assert!((e.ratio - 2.0).abs() < 0.01, "{e:?}");
@@ -439,14 +443,7 @@ mod tests {
 
     #[test]
     fn the_same_latency_passes_only_once_the_bound_is_inside_the_allowed() {
-        let few = judge_latency(
-            MetricKind::LatencyP95,
-            &wobble(0.1, 3),
-            &wobble(0.1, 3),
-            &cfg(1.2),
-            0.005,
-            60.0,
-        );
+        let few = p95(&wobble(0.1, 3), &wobble(0.1, 3), 1.2);
         assert_eq!(
             few.classification,
             Classification::Inconclusive,
@@ -456,26 +453,12 @@ mod tests {
         let e = few.sequential.unwrap();
         let more = e.more.expect("an estimate of what it takes");
         assert!(more >= 1 && e.more_minutes == Some(more as f64), "{e:?}");
-        let many = judge_latency(
-            MetricKind::LatencyP95,
-            &wobble(0.1, 20),
-            &wobble(0.1, 20),
-            &cfg(1.2),
-            0.005,
-            60.0,
-        );
+        let many = p95(&wobble(0.1, 20), &wobble(0.1, 20), 1.2);
         assert_eq!(many.classification, Classification::Pass, "{}", many.reason);
         let e = many.sequential.unwrap();
         assert!(e.upper.unwrap() <= 1.2 && e.lower.unwrap() < 1.0, "{e:?}");
         // No allowance at all: the same data cannot pass, it stays open.
-        let strict = judge_latency(
-            MetricKind::LatencyP95,
-            &wobble(0.1, 20),
-            &wobble(0.1, 20),
-            &cfg(1.0),
-            0.005,
-            60.0,
-        );
+        let strict = p95(&wobble(0.1, 20), &wobble(0.1, 20), 1.0);
         assert_eq!(strict.classification, Classification::Inconclusive);
         assert_eq!(strict.sequential.unwrap().more, None);
     }
