@@ -596,6 +596,7 @@ scrape = "{baseline}/metrics"
 window = "1s"
 
 [judge]
+method = "mann-whitney"
 confidence = 0.98
 pass_score = 90
 marginal_score = 60
@@ -759,13 +760,13 @@ fn the_judge_passes_a_canary_that_behaves_like_the_baseline() {
     // Same distributions: no metric is significantly higher (a 2 % chance
     // per metric of a false alarm leaves at worst a marginal verdict).
     assert_ne!(judge["verdict"], "fail", "{stdout}");
-    assert_ne!(judge["verdict"], "no_data", "{stdout}");
+    assert_ne!(judge["verdict"], "no-data", "{stdout}");
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     let judged: Vec<&serde_json::Value> = judge["metrics"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|m| m["classification"] != "no_data")
+        .filter(|m| m["classification"] != "no-data")
         .collect();
     assert!(judged.len() >= 3, "{stdout}");
     for m in judged {
@@ -830,4 +831,107 @@ fn a_check_too_short_to_judge_says_no_data_loudly() {
         .output()
         .unwrap();
     assert!(!String::from_utf8_lossy(&text.stdout).contains("judge"));
+}
+
+/// The judged profile with the default, sequential judge.
+fn sequential_profile(dir: &Path, demo: &Demo, hold: Option<&str>) -> PathBuf {
+    let path = judged_profile(dir, demo, hold);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("method = \"mann-whitney\"\n", "")).unwrap();
+    path
+}
+
+#[test]
+fn the_sequential_judge_fails_a_regressed_canary_with_its_evidence_in_every_format() {
+    let demo = Demo::start(false);
+    let dir = tempfile::tempdir().unwrap();
+    let profile = sequential_profile(dir.path(), &demo, Some("12s"));
+    let check = |format: &str| {
+        golive(dir.path())
+            .args(["check", profile.to_str().unwrap(), "--phase", "canary"])
+            .args(["--format", format, "--timeout", "40s"])
+            .output()
+            .unwrap()
+    };
+    let out = check("json");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let judge = &doc["judge"];
+    assert_eq!(judge["verdict"], "fail", "{stdout}");
+    assert_eq!(judge["config"]["method"], "sequential", "{stdout}");
+    let p95 = judge_metric(judge, "latency_p95");
+    assert_eq!(p95["classification"], "high", "{stdout}");
+    let e = &p95["sequential"];
+    // The whole confidence sequence of the ratio is above the allowance.
+    assert!(e["lower"].as_f64().unwrap() > 1.2, "{stdout}");
+    assert!(e["ratio"].as_f64().unwrap() >= e["lower"].as_f64().unwrap());
+    assert_eq!(e["allowed_increase"], 1.2, "{stdout}");
+    assert_eq!(e["unit"], "samples", "{stdout}");
+    assert!(e["canary_count"].as_u64().unwrap() >= 5, "{stdout}");
+    // The error rate is judged on counts: errors and requests a side.
+    let errors = &judge_metric(judge, "error_rate")["sequential"];
+    assert_eq!(errors["unit"], "requests", "{stdout}");
+    assert!(errors["canary_errors"].as_u64().unwrap() > 0, "{stdout}");
+    assert!(errors["canary_count"].as_u64().unwrap() > errors["canary_errors"].as_u64().unwrap());
+
+    let out = check("text");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("sequential at 98% confidence"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("latency_p95"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("high") && line.contains("ratio ") && line.contains("allowed ≤ 1.20x"),
+        "{line}"
+    );
+
+    let out = check("junit");
+    let xml = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        xml.contains(r#"<property name="method" value="sequential"/>"#),
+        "{xml}"
+    );
+    assert!(xml.contains(r#"name="latency_p95.ratio_lower""#), "{xml}");
+    assert!(xml.contains(r#"name="error_rate.canary_errors""#), "{xml}");
+
+    // The journal's verdict records carry the same evidence per metric.
+    let journal = std::fs::read_to_string(dir.path().join("journal.jsonl")).unwrap();
+    let record: serde_json::Value = journal
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|r| r["kind"] == "judge_verdict")
+        .unwrap();
+    let evidence = record["evidence"].as_array().unwrap();
+    let p95 = evidence
+        .iter()
+        .find(|m| m["metric"] == "latency_p95")
+        .unwrap();
+    assert_eq!(p95["classification"], "high", "{record}");
+    assert!(
+        p95["sequential"]["lower"].as_f64().unwrap() > 1.2,
+        "{record}"
+    );
+}
+
+/// One spelling for no data in the JSON contract: `no-data`, as in the text,
+/// JUnit and the docs.
+#[test]
+fn json_spells_no_data_as_the_text_does() {
+    let demo = Demo::start(false);
+    let dir = tempfile::tempdir().unwrap();
+    let profile = sequential_profile(dir.path(), &demo, None);
+    let out = golive(dir.path())
+        .args(["check", profile.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["judge"]["verdict"], "no-data", "{stdout}");
+    assert_eq!(
+        judge_metric(&doc["judge"], "latency_p95")["classification"],
+        "no-data"
+    );
+    assert!(!stdout.contains("no_data"), "{stdout}");
 }

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use super::checklist::short_duration;
-use super::judge::{self, JudgeReport, samples_needed};
+use super::judge::{self, JudgeMethod, JudgeReport};
 use super::metrics::{GateState, fmt_value};
 use super::state::App;
 use crate::profile::{Gate, OnBreach};
@@ -37,13 +37,28 @@ fn judge_lines(app: &App, report: &JudgeReport, lines: &mut Vec<String>) {
     let cfg = &report.config;
     let (symbol, _) = judge::verdict_mark(report.verdict);
     lines.push(format!("judge {symbol} {}", judge::headline(report)));
+    let rule = match cfg.method {
+        JudgeMethod::Sequential => format!(
+            "fail once the ratio's bound is above {:.2}x, pass once it is under; anytime-valid, so judging every poll adds no false alarms",
+            cfg.allowed_increase
+        ),
+        JudgeMethod::MannWhitney => format!(
+            "a higher mean up to {:.2}x the baseline still passes",
+            cfg.allowed_increase
+        ),
+    };
     lines.push(format!(
-        "samples: one per metrics window over the last {}, at least {} a side; a higher mean up to {:.2}x the baseline still passes",
+        "samples: one per metrics window over the last {}, at least {} a side; {rule}",
         short_duration(app.metrics.config().judge_lookback),
-        samples_needed(cfg),
-        cfg.allowed_increase
+        judge::samples_to_judge(cfg),
     ));
-    if let Some(note) = judge::no_data_note(report) {
+    for note in [
+        judge::no_data_note(report),
+        judge::inconclusive_note(report),
+    ]
+    .into_iter()
+    .flatten()
+    {
         lines.push(note);
     }
     let width = report.name_width();
@@ -56,7 +71,7 @@ fn judge_lines(app: &App, report: &JudgeReport, lines: &mut Vec<String>) {
             m.classification.as_str()
         );
         // Judged, the p-value fits beside the class; the rest goes below.
-        if m.test.is_some()
+        if (m.test.is_some() || m.sequential.is_some())
             && let Some(p) = evidence.next()
         {
             head.push_str("  ");
@@ -68,10 +83,11 @@ fn judge_lines(app: &App, report: &JudgeReport, lines: &mut Vec<String>) {
             lines.push(format!("    {}", rest.join("  ")));
         }
     }
-    lines.push(
-        "p: Mann-Whitney p-value · shift: Hodges-Lehmann canary − baseline [interval] · ratio: of the means · n: samples canary/baseline"
+    lines.push(match cfg.method {
+        JudgeMethod::Sequential => "ratio: canary ÷ baseline [confidence-sequence bounds] (latency: per-window quantiles, errors: counts) · n: samples canary/baseline".to_string(),
+        JudgeMethod::MannWhitney => "p: Mann-Whitney p-value · shift: Hodges-Lehmann canary − baseline [interval] · ratio: of the means · n: samples canary/baseline"
             .to_string(),
-    );
+    });
 }
 
 fn gate_lines(app: &App, lines: &mut Vec<String>) {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::checklist::ItemStatus;
-use super::judge::Verdict;
+use super::judge::{Classification, SequentialEvidence, Verdict};
 use crate::profile::Profile;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,7 +106,22 @@ pub enum Event {
         /// One line per metric: class, p-value, shift, ratio, samples.
         #[serde(default)]
         metrics: Vec<String>,
+        /// Per metric, the numbers behind its line (journals written before
+        /// the sequential judge have none).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        evidence: Vec<MetricEvidence>,
     },
+}
+
+/// One metric of a journalled verdict: its class and, from the sequential
+/// judge, the ratio with its bounds, the allowed increase, what was counted
+/// and what an inconclusive metric still needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricEvidence {
+    pub metric: String,
+    pub classification: Classification,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequential: Option<SequentialEvidence>,
 }
 
 impl Event {
@@ -145,12 +160,14 @@ mod tests {
                 score: Some(50.0),
                 summary: "judge: fail (score 50/100) for canary vs baseline".into(),
                 metrics: vec!["latency_p95 high: p = 0.0001".into()],
+                evidence: Vec::new(),
             },
         };
         let line = serde_json::to_string(&record).unwrap();
         assert!(line.contains(r#""kind":"judge_verdict""#), "{line}");
         assert!(line.contains(r#""verdict":"fail""#), "{line}");
         assert_eq!(serde_json::from_str::<Record>(&line).unwrap(), record);
+        // Journals before 2026-12 spelt no data `no_data`: still read.
         let bare = r#"{"at":"2026-11-22T19:01:00Z","operator":"a","service":"svc","version":"v2","kind":"judge_verdict","verdict":"no_data"}"#;
         let record: Record = serde_json::from_str(bare).unwrap();
         assert_eq!(
@@ -160,7 +177,56 @@ mod tests {
                 score: None,
                 summary: String::new(),
                 metrics: Vec::new(),
+                evidence: Vec::new(),
             }
         );
+    }
+
+    #[test]
+    fn no_data_is_written_no_dash_data_and_the_evidence_round_trips() {
+        use crate::app::judge::{CountUnit, SequentialEvidence};
+        let evidence = MetricEvidence {
+            metric: "error_rate".into(),
+            classification: Classification::Inconclusive,
+            sequential: Some(SequentialEvidence {
+                ratio: 1.1,
+                lower: None,
+                upper: Some(3.0),
+                allowed_increase: 1.2,
+                confidence: 0.995,
+                unit: CountUnit::Requests,
+                canary_count: 1200,
+                baseline_count: 1200,
+                canary_errors: Some(3),
+                baseline_errors: Some(2),
+                more: Some(40_000),
+                more_minutes: Some(33.0),
+            }),
+        };
+        let event = Event::JudgeVerdict {
+            verdict: Verdict::NoData,
+            score: None,
+            summary: String::new(),
+            metrics: Vec::new(),
+            evidence: vec![
+                evidence.clone(),
+                MetricEvidence {
+                    metric: "latency_p95".into(),
+                    classification: Classification::NoData,
+                    sequential: None,
+                },
+            ],
+        };
+        let line = serde_json::to_string(&event).unwrap();
+        assert!(line.contains(r#""verdict":"no-data""#), "{line}");
+        assert!(line.contains(r#""classification":"no-data""#), "{line}");
+        assert!(
+            line.contains(r#""classification":"inconclusive""#),
+            "{line}"
+        );
+        assert!(!line.contains("no_data"), "{line}");
+        assert_eq!(serde_json::from_str::<Event>(&line).unwrap(), event);
+        let old: Classification = serde_json::from_str(r#""no_data""#).unwrap();
+        assert_eq!(old, Classification::NoData);
     }
 }

@@ -159,7 +159,7 @@ pub struct PhaseJudge {
 fn verdict_status(verdict: Verdict) -> ItemStatus {
     match verdict {
         Verdict::Pass => ItemStatus::Pass,
-        Verdict::Marginal | Verdict::NoData => ItemStatus::Waived,
+        Verdict::Marginal | Verdict::Inconclusive | Verdict::NoData => ItemStatus::Waived,
         Verdict::Fail => ItemStatus::Fail,
     }
 }
@@ -168,7 +168,7 @@ fn classification_status(c: Classification) -> ItemStatus {
     match c {
         Classification::Pass | Classification::Low => ItemStatus::Pass,
         Classification::High => ItemStatus::Fail,
-        Classification::NoData => ItemStatus::Waived,
+        Classification::Inconclusive | Classification::NoData => ItemStatus::Waived,
     }
 }
 
@@ -184,7 +184,13 @@ pub fn text_judge(report: &JudgeReport, color: bool) -> String {
         paint(verdict_status(report.verdict), symbol, color),
         judge::headline(report)
     );
-    if let Some(note) = judge::no_data_note(report) {
+    for note in [
+        judge::no_data_note(report),
+        judge::inconclusive_note(report),
+    ]
+    .into_iter()
+    .flatten()
+    {
         out.push_str("\n  ");
         out.push_str(&note);
     }
@@ -247,6 +253,12 @@ fn judge_case(profile: &Profile, judge: &PhaseJudge) -> TestCase {
             s.set_message(format!("NO DATA: {}", clean_text(&report.summary)));
             s
         }
+        // Not decided is not a success: skipped, loudly.
+        Verdict::Inconclusive => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(format!("INCONCLUSIVE: {}", clean_text(&report.summary)));
+            s
+        }
     };
     let mut case = TestCase::new("judge", status);
     case.set_classname(format!("{}.{}", profile.service.name, judge.phase));
@@ -258,6 +270,7 @@ fn judge_case(profile: &Profile, judge: &PhaseJudge) -> TestCase {
         "confidence",
         report.config.confidence.to_string(),
     ));
+    case.add_property(Property::new("method", report.config.method.as_str()));
     for m in &report.metrics {
         let name = |what: &str| format!("{}.{what}", m.metric);
         case.add_property(Property::new(
@@ -274,7 +287,36 @@ fn judge_case(profile: &Profile, judge: &PhaseJudge) -> TestCase {
             case.add_property(Property::new(name("shift_lower"), shift.lower.to_string()));
             case.add_property(Property::new(name("shift_upper"), shift.upper.to_string()));
         }
-        if let Some(ratio) = m.mean_ratio {
+        if let Some(e) = &m.sequential {
+            let numbers = [
+                ("ratio", Some(e.ratio)),
+                ("ratio_lower", e.lower),
+                ("ratio_upper", e.upper),
+                ("allowed_increase", Some(e.allowed_increase)),
+                ("more", e.more.map(|n| n as f64)),
+                ("more_minutes", e.more_minutes),
+                ("canary_errors", e.canary_errors.map(|n| n as f64)),
+                ("baseline_errors", e.baseline_errors.map(|n| n as f64)),
+            ];
+            for (what, v) in numbers {
+                if let Some(v) = v {
+                    case.add_property(Property::new(name(what), v.to_string()));
+                }
+            }
+            let unit = match e.unit {
+                judge::CountUnit::Samples => "samples",
+                judge::CountUnit::Requests => "requests",
+            };
+            case.add_property(Property::new(name("counted"), unit));
+            case.add_property(Property::new(
+                name("canary_count"),
+                e.canary_count.to_string(),
+            ));
+            case.add_property(Property::new(
+                name("baseline_count"),
+                e.baseline_count.to_string(),
+            ));
+        } else if let Some(ratio) = m.mean_ratio {
             case.add_property(Property::new(name("mean_ratio"), ratio.to_string()));
         }
     }

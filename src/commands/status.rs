@@ -334,6 +334,7 @@ pub fn latest_judge(profile: &Profile, records: &[Record]) -> Option<JudgeRow> {
             score,
             summary,
             metrics,
+            ..
         } if r.service == profile.service.name && r.version == profile.service.version => {
             Some(JudgeRow {
                 verdict: *verdict,
@@ -355,7 +356,7 @@ pub fn judge_text(judge: &JudgeRow, color: bool) -> String {
     let status = match judge.verdict {
         Verdict::Pass => ItemStatus::Pass,
         Verdict::Fail => ItemStatus::Fail,
-        Verdict::Marginal | Verdict::NoData => ItemStatus::Waived,
+        Verdict::Marginal | Verdict::Inconclusive | Verdict::NoData => ItemStatus::Waived,
     };
     let said = if judge.summary.is_empty() {
         format!("judge: {}", word.to_lowercase())
@@ -582,6 +583,7 @@ mod tests {
             score: (verdict != Verdict::NoData).then_some(50.0),
             summary: summary.into(),
             metrics: vec!["latency_p95 high: p = 0.0001, n = 20/20".into()],
+            evidence: Vec::new(),
         }
     }
 

@@ -21,9 +21,9 @@ use super::raw::{self, Str};
 use super::threshold::{parse_ratio, parse_threshold};
 use super::{
     Action, ActionKind, BaselineConfig, BaselinePrefer, Check, CommandCheck, DockerCheck, DockerOp,
-    DockerTarget, Endpoint, EndpointCheck, Gate, HealthFormat, Item, JudgeConfig, LogKind,
-    LogSource, LogsCheck, MetricCheck, MetricKind, MetricsKind, MetricsSource, OnBreach, Phase,
-    Profile, ProfileError, Redactor, RequestBody, Service, Settings,
+    DockerTarget, Endpoint, EndpointCheck, Gate, HealthFormat, Item, JudgeConfig, JudgeMethod,
+    LogKind, LogSource, LogsCheck, MetricCheck, MetricKind, MetricsKind, MetricsSource, OnBreach,
+    Phase, Profile, ProfileError, Redactor, RequestBody, Service, Settings,
 };
 use crate::model::condition::Condition;
 
@@ -665,6 +665,21 @@ impl<'a> Loader<'a> {
         let Some(raw) = self.de::<raw::RawJudge>(value) else {
             return d;
         };
+        let method = match &raw.method {
+            None => JudgeMethod::default(),
+            Some(m) => match m.get_ref().as_str() {
+                "sequential" => JudgeMethod::Sequential,
+                "mann-whitney" => JudgeMethod::MannWhitney,
+                other => {
+                    self.hint(
+                        m.span(),
+                        format!("`method` must be \"sequential\" or \"mann-whitney\", not {other:?}"),
+                        "method = \"sequential\" (the default: stays valid however often it is judged) or \"mann-whitney\" (the fixed-sample test, for comparison)",
+                    );
+                    JudgeMethod::default()
+                }
+            },
+        };
         let mut number = |v: &Option<Spanned<f64>>,
                           ok: &dyn Fn(f64) -> bool,
                           message: &str,
@@ -707,8 +722,8 @@ impl<'a> Loader<'a> {
             &raw.allowed_increase,
             &|v| v.is_finite() && v >= 1.0,
             "`allowed_increase` must be a ratio of 1.0 or more",
-            "e.g. allowed_increase = 1.2 lets a significant increase pass while the canary's mean stays within 1.2x the baseline's",
-            d.allowed_increase,
+            "e.g. allowed_increase = 1.2: the canary may be up to 1.2x the baseline (it passes once shown under that, fails once shown over it)",
+            method.default_allowed_increase(),
         );
         if let Some(m) = &raw.marginal_score
             && *m.get_ref() > pass_score
@@ -736,6 +751,7 @@ impl<'a> Loader<'a> {
             None => d.min_samples,
         };
         JudgeConfig {
+            method,
             confidence,
             min_samples,
             allowed_increase,

@@ -20,7 +20,7 @@ pub use load::{load, load_str, load_with};
 pub use secrets::Redactor;
 
 use crate::model::condition::Condition;
-pub use crate::model::judge_config::JudgeConfig;
+pub use crate::model::judge_config::{JudgeConfig, JudgeMethod};
 
 /// A validated, fully resolved profile.
 #[derive(Debug, Clone)]

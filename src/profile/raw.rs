@@ -86,6 +86,7 @@ pub struct RawBaseline {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawJudge {
+    pub method: Option<Spanned<String>>,
     pub confidence: Option<Spanned<f64>>,
     pub pass_score: Option<Spanned<f64>>,
     pub marginal_score: Option<Spanned<f64>>,

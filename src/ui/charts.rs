@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
 
 use super::{Theme, pane_block};
+use crate::app::judge::{Verdict, verdict_mark};
 use crate::app::state::{App, Pane, TrackSample};
 use crate::profile::MetricKind;
 
@@ -85,10 +86,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let lat_line = threshold_ms.map(|t| vec![(-window_secs, t), (0.0, t)]);
     let err_line = threshold_err.map(|t| vec![(-window_secs, t), (0.0, t)]);
     let latency_title = match &app.judge {
-        Some(judge) if from_metrics_present(app) => match judge.score {
-            Some(score) => format!("p95 ms · judge {} {score:.0}", judge.verdict.as_str()),
-            None => format!("p95 ms · judge {}", judge.verdict.as_str()),
-        },
+        Some(judge) if from_metrics_present(app) => {
+            // Not decided is said in capitals, with its symbol: never a pass.
+            let word = match judge.verdict {
+                Verdict::Inconclusive => {
+                    let (symbol, word) = verdict_mark(judge.verdict);
+                    format!("{symbol} {word}")
+                }
+                v => v.as_str().to_string(),
+            };
+            match judge.score {
+                Some(score) => format!("p95 ms · judge {word} {score:.0}"),
+                None => format!("p95 ms · judge {word}"),
+            }
+        }
         _ => "latency ms".to_string(),
     };
     let scale = |max: f64| Scale {

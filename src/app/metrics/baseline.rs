@@ -61,6 +61,30 @@ impl BaselineFile {
             .unwrap_or_default()
     }
 
+    /// Errors and requests per captured window, from the error-rate and
+    /// request-rate samples taken at the same time (rate × window length).
+    pub fn counts(&self) -> Vec<crate::app::judge::Counts> {
+        let rates: BTreeMap<DateTime<Utc>, f64> = self
+            .samples
+            .get(MetricKind::RequestRate.name())
+            .map(|v| v.iter().map(|t| (t.at, t.value)).collect())
+            .unwrap_or_default();
+        self.samples
+            .get(MetricKind::ErrorRate.name())
+            .map(|v| {
+                v.iter()
+                    .filter_map(|t| {
+                        let requests = rates.get(&t.at)? * self.window_secs;
+                        Some(crate::app::judge::Counts {
+                            errors: t.value * requests,
+                            requests,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn to_json(&self) -> String {
         // Serialising plain maps, numbers and strings cannot fail; NaN and
         // infinities are kept out of the file by the capture.

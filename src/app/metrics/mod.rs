@@ -181,6 +181,9 @@ struct Track {
     source: Source,
     window: Duration,
     series: [Series; 5],
+    /// Requests counted in the window ending at each point, for the
+    /// sequential judge's test on counts (errors = error rate × requests).
+    requests: Series,
     /// The latest value or reason per kind, with when it was learnt.
     latest: [(MetricValue, Option<DateTime<Utc>>); 5],
     /// The last time each kind had no data (breaks `hold` and `for` runs).
@@ -203,6 +206,7 @@ impl Track {
             source,
             window,
             series: [s(), s(), s(), s(), s()],
+            requests: s(),
             latest: [waiting(), waiting(), waiting(), waiting(), waiting()],
             last_gap: [None; 5],
             notes: Default::default(),
@@ -461,6 +465,9 @@ impl MetricsState {
         t.record(MetricKind::LatencyP99, to_value(stats.p99), at);
         t.record(MetricKind::ErrorRate, to_value(stats.error_rate), at);
         t.record(MetricKind::RequestRate, to_value(stats.request_rate), at);
+        if let Some(requests) = stats.requests.filter(|r| r.is_finite()) {
+            t.requests.push(at, requests);
+        }
     }
 
     pub fn ingest_promql(
@@ -470,7 +477,15 @@ impl MetricsState {
         value: MetricValue,
         at: DateTime<Utc>,
     ) {
-        self.track_mut(track, false).record(kind, value, at);
+        let t = self.track_mut(track, false);
+        // A PromQL source gives rates; its window turns them into counts.
+        if let (MetricKind::RequestRate, MetricValue::Ok(rate)) = (kind, &value)
+            && rate.is_finite()
+        {
+            let requests = rate * t.window.as_secs_f64();
+            t.requests.push(at, requests);
+        }
+        t.record(kind, value, at);
     }
 
     /// Points from before the first poll (PromQL `query_range`).
@@ -480,7 +495,13 @@ impl MetricsState {
             .copied()
             .filter(|(_, v)| v.is_finite())
             .collect();
-        self.track_mut(track, false).series[idx(kind)].backfill(&finite);
+        let t = self.track_mut(track, false);
+        if kind == MetricKind::RequestRate {
+            let secs = t.window.as_secs_f64();
+            let counts: Vec<Point> = finite.iter().map(|&(at, r)| (at, r * secs)).collect();
+            t.requests.backfill(&counts);
+        }
+        t.series[idx(kind)].backfill(&finite);
     }
 
     /// The source could not be read: every metric of the track has no data.
@@ -946,13 +967,39 @@ impl MetricsState {
     /// Samples for the judge: one per window (non-overlapping), newest first
     /// kept, over the lookback.
     fn judge_samples(&self, track: &str, kind: MetricKind, now: DateTime<Utc>) -> Vec<f64> {
+        self.judge_points(track, kind, now)
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect()
+    }
+
+    fn judge_points(&self, track: &str, kind: MetricKind, now: DateTime<Utc>) -> Vec<Point> {
         let Some(t) = self.tracks.get(track) else {
             return Vec::new();
         };
         let lookback = chrono::Duration::from_std(self.cfg.judge_lookback)
             .unwrap_or(chrono::Duration::hours(1));
         let spacing = chrono::Duration::from_std(t.window).unwrap_or(chrono::Duration::minutes(1));
-        thin(t.series[idx(kind)].since(now - lookback), spacing)
+        thin_points(t.series[idx(kind)].since(now - lookback), spacing)
+    }
+
+    /// Errors and requests of the judge's error-rate windows: each thinned
+    /// error-rate point with the requests counted at the same scrape.
+    fn judge_counts(&self, track: &str, now: DateTime<Utc>) -> Vec<judge::Counts> {
+        let Some(t) = self.tracks.get(track) else {
+            return Vec::new();
+        };
+        let requests: BTreeMap<DateTime<Utc>, f64> = t.requests.points().iter().copied().collect();
+        self.judge_points(track, MetricKind::ErrorRate, now)
+            .into_iter()
+            .filter_map(|(at, rate)| {
+                let requests = *requests.get(&at)?;
+                Some(judge::Counts {
+                    errors: rate * requests,
+                    requests,
+                })
+            })
+            .collect()
     }
 
     /// The judge on the canary: the track named `canary` when there is one,
@@ -973,35 +1020,60 @@ impl MetricsState {
     /// The judge on `track` against the baseline (file or live, as preferred).
     pub fn judge_track(&self, track: &str, now: DateTime<Utc>) -> JudgeReport {
         let order = self.baseline_order();
-        let metrics = JUDGED
+        let inputs: Vec<(MetricKind, judge::MetricInput)> = JUDGED
             .iter()
             .map(|&kind| {
-                let canary = self.judge_samples(track, kind, now);
-                let mut baseline = Vec::new();
+                let counted = kind == MetricKind::ErrorRate;
+                let counts = |t: &str| {
+                    if counted {
+                        self.judge_counts(t, now)
+                    } else {
+                        Vec::new()
+                    }
+                };
+                let mut input = judge::MetricInput {
+                    canary: self.judge_samples(track, kind, now),
+                    canary_counts: counts(track),
+                    ..Default::default()
+                };
                 for origin in &order {
-                    baseline = match origin {
+                    (input.baseline, input.baseline_counts) = match origin {
                         BaselineOrigin::File => self
                             .captured
                             .as_ref()
-                            .map(|f| f.samples_of(kind))
+                            .map(|f| {
+                                (
+                                    f.samples_of(kind),
+                                    if counted { f.counts() } else { Vec::new() },
+                                )
+                            })
                             .unwrap_or_default(),
-                        BaselineOrigin::Live => self.judge_samples(BASELINE_TRACK, kind, now),
+                        BaselineOrigin::Live => (
+                            self.judge_samples(BASELINE_TRACK, kind, now),
+                            counts(BASELINE_TRACK),
+                        ),
                     };
-                    if !baseline.is_empty() {
+                    if !input.baseline.is_empty() {
                         break;
                     }
                 }
-                let mut judged = judge::judge_metric(kind, &canary, &baseline, &self.cfg.judge);
-                if baseline.is_empty() {
-                    judged.reason = format!(
-                        "{} canary and no baseline samples: {}",
-                        judged.canary_n,
-                        self.no_baseline_reason(kind, &order, now)
-                    );
-                }
-                judged
+                (kind, input)
             })
             .collect();
+        let window = self
+            .tracks
+            .get(track)
+            .map_or(60.0, |t| t.window.as_secs_f64());
+        let mut metrics = judge::judge_all(&inputs, &self.cfg.judge, window);
+        for (judged, (kind, input)) in metrics.iter_mut().zip(&inputs) {
+            if input.baseline.is_empty() {
+                judged.reason = format!(
+                    "{} canary and no baseline samples: {}",
+                    judged.canary_n,
+                    self.no_baseline_reason(*kind, &order, now)
+                );
+            }
+        }
         judge::report(track, metrics, &self.cfg.judge)
     }
 }
@@ -1037,11 +1109,18 @@ impl MetricsState {
 
 /// Keeps points at least `spacing` apart, walking back from the newest.
 pub fn thin(points: &[Point], spacing: chrono::Duration) -> Vec<f64> {
+    thin_points(points, spacing)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect()
+}
+
+fn thin_points(points: &[Point], spacing: chrono::Duration) -> Vec<Point> {
     let mut out = Vec::new();
     let mut next_before: Option<DateTime<Utc>> = None;
     for &(at, v) in points.iter().rev() {
         if next_before.is_none_or(|limit| at <= limit) {
-            out.push(v);
+            out.push((at, v));
             next_before = Some(at - spacing);
         }
     }

@@ -102,6 +102,8 @@ pub struct WindowStats {
     pub p99: Result<f64, String>,
     pub error_rate: Result<f64, String>,
     pub request_rate: Result<f64, String>,
+    /// Requests counted in the window (the sequential judge tests counts).
+    pub requests: Option<f64>,
 }
 
 impl WindowStats {
@@ -113,6 +115,7 @@ impl WindowStats {
             p99: r(),
             error_rate: r(),
             request_rate: r(),
+            requests: None,
         }
     }
 }
@@ -352,6 +355,7 @@ impl ScrapeWindow {
             p99: quantile(0.99),
             error_rate,
             request_rate,
+            requests: (span > 0.0).then_some(requests),
         }
     }
 
