@@ -444,3 +444,54 @@ fn a_90k_character_line_draws_in_both_modes() {
     let rows = text_of_logs(&render(&app, &Theme::default(), 120, 40));
     assert!(rows.starts_with("14:00:00 api   abc🚀"), "{rows}");
 }
+
+/// The help's first screen (no scrolling): rows of the overlay as drawn.
+fn help_first_screen(w: u16, h: u16) -> String {
+    let mut app = sample_app();
+    press(&mut app, &[Key::Char('?')]);
+    text(&render(&app, &Theme::default(), w, h))
+}
+
+#[test]
+fn help_puts_the_incident_keys_first_at_80x24_and_120x40() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = help_first_screen(w, h);
+        let row_of = |needle: &str| {
+            screen
+                .lines()
+                .position(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("{needle:?} not on the first screen at {w}×{h}:\n{screen}"))
+        };
+        let incident = row_of("Incident");
+        let rollback = row_of("R        Roll back");
+        let promote = row_of("P        Promote");
+        let cancel = row_of("X        Cancel the running action");
+        let quit = row_of("q        Quit");
+        assert_eq!(
+            [rollback, promote, cancel, quit],
+            [incident + 1, incident + 2, incident + 3, incident + 4],
+            "{screen}"
+        );
+        // Pane keys follow, grouped under the pane's name.
+        assert!(row_of("║ Checklist") > quit, "{screen}");
+    }
+    insta::assert_snapshot!("help_overlay_80x24", help_first_screen(80, 24));
+}
+
+#[test]
+fn the_key_bar_always_shows_r_rollback() {
+    for (w, h) in [(80, 24), (120, 40), (200, 50)] {
+        for tabs in 0..4 {
+            let mut app = sample_app();
+            press(&mut app, &vec![Key::Tab; tabs]);
+            let screen = text(&render(&app, &Theme::default(), w, h));
+            let bar = screen.lines().last().unwrap_or_default();
+            assert!(bar.contains("R rollback"), "{w}×{h}: {bar}");
+        }
+    }
+    let mut app = sample_app();
+    app.profile.actions.remove("rollback");
+    let screen = text(&render(&app, &Theme::default(), 120, 40));
+    let bar = screen.lines().last().unwrap_or_default();
+    assert!(!bar.contains("rollback"), "no rollback in the profile: {bar}");
+}

@@ -1214,7 +1214,7 @@ fn move_selection(app: &mut App, command: Command) {
         return;
     }
     if let Some(scroll) = &mut app.help {
-        *scroll = step(*scroll, command, keys::BINDINGS.len());
+        *scroll = step(*scroll, command, keys::help_line_count());
         return;
     }
     match app.focus {
