@@ -48,9 +48,20 @@ pub enum Command {
     Logs(LogsArgs),
     /// Capture and inspect metric baselines.
     Baseline(BaselineArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print golive's man page (roff) on standard output.
+    Man,
     /// Talk to a running demo service (used by the demo profile's actions).
     #[command(name = "demo-ctl", hide = true)]
     DemoCtl(DemoCtlArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
