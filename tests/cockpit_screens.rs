@@ -216,7 +216,7 @@ fn logs_pane_with_a_filter_and_a_search_120x40() {
 /// The cell where `needle` starts, matching cell by cell (a wide character
 /// fills two cells, the second blank), searched in the logs pane only.
 fn locate(buf: &Buffer, needle: &str) -> (u16, u16) {
-    let pane = ui::layout(buf.area).logs;
+    let pane = ui::layout_with(buf.area, None).logs;
     let wanted: Vec<char> = needle.chars().collect();
     for y in pane.y..pane.bottom() {
         let cells: Vec<(u16, char)> = (pane.x..pane.right())
@@ -369,7 +369,7 @@ fn the_search_match_line_is_marked() {
     app.logs.set_search("request 17$");
     let buf = render(&app, &theme, 120, 40);
     // The marked line's head (time and prefix) is in the selection style.
-    let head = ui::layout(buf.area).logs.x + 1;
+    let head = ui::layout_with(buf.area, None).logs.x + 1;
     let (_, y) = locate(&buf, "request 17");
     assert_eq!(buf[(head, y)].symbol(), "1", "the time starts the row");
     assert_eq!(buf[(head, y)].bg, theme.selection_bg);
@@ -408,7 +408,7 @@ fn wrap_shows_long_multibyte_lines_whole_and_never_splits_a_character() {
 
 /// The logs pane's content rows (right half, below the top panes), joined.
 fn text_of_logs(buf: &Buffer) -> String {
-    let area = ui::layout(buf.area).logs;
+    let area = ui::layout_with(buf.area, None).logs;
     let mut out = String::new();
     for y in area.y + 1..area.bottom() - 1 {
         for x in area.x + 1..area.right() - 1 {
@@ -494,4 +494,23 @@ fn the_key_bar_always_shows_r_rollback() {
     let screen = text(&render(&app, &Theme::default(), 120, 40));
     let bar = screen.lines().last().unwrap_or_default();
     assert!(!bar.contains("rollback"), "no rollback in the profile: {bar}");
+}
+
+#[test]
+fn wide_screens_give_the_logs_what_the_checklist_does_not_need() {
+    let app = sample_app();
+    let narrow = ui::layout(ratatui::layout::Rect::new(0, 0, 120, 40), &app);
+    assert_eq!(narrow.checklist.width, 62, "52% below 160 columns");
+    let wide = ui::layout(ratatui::layout::Rect::new(0, 0, 200, 50), &app);
+    let need = ui::checklist::needed_width(&app);
+    assert!(need < 100, "the fixture's longest checklist line: {need}");
+    assert_eq!(wide.checklist.width, need.max(60));
+    assert_eq!(wide.logs.width, 200 - wide.checklist.width);
+    assert!(wide.logs.width > 100, "{wide:?}");
+    let screen = text(&render(&app, &Theme::default(), 200, 50));
+    // Every checklist title is still whole.
+    for item in app.checklist.items() {
+        assert!(screen.contains(&item.title), "{} cut:\n{screen}", item.title);
+    }
+    insta::assert_snapshot!("whole_screen_200x50", screen);
 }
