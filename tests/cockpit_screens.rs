@@ -514,3 +514,72 @@ fn wide_screens_give_the_logs_what_the_checklist_does_not_need() {
     }
     insta::assert_snapshot!("whole_screen_200x50", screen);
 }
+
+/// The fixture's profile, every endpoint answering; the canary's warm-up
+/// body says it has run `secs` seconds, with no errors.
+fn warming_app(secs: f64) -> App {
+    use golive::app::health::{HttpFacts, interpret};
+    use golive::app::probe::{Observation, ProbeReport};
+    use golive::profile::HealthFormat;
+    let profile = sample_profile();
+    let mut app = App::new(profile.clone(), "alice", t0());
+    let warmup = format!(
+        r#"{{"ready": false, "duration_sec": {secs}, "checks": {{"fast": true, "http_client": false}},
+            "errors": [], "warnings": ["warm-up in progress: http_client pending"]}}"#
+    );
+    for endpoint in &profile.endpoints {
+        let body = if endpoint.id == "warmup" {
+            warmup.clone()
+        } else {
+            r#"{"status":"ok"}"#.to_string()
+        };
+        for (replica, url) in endpoint.urls.iter().enumerate() {
+            let mut health = interpret(
+                if endpoint.id == "warmup" { HealthFormat::Warmup } else { HealthFormat::Plain },
+                HttpFacts {
+                    status: 200,
+                    content_type: Some("application/json"),
+                    body: body.as_bytes(),
+                },
+            );
+            health.apply_warmup_timeout(endpoint.warmup_timeout);
+            let observation = Observation {
+                url: url.clone(),
+                connected: true,
+                status: Some(200),
+                json: serde_json::from_str(&body).ok(),
+                body_text: body.clone(),
+                health,
+                ..Observation::default()
+            };
+            update(
+                &mut app,
+                Msg::Probe(Box::new(ProbeReport {
+                    endpoint: endpoint.id.clone(),
+                    replica,
+                    url: url.clone(),
+                    at: t0(),
+                    observation,
+                })),
+            );
+        }
+    }
+    app
+}
+
+#[test]
+fn a_warm_up_in_progress_reads_warming_and_past_its_timeout_down() {
+    let screen = text(&render(&warming_app(42.0), &Theme::default(), 120, 40));
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains("◌ WARMING UP"), "{header}");
+    assert!(!screen.contains("FAILING"), "{screen}");
+    assert!(screen.contains("◌ warming"), "{screen}");
+    assert!(!screen.contains("✘ down"), "{screen}");
+    insta::assert_snapshot!("warming_up_120x40", screen);
+
+    let late = text(&render(&warming_app(130.0), &Theme::default(), 120, 40));
+    let header = late.lines().next().unwrap_or_default();
+    assert!(header.contains("✘ FAILING"), "{header}");
+    assert!(late.contains("✘ down"), "{late}");
+    assert!(!late.contains("WARMING UP"), "{late}");
+}

@@ -477,6 +477,7 @@ pub(crate) mod tests {
                 headers: vec![],
                 body: None,
                 timeout: Duration::from_secs(1),
+                warmup_timeout: Duration::from_secs(120),
             }],
             metrics: vec![],
             baseline: None,

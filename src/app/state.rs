@@ -244,6 +244,9 @@ pub enum Verdict {
     InProgress,
     /// An item failed or an endpoint is down.
     Failing,
+    /// Nothing failing but a warm-up in progress (items on a warming
+    /// endpoint wait for it rather than fail).
+    WarmingUp,
     /// An action (promote, rollback) is running.
     Acting,
 }
@@ -393,7 +396,18 @@ impl App {
             return Verdict::Acting;
         }
         let items = self.checklist.items();
-        let failing = items.iter().any(|i| i.status == ItemStatus::Fail)
+        let warming = |id: &str| {
+            self.endpoints
+                .iter()
+                .any(|e| e.id == id && e.state() == HealthState::Warming)
+        };
+        let on_warming = |i: &ItemState| {
+            let check = self.profile.item(&i.id).and_then(|(_, item)| item.check.as_ref());
+            matches!(check, Some(Check::Endpoint(c)) if warming(&c.endpoint))
+        };
+        let failing = items
+            .iter()
+            .any(|i| i.status == ItemStatus::Fail && !on_warming(i))
             || self
                 .endpoints
                 .iter()
@@ -401,6 +415,8 @@ impl App {
             || self.gates.iter().any(|g| g.breached);
         if failing {
             Verdict::Failing
+        } else if self.endpoints.iter().any(|e| warming(&e.id)) {
+            Verdict::WarmingUp
         } else if items.iter().all(|i| i.status.is_done()) {
             Verdict::Ready
         } else {

@@ -25,6 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Verdict::Ready => ("✔ READY".to_string(), theme.ok()),
         Verdict::InProgress => ("… IN PROGRESS".to_string(), theme.info()),
         Verdict::Failing => ("✘ FAILING".to_string(), theme.bad()),
+        Verdict::WarmingUp => ("◌ WARMING UP".to_string(), theme.info()),
         Verdict::Acting => (
             format!(
                 "▶ {} RUNNING",
