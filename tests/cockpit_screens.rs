@@ -460,7 +460,9 @@ fn help_puts_the_incident_keys_first_at_80x24_and_120x40() {
             screen
                 .lines()
                 .position(|l| l.contains(needle))
-                .unwrap_or_else(|| panic!("{needle:?} not on the first screen at {w}×{h}:\n{screen}"))
+                .unwrap_or_else(|| {
+                    panic!("{needle:?} not on the first screen at {w}×{h}:\n{screen}")
+                })
         };
         let incident = row_of("Incident");
         let rollback = row_of("R        Roll back");
@@ -493,7 +495,10 @@ fn the_key_bar_always_shows_r_rollback() {
     app.profile.actions.remove("rollback");
     let screen = text(&render(&app, &Theme::default(), 120, 40));
     let bar = screen.lines().last().unwrap_or_default();
-    assert!(!bar.contains("rollback"), "no rollback in the profile: {bar}");
+    assert!(
+        !bar.contains("rollback"),
+        "no rollback in the profile: {bar}"
+    );
 }
 
 #[test]
@@ -510,7 +515,11 @@ fn wide_screens_give_the_logs_what_the_checklist_does_not_need() {
     let screen = text(&render(&app, &Theme::default(), 200, 50));
     // Every checklist title is still whole.
     for item in app.checklist.items() {
-        assert!(screen.contains(&item.title), "{} cut:\n{screen}", item.title);
+        assert!(
+            screen.contains(&item.title),
+            "{} cut:\n{screen}",
+            item.title
+        );
     }
     insta::assert_snapshot!("whole_screen_200x50", screen);
 }
@@ -535,7 +544,11 @@ fn warming_app(secs: f64) -> App {
         };
         for (replica, url) in endpoint.urls.iter().enumerate() {
             let mut health = interpret(
-                if endpoint.id == "warmup" { HealthFormat::Warmup } else { HealthFormat::Plain },
+                if endpoint.id == "warmup" {
+                    HealthFormat::Warmup
+                } else {
+                    HealthFormat::Plain
+                },
                 HttpFacts {
                     status: 200,
                     content_type: Some("application/json"),
@@ -582,4 +595,79 @@ fn a_warm_up_in_progress_reads_warming_and_past_its_timeout_down() {
     assert!(header.contains("✘ FAILING"), "{header}");
     assert!(late.contains("✘ down"), "{late}");
     assert!(!late.contains("WARMING UP"), "{late}");
+}
+
+/// One minute of probes, every two seconds, canary slower than baseline.
+fn one_minute_in() -> App {
+    use golive::app::probe::{Observation, ProbeReport};
+    let mut app = App::new(sample_profile(), "alice", t0());
+    let probe = |endpoint: &str, url: &str, s: i64, ms: u64| {
+        let at = t0() + chrono::Duration::seconds(s);
+        Msg::Probe(Box::new(ProbeReport {
+            endpoint: endpoint.into(),
+            replica: 0,
+            url: url.into(),
+            at,
+            observation: Observation {
+                url: url.into(),
+                connected: true,
+                status: Some(200),
+                response_time: std::time::Duration::from_millis(ms),
+                ..Observation::default()
+            },
+        }))
+    };
+    for s in (0..=60).step_by(2) {
+        let wave = (s * 7 % 11) as u64;
+        update(
+            &mut app,
+            probe(
+                "warmup",
+                "http://10.0.0.11:8002/warmup/status",
+                s,
+                150 + wave,
+            ),
+        );
+        update(
+            &mut app,
+            probe("health", "http://10.0.0.21:8002/health", s, 70 + wave),
+        );
+    }
+    app.now = t0() + chrono::Duration::seconds(60);
+    app.focus = Pane::Charts;
+    press(&mut app, &[Key::Char('1')]);
+    app
+}
+
+#[test]
+fn charts_one_minute_in_fill_the_width_and_tell_tracks_apart_by_marker() {
+    let app = one_minute_in();
+    let mut terminal = Terminal::new(TestBackend::new(100, 14)).unwrap();
+    terminal
+        .draw(|f| ui::charts::draw(f, f.area(), &app, &Theme::default()))
+        .unwrap();
+    let buf = terminal.backend().buffer().clone();
+    let screen = text(&buf);
+    assert!(screen.contains("last 5m"), "{screen}");
+    // The axis spans the minute held, not the five-minute window.
+    assert!(screen.contains("-1m"), "{screen}");
+    assert!(!screen.contains("-5m"), "{screen}");
+    let is_braille = |s: &str| s.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c));
+    let columns: Vec<u16> = (0..buf.area.height)
+        .flat_map(|y| (0..buf.area.width).map(move |x| (x, y)))
+        .filter(|(x, y)| is_braille(buf[(*x, *y)].symbol()))
+        .map(|(x, _)| x)
+        .collect();
+    let (first, last) = (columns.iter().min().unwrap(), columns.iter().max().unwrap());
+    // The latency chart is the left 55% of 98 columns: the canary's line
+    // starts near its left edge and runs to its right one.
+    assert!(*first < 12, "canary starts at column {first}:\n{screen}");
+    assert!(*last > 45, "canary ends at column {last}:\n{screen}");
+    // Baseline points are dots, the canary a braille line: no colour needed.
+    assert!(screen.contains('•'), "{screen}");
+    assert!(
+        screen.contains("⣿ canary") && screen.contains("• baseline"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("charts_one_minute_in", screen);
 }

@@ -8,7 +8,11 @@ use std::process::Command;
 use assert_cmd::cargo::CommandCargoExt;
 
 fn golive(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("golive").unwrap().args(args).output().unwrap()
+    Command::cargo_bin("golive")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -29,7 +33,11 @@ fn bash_completes_subcommands_and_flags() {
             ))
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     let subcommands = complete("golive c");
@@ -51,7 +59,10 @@ fn every_shell_gets_a_script_naming_golive() {
         let out = golive(&["completions", shell]);
         assert!(out.status.success(), "{shell}");
         let text = String::from_utf8(out.stdout).unwrap();
-        assert!(text.contains("golive") && text.contains("completions"), "{shell}");
+        assert!(
+            text.contains("golive") && text.contains("completions"),
+            "{shell}"
+        );
     }
     let bad = golive(&["completions", "tcsh"]);
     assert_eq!(bad.status.code(), Some(2));
@@ -75,6 +86,9 @@ fn the_man_page_renders_with_every_subcommand() {
     assert!(rendered.status.success());
     let text = String::from_utf8_lossy(&rendered.stdout);
     for sub in ["run", "demo", "check", "sign", "completions", "man"] {
-        assert!(text.contains(sub), "{sub} missing from the man page:\n{text}");
+        assert!(
+            text.contains(sub),
+            "{sub} missing from the man page:\n{text}"
+        );
     }
 }

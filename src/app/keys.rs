@@ -464,7 +464,10 @@ pub fn help_sections() -> Vec<(Section, Vec<&'static Binding>)> {
             .collect();
         out.push((Section::Pane(*pane), keys));
     }
-    out.push((Section::EveryPane, rest().filter(|b| everywhere(b)).collect()));
+    out.push((
+        Section::EveryPane,
+        rest().filter(|b| everywhere(b)).collect(),
+    ));
     let dialogs = rest()
         .filter(|b| !PANES.iter().any(|p| b.contexts.contains(p)))
         .collect();
@@ -477,7 +480,11 @@ pub fn help_sections() -> Vec<(Section, Vec<&'static Binding>)> {
 /// sections), so scrolling it stops at its end.
 pub fn help_line_count() -> usize {
     let sections = help_sections();
-    sections.iter().map(|(_, keys)| keys.len() + 2).sum::<usize>() + 2
+    sections
+        .iter()
+        .map(|(_, keys)| keys.len() + 2)
+        .sum::<usize>()
+        + 2
 }
 
 /// The command `key` means in `context`, if any.

@@ -402,7 +402,10 @@ impl App {
                 .any(|e| e.id == id && e.state() == HealthState::Warming)
         };
         let on_warming = |i: &ItemState| {
-            let check = self.profile.item(&i.id).and_then(|(_, item)| item.check.as_ref());
+            let check = self
+                .profile
+                .item(&i.id)
+                .and_then(|(_, item)| item.check.as_ref());
             matches!(check, Some(Check::Endpoint(c)) if warming(&c.endpoint))
         };
         let failing = items
