@@ -78,6 +78,7 @@ fn run(addr: &str, n: usize, window: Duration) -> Result<(), BoxError> {
                 headers: Vec::new(),
                 body: None,
                 timeout: Duration::from_secs(5),
+                warmup_timeout: Duration::from_secs(120),
             })
             .collect();
         let (tx, mut rx) = mpsc::channel(1024);

@@ -50,9 +50,20 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Check the release journal (its hash chain).
     Journal(JournalArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print golive's man page (roff) on standard output.
+    Man,
     /// Talk to a running demo service (used by the demo profile's actions).
     #[command(name = "demo-ctl", hide = true)]
     DemoCtl(DemoCtlArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

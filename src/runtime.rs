@@ -217,7 +217,7 @@ where
         tokio::select! {
             event = events.next() => {
                 let Some(event) = event else { break };
-                for msg in translate(event, terminal.size()?.into()) {
+                for msg in translate(event, terminal.size()?.into(), &app) {
                     now_draw = true;
                     dirty |= step(&mut app, &mut driver, msg);
                 }
@@ -298,18 +298,18 @@ fn resized(width: u16, height: u16) -> [Msg; 2] {
 }
 
 /// A crossterm event as cockpit messages; mouse positions become pane rows.
-fn translate(event: Event, area: ratatui::layout::Rect) -> Vec<Msg> {
+fn translate(event: Event, area: ratatui::layout::Rect, app: &App) -> Vec<Msg> {
     match event {
         Event::Resize(w, h) => resized(w, h).into(),
-        other => translate_one(other, area).into_iter().collect(),
+        other => translate_one(other, area, app).into_iter().collect(),
     }
 }
 
-fn translate_one(event: Event, area: ratatui::layout::Rect) -> Option<Msg> {
+fn translate_one(event: Event, area: ratatui::layout::Rect, app: &App) -> Option<Msg> {
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => key_of(key).map(Msg::Key),
         Event::Mouse(mouse) => {
-            let areas = ui::layout(area);
+            let areas = ui::layout(area, app);
             let (pane, row, height) = areas.hit(mouse.column, mouse.row)?;
             match mouse.kind {
                 MouseEventKind::ScrollDown => Some(Msg::Scroll { pane, delta: 3 }),

@@ -216,7 +216,7 @@ fn logs_pane_with_a_filter_and_a_search_120x40() {
 /// The cell where `needle` starts, matching cell by cell (a wide character
 /// fills two cells, the second blank), searched in the logs pane only.
 fn locate(buf: &Buffer, needle: &str) -> (u16, u16) {
-    let pane = ui::layout(buf.area).logs;
+    let pane = ui::layout_with(buf.area, None).logs;
     let wanted: Vec<char> = needle.chars().collect();
     for y in pane.y..pane.bottom() {
         let cells: Vec<(u16, char)> = (pane.x..pane.right())
@@ -369,7 +369,7 @@ fn the_search_match_line_is_marked() {
     app.logs.set_search("request 17$");
     let buf = render(&app, &theme, 120, 40);
     // The marked line's head (time and prefix) is in the selection style.
-    let head = ui::layout(buf.area).logs.x + 1;
+    let head = ui::layout_with(buf.area, None).logs.x + 1;
     let (_, y) = locate(&buf, "request 17");
     assert_eq!(buf[(head, y)].symbol(), "1", "the time starts the row");
     assert_eq!(buf[(head, y)].bg, theme.selection_bg);
@@ -408,7 +408,7 @@ fn wrap_shows_long_multibyte_lines_whole_and_never_splits_a_character() {
 
 /// The logs pane's content rows (right half, below the top panes), joined.
 fn text_of_logs(buf: &Buffer) -> String {
-    let area = ui::layout(buf.area).logs;
+    let area = ui::layout_with(buf.area, None).logs;
     let mut out = String::new();
     for y in area.y + 1..area.bottom() - 1 {
         for x in area.x + 1..area.right() - 1 {
@@ -443,4 +443,231 @@ fn a_90k_character_line_draws_in_both_modes() {
     app.logs.reveal_cursor(ui::logs::rows(120, 40));
     let rows = text_of_logs(&render(&app, &Theme::default(), 120, 40));
     assert!(rows.starts_with("14:00:00 api   abc🚀"), "{rows}");
+}
+
+/// The help's first screen (no scrolling): rows of the overlay as drawn.
+fn help_first_screen(w: u16, h: u16) -> String {
+    let mut app = sample_app();
+    press(&mut app, &[Key::Char('?')]);
+    text(&render(&app, &Theme::default(), w, h))
+}
+
+#[test]
+fn help_puts_the_incident_keys_first_at_80x24_and_120x40() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = help_first_screen(w, h);
+        let row_of = |needle: &str| {
+            screen
+                .lines()
+                .position(|l| l.contains(needle))
+                .unwrap_or_else(|| {
+                    panic!("{needle:?} not on the first screen at {w}×{h}:\n{screen}")
+                })
+        };
+        let incident = row_of("Incident");
+        let rollback = row_of("R        Roll back");
+        let promote = row_of("P        Promote");
+        let cancel = row_of("X        Cancel the running action");
+        let quit = row_of("q        Quit");
+        assert_eq!(
+            [rollback, promote, cancel, quit],
+            [incident + 1, incident + 2, incident + 3, incident + 4],
+            "{screen}"
+        );
+        // Pane keys follow, grouped under the pane's name.
+        assert!(row_of("║ Checklist") > quit, "{screen}");
+    }
+    insta::assert_snapshot!("help_overlay_80x24", help_first_screen(80, 24));
+}
+
+#[test]
+fn the_key_bar_always_shows_r_rollback() {
+    for (w, h) in [(80, 24), (120, 40), (200, 50)] {
+        for tabs in 0..4 {
+            let mut app = sample_app();
+            press(&mut app, &vec![Key::Tab; tabs]);
+            let screen = text(&render(&app, &Theme::default(), w, h));
+            let bar = screen.lines().last().unwrap_or_default();
+            assert!(bar.contains("R rollback"), "{w}×{h}: {bar}");
+        }
+    }
+    let mut app = sample_app();
+    app.profile.actions.remove("rollback");
+    let screen = text(&render(&app, &Theme::default(), 120, 40));
+    let bar = screen.lines().last().unwrap_or_default();
+    assert!(
+        !bar.contains("rollback"),
+        "no rollback in the profile: {bar}"
+    );
+}
+
+#[test]
+fn wide_screens_give_the_logs_what_the_checklist_does_not_need() {
+    let app = sample_app();
+    let narrow = ui::layout(ratatui::layout::Rect::new(0, 0, 120, 40), &app);
+    assert_eq!(narrow.checklist.width, 62, "52% below 160 columns");
+    let wide = ui::layout(ratatui::layout::Rect::new(0, 0, 200, 50), &app);
+    let need = ui::checklist::needed_width(&app);
+    assert!(need < 100, "the fixture's longest checklist line: {need}");
+    assert_eq!(wide.checklist.width, need.max(60));
+    assert_eq!(wide.logs.width, 200 - wide.checklist.width);
+    assert!(wide.logs.width > 100, "{wide:?}");
+    let screen = text(&render(&app, &Theme::default(), 200, 50));
+    // Every checklist title is still whole.
+    for item in app.checklist.items() {
+        assert!(
+            screen.contains(&item.title),
+            "{} cut:\n{screen}",
+            item.title
+        );
+    }
+    insta::assert_snapshot!("whole_screen_200x50", screen);
+}
+
+/// The fixture's profile, every endpoint answering; the canary's warm-up
+/// body says it has run `secs` seconds, with no errors.
+fn warming_app(secs: f64) -> App {
+    use golive::app::health::{HttpFacts, interpret};
+    use golive::app::probe::{Observation, ProbeReport};
+    use golive::profile::HealthFormat;
+    let profile = sample_profile();
+    let mut app = App::new(profile.clone(), "alice", t0());
+    let warmup = format!(
+        r#"{{"ready": false, "duration_sec": {secs}, "checks": {{"fast": true, "http_client": false}},
+            "errors": [], "warnings": ["warm-up in progress: http_client pending"]}}"#
+    );
+    for endpoint in &profile.endpoints {
+        let body = if endpoint.id == "warmup" {
+            warmup.clone()
+        } else {
+            r#"{"status":"ok"}"#.to_string()
+        };
+        for (replica, url) in endpoint.urls.iter().enumerate() {
+            let mut health = interpret(
+                if endpoint.id == "warmup" {
+                    HealthFormat::Warmup
+                } else {
+                    HealthFormat::Plain
+                },
+                HttpFacts {
+                    status: 200,
+                    content_type: Some("application/json"),
+                    body: body.as_bytes(),
+                },
+            );
+            health.apply_warmup_timeout(endpoint.warmup_timeout);
+            let observation = Observation {
+                url: url.clone(),
+                connected: true,
+                status: Some(200),
+                json: serde_json::from_str(&body).ok(),
+                body_text: body.clone(),
+                health,
+                ..Observation::default()
+            };
+            update(
+                &mut app,
+                Msg::Probe(Box::new(ProbeReport {
+                    endpoint: endpoint.id.clone(),
+                    replica,
+                    url: url.clone(),
+                    at: t0(),
+                    observation,
+                })),
+            );
+        }
+    }
+    app
+}
+
+#[test]
+fn a_warm_up_in_progress_reads_warming_and_past_its_timeout_down() {
+    let screen = text(&render(&warming_app(42.0), &Theme::default(), 120, 40));
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains("◌ WARMING UP"), "{header}");
+    assert!(!screen.contains("FAILING"), "{screen}");
+    assert!(screen.contains("◌ warming"), "{screen}");
+    assert!(!screen.contains("✘ down"), "{screen}");
+    insta::assert_snapshot!("warming_up_120x40", screen);
+
+    let late = text(&render(&warming_app(130.0), &Theme::default(), 120, 40));
+    let header = late.lines().next().unwrap_or_default();
+    assert!(header.contains("✘ FAILING"), "{header}");
+    assert!(late.contains("✘ down"), "{late}");
+    assert!(!late.contains("WARMING UP"), "{late}");
+}
+
+/// One minute of probes, every two seconds, canary slower than baseline.
+fn one_minute_in() -> App {
+    use golive::app::probe::{Observation, ProbeReport};
+    let mut app = App::new(sample_profile(), "alice", t0());
+    let probe = |endpoint: &str, url: &str, s: i64, ms: u64| {
+        let at = t0() + chrono::Duration::seconds(s);
+        Msg::Probe(Box::new(ProbeReport {
+            endpoint: endpoint.into(),
+            replica: 0,
+            url: url.into(),
+            at,
+            observation: Observation {
+                url: url.into(),
+                connected: true,
+                status: Some(200),
+                response_time: std::time::Duration::from_millis(ms),
+                ..Observation::default()
+            },
+        }))
+    };
+    for s in (0..=60).step_by(2) {
+        let wave = (s * 7 % 11) as u64;
+        update(
+            &mut app,
+            probe(
+                "warmup",
+                "http://10.0.0.11:8002/warmup/status",
+                s,
+                150 + wave,
+            ),
+        );
+        update(
+            &mut app,
+            probe("health", "http://10.0.0.21:8002/health", s, 70 + wave),
+        );
+    }
+    app.now = t0() + chrono::Duration::seconds(60);
+    app.focus = Pane::Charts;
+    press(&mut app, &[Key::Char('1')]);
+    app
+}
+
+#[test]
+fn charts_one_minute_in_fill_the_width_and_tell_tracks_apart_by_marker() {
+    let app = one_minute_in();
+    let mut terminal = Terminal::new(TestBackend::new(100, 14)).unwrap();
+    terminal
+        .draw(|f| ui::charts::draw(f, f.area(), &app, &Theme::default()))
+        .unwrap();
+    let buf = terminal.backend().buffer().clone();
+    let screen = text(&buf);
+    assert!(screen.contains("last 5m"), "{screen}");
+    // The axis spans the minute held, not the five-minute window.
+    assert!(screen.contains("-1m"), "{screen}");
+    assert!(!screen.contains("-5m"), "{screen}");
+    let is_braille = |s: &str| s.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c));
+    let columns: Vec<u16> = (0..buf.area.height)
+        .flat_map(|y| (0..buf.area.width).map(move |x| (x, y)))
+        .filter(|(x, y)| is_braille(buf[(*x, *y)].symbol()))
+        .map(|(x, _)| x)
+        .collect();
+    let (first, last) = (columns.iter().min().unwrap(), columns.iter().max().unwrap());
+    // The latency chart is the left 55% of 98 columns: the canary's line
+    // starts near its left edge and runs to its right one.
+    assert!(*first < 12, "canary starts at column {first}:\n{screen}");
+    assert!(*last > 45, "canary ends at column {last}:\n{screen}");
+    // Baseline points are dots, the canary a braille line: no colour needed.
+    assert!(screen.contains('•'), "{screen}");
+    assert!(
+        screen.contains("⣿ canary") && screen.contains("• baseline"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("charts_one_minute_in", screen);
 }

@@ -42,6 +42,7 @@ fn endpoint(id: &str, urls: Vec<String>) -> Endpoint {
         headers: Vec::new(),
         body: None,
         timeout: Duration::from_secs(2),
+        warmup_timeout: Duration::from_secs(120),
     }
 }
 

@@ -38,6 +38,7 @@ fn endpoint(url: &str, format: HealthFormat, timeout: Duration) -> Endpoint {
         headers: Vec::new(),
         body: None,
         timeout,
+        warmup_timeout: Duration::from_secs(120),
     }
 }
 

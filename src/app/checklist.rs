@@ -519,6 +519,7 @@ pub(crate) mod tests {
                 headers: vec![],
                 body: None,
                 timeout: Duration::from_secs(1),
+                warmup_timeout: Duration::from_secs(120),
             }],
             metrics: vec![],
             baseline: None,

@@ -66,6 +66,7 @@ fn endpoint(id: &str, urls: &[&str], track: Option<&str>) -> Endpoint {
         headers: vec![("Authorization".into(), "Bearer s3cr3t-token".into())],
         body: None,
         timeout: Duration::from_secs(5),
+        warmup_timeout: Duration::from_secs(120),
     }
 }
 

@@ -24,6 +24,8 @@ pub use common::state_from_word;
 #[serde(rename_all = "lowercase")]
 pub enum HealthState {
     Up,
+    /// A warm-up in progress: not ready yet, no errors, within its timeout.
+    Warming,
     Degraded,
     Down,
     #[default]
@@ -34,6 +36,7 @@ impl HealthState {
     pub fn as_str(self) -> &'static str {
         match self {
             HealthState::Up => "up",
+            HealthState::Warming => "warming",
             HealthState::Degraded => "degraded",
             HealthState::Down => "down",
             HealthState::Unknown => "unknown",
@@ -60,6 +63,10 @@ pub struct Health {
     pub warnings: Vec<String>,
     /// Version or release id, when the body carries one.
     pub version: Option<String>,
+    /// How long the warm-up has run, as the service reports it
+    /// (`duration_sec`), for the warm-up timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup_secs: Option<f64>,
     /// The format that was applied (the detected one for `auto`).
     #[serde(skip)]
     pub format: Option<HealthFormat>,
@@ -77,6 +84,20 @@ impl Health {
     pub fn component(&self, name: &str) -> Option<&Component> {
         self.components.iter().find(|c| c.name == name)
     }
+
+    /// A warm-up that has run longer than `timeout` is down: the service
+    /// is stuck, not starting. One without a reported duration stays
+    /// warming (the body says nothing about how long it has taken).
+    pub fn apply_warmup_timeout(&mut self, timeout: std::time::Duration) {
+        let Some(secs) = self.warmup_secs else { return };
+        if self.state == HealthState::Warming && secs > timeout.as_secs_f64() {
+            self.state = HealthState::Down;
+            self.reason = Some(format!(
+                "still warming up after {secs:.0}s, past its {}s warmup_timeout",
+                timeout.as_secs()
+            ));
+        }
+    }
 }
 
 impl HealthState {
@@ -89,9 +110,10 @@ impl HealthState {
             .into_iter()
             .max_by_key(|s| match s {
                 HealthState::Up => 0,
-                HealthState::Unknown => 1,
-                HealthState::Degraded => 2,
-                HealthState::Down => 3,
+                HealthState::Warming => 1,
+                HealthState::Unknown => 2,
+                HealthState::Degraded => 3,
+                HealthState::Down => 4,
             })
             .unwrap_or(HealthState::Unknown)
     }
@@ -110,9 +132,10 @@ impl HealthState {
     fn rank(self) -> u8 {
         match self {
             HealthState::Up => 0,
-            HealthState::Degraded => 1,
-            HealthState::Unknown => 2,
-            HealthState::Down => 3,
+            HealthState::Warming => 1,
+            HealthState::Degraded => 2,
+            HealthState::Unknown => 3,
+            HealthState::Down => 4,
         }
     }
 }
@@ -158,7 +181,8 @@ pub fn interpret(format: HealthFormat, facts: HttpFacts<'_>) -> Health {
         Err(reason) => Health::down(reason),
     };
     health.format = Some(format);
-    if !ok_status {
+    // 503 is how a warming service says "not yet": the body tells more.
+    if !ok_status && !(facts.status == 503 && health.state == HealthState::Warming) {
         let http = http_reason(facts);
         health.reason = Some(match health.reason.take() {
             Some(body_reason) if health.state != HealthState::Up => {

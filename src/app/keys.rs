@@ -104,8 +104,56 @@ use Context as C;
 const PANES: &[Context] = &[C::Checklist, C::Health, C::Charts, C::Logs];
 const MOVING: &[Context] = &[C::Checklist, C::Health, C::Logs, C::Help, C::Details];
 
-/// The registry, in the order the help overlay lists it.
+/// The registry. What an incident needs comes first ([`URGENT`]), so the key
+/// bar never cuts it off; the help overlay lists those, then each pane's keys.
 pub const BINDINGS: &[Binding] = &[
+    Binding {
+        keys: &[Key::Char('R')],
+        label: "R",
+        command: Command::Rollback,
+        short: "rollback",
+        help: "Roll back: shows what will run, runs only on y",
+        contexts: PANES,
+    },
+    Binding {
+        keys: &[Key::Char('P')],
+        label: "P",
+        command: Command::Promote,
+        short: "promote",
+        help: "Promote: shows what will run, runs only on y",
+        contexts: PANES,
+    },
+    Binding {
+        keys: &[Key::Char('X')],
+        label: "X",
+        command: Command::CancelAction,
+        short: "cancel action",
+        help: "Cancel the running action (asks first)",
+        contexts: PANES,
+    },
+    Binding {
+        keys: &[Key::Char('q'), Key::Ctrl('c')],
+        label: "q",
+        command: Command::Quit,
+        short: "quit",
+        help: "Quit (asks first while an action runs)",
+        contexts: &[
+            C::Checklist,
+            C::Health,
+            C::Charts,
+            C::Logs,
+            C::Help,
+            C::Details,
+        ],
+    },
+    Binding {
+        keys: &[Key::Char('?')],
+        label: "?",
+        command: Command::Help,
+        short: "help",
+        help: "Open or close this help",
+        contexts: &[C::Checklist, C::Health, C::Charts, C::Logs, C::Help],
+    },
     Binding {
         keys: &[Key::Char('y')],
         label: "y",
@@ -362,54 +410,82 @@ pub const BINDINGS: &[Binding] = &[
         help: "Release/take back the mouse, to copy text",
         contexts: PANES,
     },
-    Binding {
-        keys: &[Key::Char('X')],
-        label: "X",
-        command: Command::CancelAction,
-        short: "cancel action",
-        help: "Cancel the running action (asks first)",
-        contexts: PANES,
-    },
-    Binding {
-        keys: &[Key::Char('P')],
-        label: "P",
-        command: Command::Promote,
-        short: "promote",
-        help: "Promote: shows what will run, runs only on y",
-        contexts: PANES,
-    },
-    Binding {
-        keys: &[Key::Char('R')],
-        label: "R",
-        command: Command::Rollback,
-        short: "rollback",
-        help: "Roll back: shows what will run, runs only on y",
-        contexts: PANES,
-    },
-    Binding {
-        keys: &[Key::Char('?')],
-        label: "?",
-        command: Command::Help,
-        short: "help",
-        help: "Open or close this help",
-        contexts: &[C::Checklist, C::Health, C::Charts, C::Logs, C::Help],
-    },
-    Binding {
-        keys: &[Key::Char('q'), Key::Ctrl('c')],
-        label: "q",
-        command: Command::Quit,
-        short: "quit",
-        help: "Quit (asks first while an action runs)",
-        contexts: &[
-            C::Checklist,
-            C::Health,
-            C::Charts,
-            C::Logs,
-            C::Help,
-            C::Details,
-        ],
-    },
 ];
+
+/// What an operator reaches for during an incident, in the order the help
+/// and the key bar show them.
+pub const URGENT: &[Command] = &[
+    Command::Rollback,
+    Command::Promote,
+    Command::CancelAction,
+    Command::Quit,
+    Command::Help,
+];
+
+/// A group of keys in the help overlay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// [`URGENT`], first.
+    Incident,
+    /// Keys of one pane (not those that work in every pane).
+    Pane(Context),
+    /// Moving around, and what works in every pane.
+    EveryPane,
+    /// Confirmations, inputs, overlays.
+    Dialogs,
+}
+
+/// The help's sections in order, none empty: the incident keys first, then
+/// each pane's own keys under its name, then what works in every pane, then
+/// the dialogs' keys.
+pub fn help_sections() -> Vec<(Section, Vec<&'static Binding>)> {
+    let urgent: Vec<&Binding> = URGENT
+        .iter()
+        .filter_map(|c| BINDINGS.iter().find(|b| b.command == *c))
+        .collect();
+    let rest = || BINDINGS.iter().filter(|b| !URGENT.contains(&b.command));
+    // Moving keys work in most panes; listed once, not under each.
+    let everywhere = |b: &Binding| {
+        PANES.iter().all(|p| b.contexts.contains(p))
+            || matches!(
+                b.command,
+                Command::Down
+                    | Command::Up
+                    | Command::PageDown
+                    | Command::PageUp
+                    | Command::Top
+                    | Command::Bottom
+            )
+    };
+    let mut out = vec![(Section::Incident, urgent)];
+    for pane in PANES {
+        let keys = rest()
+            .filter(|b| b.contexts.contains(pane) && !everywhere(b))
+            .collect();
+        out.push((Section::Pane(*pane), keys));
+    }
+    out.push((
+        Section::EveryPane,
+        rest().filter(|b| everywhere(b)).collect(),
+    ));
+    let dialogs = rest()
+        .filter(|b| !PANES.iter().any(|p| b.contexts.contains(p)))
+        .collect();
+    out.push((Section::Dialogs, dialogs));
+    out.retain(|(_, keys)| !keys.is_empty());
+    out
+}
+
+/// Lines the help overlay holds (headings, keys, blank lines between
+/// sections), so scrolling it stops at its end.
+pub fn help_line_count() -> usize {
+    let sections = help_sections();
+    sections
+        .iter()
+        .map(|(_, keys)| keys.len() + 2)
+        .sum::<usize>()
+        + 2
+}
 
 /// The command `key` means in `context`, if any.
 pub fn lookup(context: Context, key: Key) -> Option<Command> {

@@ -267,6 +267,9 @@ pub enum Verdict {
     InProgress,
     /// An item failed or an endpoint is down.
     Failing,
+    /// Nothing failing but a warm-up in progress (items on a warming
+    /// endpoint wait for it rather than fail).
+    WarmingUp,
     /// An action (promote, rollback) is running.
     Acting,
 }
@@ -429,9 +432,21 @@ impl App {
             return Verdict::Acting;
         }
         let items = self.checklist.items();
+        let warming = |id: &str| {
+            self.endpoints
+                .iter()
+                .any(|e| e.id == id && e.state() == HealthState::Warming)
+        };
+        let on_warming = |i: &ItemState| {
+            let check = self
+                .profile
+                .item(&i.id)
+                .and_then(|(_, item)| item.check.as_ref());
+            matches!(check, Some(Check::Endpoint(c)) if warming(&c.endpoint))
+        };
         let failing = items
             .iter()
-            .any(|i| i.status == ItemStatus::Fail && !self.superseded(i))
+            .any(|i| i.status == ItemStatus::Fail && !on_warming(i) && !self.superseded(i))
             || self
                 .endpoints
                 .iter()
@@ -439,6 +454,8 @@ impl App {
             || self.gates.iter().any(|g| g.breached);
         if failing {
             Verdict::Failing
+        } else if self.endpoints.iter().any(|e| warming(&e.id)) {
+            Verdict::WarmingUp
         } else if items
             .iter()
             .all(|i| i.status.is_done() || self.superseded(i))
@@ -1293,7 +1310,7 @@ fn move_selection(app: &mut App, command: Command) {
         return;
     }
     if let Some(scroll) = &mut app.help {
-        *scroll = step(*scroll, command, keys::BINDINGS.len());
+        *scroll = step(*scroll, command, keys::help_line_count());
         return;
     }
     match app.focus {

@@ -10,6 +10,7 @@ use crate::cli::{Cli, Command};
 pub mod act;
 pub mod baseline;
 pub mod check;
+pub mod completions;
 pub mod demo;
 pub mod journal;
 pub mod logs;
@@ -47,5 +48,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Demo(args) => demo::run(&args, &cli.global),
         Command::DemoCtl(args) => demo::run_ctl(&args),
         Command::Run(args) => run::run(&cli.global, &args),
+        Command::Completions(args) => completions::completions(args.shell),
+        Command::Man => completions::man(),
     }
 }

@@ -258,6 +258,7 @@ impl Prober {
                 body: &body,
             },
         );
+        health.apply_warmup_timeout(endpoint.warmup_timeout);
         if truncated {
             note_truncation(&mut health, self.body_limit);
         }

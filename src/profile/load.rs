@@ -37,6 +37,8 @@ const DEFAULT_ACTION_TIMEOUT: Duration = Duration::from_secs(600);
 const DEFAULT_VERIFY_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_METRICS_WINDOW: Duration = Duration::from_secs(60);
 const DEFAULT_LOGS_WINDOW: Duration = Duration::from_secs(300);
+/// Seed 000's `WARMUP_TIMEOUT_SEC`.
+const DEFAULT_WARMUP_TIMEOUT: Duration = Duration::from_secs(120);
 const MAX_REQUESTS: i64 = 10_000;
 /// Chart series are kept at least one minute and at most a day.
 const MIN_RETENTION: Duration = Duration::from_secs(60);
@@ -864,6 +866,7 @@ impl<'a> Loader<'a> {
                 headers,
                 body,
                 timeout: self.duration_or(&r.timeout, settings.timeout),
+                warmup_timeout: self.duration_or(&r.warmup_timeout, DEFAULT_WARMUP_TIMEOUT),
             });
         }
         out

@@ -139,6 +139,8 @@ pub struct Endpoint {
     pub headers: Vec<(String, String)>,
     pub body: Option<RequestBody>,
     pub timeout: Duration,
+    /// A warm-up still in progress after this long is down, not warming.
+    pub warmup_timeout: Duration,
 }
 
 /// Header values are secrets: a `{:?}` of an endpoint (or of the profile
@@ -159,6 +161,7 @@ impl std::fmt::Debug for Endpoint {
             .field("headers", &headers)
             .field("body", &self.body)
             .field("timeout", &self.timeout)
+            .field("warmup_timeout", &self.warmup_timeout)
             .finish()
     }
 }

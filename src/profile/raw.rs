@@ -54,6 +54,9 @@ pub struct RawEndpoint {
     /// A table or array is sent as JSON, a string as text.
     pub body: Option<Spanned<serde_json::Value>>,
     pub timeout: Option<Str>,
+    /// How long a warm-up may report `ready = false` (without errors)
+    /// before it counts as down.
+    pub warmup_timeout: Option<Str>,
 }
 
 #[derive(Debug, Deserialize)]

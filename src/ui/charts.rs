@@ -1,6 +1,10 @@
 //! The charts pane: latency and error rate over time, canary against
 //! baseline, with the threshold line. Fed by probe latencies per track until
 //! the metrics engine's series land; an empty chart says "no data" loudly.
+//! While less data than the window exists, the x axis spans the data held,
+//! so a release one minute in fills the width. Canary and baseline differ by
+//! marker (a braille line against dots) as well as colour, and the threshold
+//! is named with its value.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
@@ -20,9 +24,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Pane::Charts && app.modal.is_none();
     // The legend lives in the title: it costs no plot space and survives 80×24.
     let legend = Line::from(vec![
-        Span::styled(" ━ canary ", theme.canary()),
-        Span::styled("━ baseline ", theme.baseline()),
-        Span::styled("• threshold", theme.threshold()),
+        Span::styled(" ⣿ canary ", theme.canary()),
+        Span::styled("• baseline ", theme.baseline()),
+        Span::styled("▄ threshold", theme.threshold()),
     ]);
     // The window in the title, so a glance says how much time the x axis spans.
     let window = app.chart_window;
@@ -66,6 +70,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         (content, None)
     };
     let (latency, errors) = from_metrics.unwrap_or_else(|| probe_series(app, window_secs));
+    let span = held_span(&latency, &errors, window_secs);
     let (gate_latency_ms, gate_error) = gate_thresholds(app);
     let threshold_ms = gate_latency_ms.or_else(|| app.latency_threshold_ms());
     let max_ms = latency
@@ -83,8 +88,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .chain(threshold_err)
         .fold(1.0_f64, f64::max)
         * 1.1;
-    let lat_line = threshold_ms.map(|t| vec![(-window_secs, t), (0.0, t)]);
-    let err_line = threshold_err.map(|t| vec![(-window_secs, t), (0.0, t)]);
+    let lat_line = threshold_ms.map(|t| vec![(-span, t), (0.0, t)]);
+    let err_line = threshold_err.map(|t| vec![(-span, t), (0.0, t)]);
     let latency_title = match &app.judge {
         Some(judge) if from_metrics_present(app) => {
             // Not decided is said in capitals, with its symbol: never a pass.
@@ -102,9 +107,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         _ => "latency ms".to_string(),
     };
+    let limit = |title: String, t: Option<f64>| match t {
+        Some(t) => format!("{title} · threshold {t:.0}"),
+        None => title,
+    };
+    let latency_title = limit(latency_title, threshold_ms);
+    let errors_title = limit("errors %".to_string(), threshold_err);
+    let label = if span < window_secs {
+        span_label(span)
+    } else {
+        window.label().to_string()
+    };
     let scale = |max: f64| Scale {
-        secs: window_secs,
-        label: window.label(),
+        secs: span,
+        label: label.clone(),
         max,
     };
     chart(
@@ -122,7 +138,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         right,
         theme,
         scale(max_err),
-        "errors %",
+        &errors_title,
         &errors,
         err_line.as_deref(),
     );
@@ -219,11 +235,32 @@ fn probe_series(app: &App, window_secs: f64) -> (Series, Series) {
     (latency, errors)
 }
 
-/// The axes: x spans the chart window (seconds before now), y up to `max`.
-#[derive(Clone, Copy)]
+/// Seconds the x axis spans: the window, or less while less data is held
+/// (at least ten seconds, so a first sample is not a wall at the edge).
+fn held_span(latency: &Series, errors: &Series, window_secs: f64) -> f64 {
+    let oldest = latency
+        .iter()
+        .chain(errors)
+        .flat_map(|(_, points)| points.iter().map(|(x, _)| -x))
+        .fold(0.0_f64, f64::max);
+    oldest.clamp(10.0, window_secs.max(10.0))
+}
+
+/// "-1m30s"-style length of a span, for the axis's left end.
+fn span_label(secs: f64) -> String {
+    let secs = secs.round() as u64;
+    match (secs / 60, secs % 60) {
+        (0, s) => format!("{s}s"),
+        (m, 0) => format!("{m}m"),
+        (m, s) => format!("{m}m{s:02}s"),
+    }
+}
+
+/// The axes: x spans `secs` before now, y up to `max`.
+#[derive(Clone)]
 struct Scale {
     secs: f64,
-    label: &'static str,
+    label: String,
     max: f64,
 }
 
@@ -240,15 +277,16 @@ fn chart(
     let mut datasets: Vec<Dataset> = series
         .iter()
         .map(|(track, points)| {
-            let style = if track == "canary" {
-                theme.canary()
+            // Marker and colour both tell the tracks apart (NO_COLOR).
+            let (style, marker, graph) = if track == "canary" {
+                (theme.canary(), Marker::Braille, GraphType::Line)
             } else {
-                theme.baseline()
+                (theme.baseline(), Marker::Dot, GraphType::Scatter)
             };
             Dataset::default()
                 .name(track.clone())
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
+                .marker(marker)
+                .graph_type(graph)
                 .style(style)
                 .data(points)
         })
@@ -257,7 +295,7 @@ fn chart(
         datasets.push(
             Dataset::default()
                 .name("threshold")
-                .marker(Marker::Dot)
+                .marker(Marker::Bar)
                 .graph_type(GraphType::Line)
                 .style(theme.threshold())
                 .data(line),

@@ -7,6 +7,8 @@ use ratatui::layout::{Margin, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use unicode_width::UnicodeWidthStr;
+
 use super::{Theme, fit, pane_block};
 use crate::app::checklist::ItemStatus;
 use crate::app::state::{App, ChecklistRow, Pane, list_offset};
@@ -24,6 +26,26 @@ pub fn list_height(content: Rect) -> u16 {
     } else {
         content.height
     }
+}
+
+/// Columns the pane needs for its longest line (borders included): phase
+/// headings, and items with room for who signed them and when.
+pub fn needed_width(app: &App) -> u16 {
+    let items = app.checklist.items();
+    let reserve = app.operator.width() + 6;
+    let phases = app.profile.phases.iter().map(|phase| {
+        let (d, t) = app.checklist.phase_progress(&phase.id);
+        format!("✔ {}  {d}/{t}", phase.title).width()
+    });
+    let rows = items.iter().map(|item| {
+        let who = match &item.by {
+            Some(by) => by.width() + 6,
+            None => reserve,
+        };
+        4 + item.title.width() + 1 + who
+    });
+    let widest = phases.chain(rows).max().unwrap_or(0) + 2;
+    u16::try_from(widest).unwrap_or(u16::MAX)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {

@@ -129,6 +129,7 @@ fn verdict(app: &App, theme: &Theme) -> (String, ratatui::style::Style) {
         Verdict::Ready => ("✔ READY".to_string(), theme.ok()),
         Verdict::InProgress => ("… IN PROGRESS".to_string(), theme.info()),
         Verdict::Failing => ("✘ FAILING".to_string(), theme.bad()),
+        Verdict::WarmingUp => ("◌ WARMING UP".to_string(), theme.info()),
         Verdict::Acting => (
             format!(
                 "▶ {} RUNNING",

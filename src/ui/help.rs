@@ -1,5 +1,7 @@
 //! The help overlay: every binding of the key registry, with the panes it
-//! works in. The same table drives the keys, so help cannot drift from them.
+//! works in, ordered by urgency: rollback, promote, cancel, quit and help
+//! first (visible without scrolling at 80×24), then each pane's keys under
+//! its name. The same table drives the keys, so help cannot drift from them.
 
 use ratatui::Frame;
 use ratatui::layout::{Margin, Rect};
@@ -7,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 use super::{Theme, centered, fit};
-use crate::app::keys::{BINDINGS, Context};
+use crate::app::keys::{Context, Section, help_sections};
 use crate::app::state::App;
 
 fn context_name(c: Context) -> &'static str {
@@ -23,6 +25,16 @@ fn context_name(c: Context) -> &'static str {
     }
 }
 
+fn context_title(c: Context) -> &'static str {
+    match c {
+        Context::Checklist => "Checklist",
+        Context::Health => "Health",
+        Context::Charts => "Charts",
+        Context::Logs => "Logs",
+        _ => "",
+    }
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rect = centered(area, 76, area.height.saturating_sub(4));
     frame.render_widget(Clear, rect);
@@ -33,22 +45,34 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .title(Span::styled(" Help — ? or esc closes ", theme.title()));
     frame.render_widget(block, rect);
     let content = rect.inner(Margin::new(2, 1));
+    let help_w = usize::from(content.width).saturating_sub(9 + 20);
     let mut lines = Vec::new();
-    for b in BINDINGS {
-        let contexts: Vec<&str> = b.contexts.iter().map(|c| context_name(*c)).collect();
-        let where_ = if contexts.len() >= 4 {
-            "everywhere".to_string()
-        } else {
-            contexts.join(", ")
+    for (section, keys) in help_sections() {
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        let title = match section {
+            Section::Incident => "Incident",
+            Section::Pane(pane) => context_title(pane),
+            Section::EveryPane => "Moving, every pane",
+            Section::Dialogs => "Dialogs",
         };
-        let help_w = usize::from(content.width).saturating_sub(9 + 20);
-        let help = fit(b.help, help_w);
-        let pad = help_w.saturating_sub(help.chars().count());
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<9}", b.label), theme.accent()),
-            Span::styled(format!("{help}{} ", " ".repeat(pad)), theme.text()),
-            Span::styled(fit(&where_, 19), theme.muted()),
-        ]));
+        lines.push(Line::styled(title, theme.title()));
+        for b in keys {
+            let contexts: Vec<&str> = b.contexts.iter().map(|c| context_name(*c)).collect();
+            let where_ = if contexts.len() >= 4 {
+                "everywhere".to_string()
+            } else {
+                contexts.join(", ")
+            };
+            let help = fit(b.help, help_w);
+            let pad = help_w.saturating_sub(help.chars().count());
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:<9}", b.label), theme.accent()),
+                Span::styled(format!("{help}{} ", " ".repeat(pad)), theme.text()),
+                Span::styled(fit(&where_, 19), theme.muted()),
+            ]));
+        }
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(

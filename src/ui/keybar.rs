@@ -1,6 +1,9 @@
 //! The key bar: the keys that work in the current context, read from the one
 //! key registry; a flash message (why a key did nothing, who just signed)
-//! takes the front of the bar for a few seconds.
+//! takes the front of the bar for a few seconds. The registry puts the
+//! incident keys first, so `R rollback` is never the one cut off; keys with
+//! nothing to act on (no rollback in the profile, no action running) are
+//! left out to make room.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{Theme, fit};
-use crate::app::keys;
+use crate::app::keys::{self, Command};
 use crate::app::state::App;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -23,7 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut seen = Vec::new();
     for binding in keys::bindings_for(app.context()) {
         // Page keys share a word; show each word once.
-        if seen.contains(&binding.short) {
+        if seen.contains(&binding.short) || !applies(app, binding.command) {
             continue;
         }
         seen.push(binding.short);
@@ -36,4 +39,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans.push(Span::styled(format!(" {} ", binding.short), theme.muted()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Whether a key has something to act on now.
+fn applies(app: &App, command: Command) -> bool {
+    match command {
+        Command::Rollback => app.profile.actions.contains_key("rollback"),
+        Command::Promote => app.profile.actions.contains_key("promote"),
+        Command::CancelAction => app.action.is_some(),
+        _ => true,
+    }
 }

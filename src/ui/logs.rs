@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::{Theme, layout, pane_block_spans};
+use super::{Theme, layout_with, pane_block_spans};
 use crate::app::logs::{LogLine, LogView, Severity, StyleRun, prefix_colour};
 use crate::app::state::log_pane::window_label;
 use crate::app::state::{App, Pane};
@@ -30,7 +30,8 @@ const MARK_WIDTH: usize = 2;
 /// Rows inside the logs pane on a `width`×`height` screen: the runtime tells
 /// the state, so paging and jumps move by what is drawn.
 pub fn rows(width: u16, height: u16) -> usize {
-    let pane = layout(Rect::new(0, 0, width, height)).logs;
+    // Heights do not depend on the columns.
+    let pane = layout_with(Rect::new(0, 0, width, height), None).logs;
     usize::from(pane.inner(Margin::new(1, 1)).height).max(1)
 }
 

@@ -80,9 +80,24 @@ impl Areas {
     }
 }
 
-/// The layout: header, a 2×2 grid of panes, the key bar. Wide screens give
-/// the checklist more room; tall ones give the top row more.
-pub fn layout(area: Rect) -> Areas {
+/// From this width on the checklist column takes what its longest line
+/// needs, and the health and logs panes the rest.
+pub const WIDE: u16 = 160;
+
+/// The layout of `app` on `area`: header, a 2×2 grid of panes, the key bar.
+/// Below [`WIDE`] the left column takes 52%; from it on, what the checklist's
+/// longest line needs (within 30–55% of the width), so wide screens go to
+/// the logs.
+pub fn layout(area: Rect, app: &App) -> Areas {
+    let left = (area.width >= WIDE).then(|| {
+        let need = checklist::needed_width(app);
+        need.clamp(area.width * 3 / 10, area.width * 55 / 100)
+    });
+    layout_with(area, left)
+}
+
+/// The layout with the left column `left` wide (None: 52%).
+pub fn layout_with(area: Rect, left: Option<u16>) -> Areas {
     let [header, body, keybar] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(0),
@@ -91,10 +106,12 @@ pub fn layout(area: Rect) -> Areas {
     .areas(area);
     let [top, bottom] =
         Layout::vertical([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
-    let [checklist, health] =
-        Layout::horizontal([Constraint::Percentage(52), Constraint::Percentage(48)]).areas(top);
-    let [charts, logs] =
-        Layout::horizontal([Constraint::Percentage(52), Constraint::Percentage(48)]).areas(bottom);
+    let columns = match left {
+        Some(width) => [Constraint::Length(width), Constraint::Min(0)],
+        None => [Constraint::Percentage(52), Constraint::Percentage(48)],
+    };
+    let [checklist, health] = Layout::horizontal(columns).areas(top);
+    let [charts, logs] = Layout::horizontal(columns).areas(bottom);
     Areas {
         header,
         checklist,
@@ -113,7 +130,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         draw_too_small(frame, area, theme);
         return;
     }
-    let areas = layout(area);
+    let areas = layout(area, app);
     header::draw(frame, areas.header, app, theme);
     checklist::draw(frame, areas.checklist, app, theme);
     health::draw(frame, areas.health, app, theme);

@@ -312,6 +312,7 @@ impl Theme {
     pub fn health(&self, state: HealthState) -> Style {
         match state {
             HealthState::Up => self.ok(),
+            HealthState::Warming => self.info(),
             HealthState::Degraded => self.warn(),
             HealthState::Down => self.bad(),
             HealthState::Unknown => self.muted(),
@@ -381,6 +382,7 @@ impl Theme {
 pub fn health_symbol(state: HealthState) -> &'static str {
     match state {
         HealthState::Up => "✔",
+        HealthState::Warming => "◌",
         HealthState::Degraded => "▲",
         HealthState::Down => "✘",
         HealthState::Unknown => "?",

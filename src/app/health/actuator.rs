@@ -38,6 +38,7 @@ pub fn parse(value: &Value) -> Result<Health, String> {
         errors,
         warnings: Vec::new(),
         version: version_of(value),
+        warmup_secs: None,
         format: None,
     })
 }

@@ -58,6 +58,7 @@ pub fn parse(value: &Value) -> Result<Health, String> {
         errors,
         warnings,
         version: version_of(value),
+        warmup_secs: None,
         format: None,
     })
 }

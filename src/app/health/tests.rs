@@ -55,6 +55,51 @@ fn warmup_not_ready_is_down_with_errors_as_reason() {
 }
 
 #[test]
+fn a_warmup_in_progress_is_warming_until_its_timeout() {
+    use std::time::Duration;
+    let body = r#"{"ready": false, "duration_sec": 42.0,
+      "checks": {"fast": true, "http_client": false},
+      "errors": [], "warnings": ["warm-up in progress: http_client pending"]}"#;
+    let mut h = interpret(HealthFormat::Warmup, json(body));
+    assert_eq!(h.state, HealthState::Warming);
+    assert_eq!(
+        h.reason.as_deref(),
+        Some("warming up (42s): http_client pending")
+    );
+    assert_eq!(h.warmup_secs, Some(42.0));
+    h.apply_warmup_timeout(Duration::from_secs(120));
+    assert_eq!(h.state, HealthState::Warming, "42 s is within 120 s");
+    h.apply_warmup_timeout(Duration::from_secs(30));
+    assert_eq!(h.state, HealthState::Down);
+    assert_eq!(
+        h.reason.as_deref(),
+        Some("still warming up after 42s, past its 30s warmup_timeout")
+    );
+    // A 503 is how a warming service says "not yet".
+    let mut facts = json(body);
+    facts.status = 503;
+    assert_eq!(
+        interpret(HealthFormat::Warmup, facts).state,
+        HealthState::Warming
+    );
+    // With errors it is down at once, whatever the time.
+    let failed = r#"{"ready": false, "duration_sec": 1.0, "errors": ["asset missing"]}"#;
+    assert_eq!(
+        interpret(HealthFormat::Warmup, json(failed)).state,
+        HealthState::Down
+    );
+    // Warming weighs less than a replica not heard from, or a degraded one.
+    assert_eq!(
+        HealthState::worst_shown([HealthState::Up, HealthState::Warming]),
+        HealthState::Warming
+    );
+    assert_eq!(
+        HealthState::Warming.worst(HealthState::Degraded),
+        HealthState::Degraded
+    );
+}
+
+#[test]
 fn warmup_ready_with_warnings_is_degraded() {
     let body = r#"{"ready": true, "checks": {"fast": true},
       "errors": [], "warnings": ["http_health latency 812ms > 500ms"]}"#;

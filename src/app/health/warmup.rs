@@ -1,8 +1,10 @@
 //! The warm-up status of seed 000: `ready`, `duration_sec`, `checks{...}`
 //! booleans, `latency_ms`, `errors[]`, `warnings[]`, or the same facts under
 //! their flat names (`is_ready`, `fast_ok`, `http_health_latency_ms`, ...).
-//! Not ready is down, ready with warnings or a failed check is degraded, and
-//! the errors are the reason.
+//! Not ready without errors is a warm-up in progress (`warming`, down once
+//! past the endpoint's `warmup_timeout`); not ready with errors is down;
+//! ready with warnings or a failed check is degraded; the errors are the
+//! reason.
 
 use serde_json::{Map, Value};
 
@@ -55,17 +57,23 @@ pub fn parse(value: &Value) -> Result<Health, String> {
         .map(|c| c.name.as_str())
         .collect();
 
-    let (state, reason) = if !ready {
-        let why = if errors.is_empty() {
-            if failed.is_empty() {
-                "not ready".to_string()
-            } else {
-                format!("not ready: {} failed", failed.join(", "))
-            }
+    let warmup_secs = obj.get("duration_sec").and_then(Value::as_f64);
+    let (state, reason) = if !ready && errors.is_empty() {
+        let pending = if failed.is_empty() {
+            String::new()
         } else {
-            format!("not ready: {}", errors.join("; "))
+            format!(": {} pending", failed.join(", "))
         };
-        (HealthState::Down, Some(why))
+        let after = warmup_secs.map_or(String::new(), |s| format!(" ({s:.0}s)"));
+        (
+            HealthState::Warming,
+            Some(format!("warming up{after}{pending}")),
+        )
+    } else if !ready {
+        (
+            HealthState::Down,
+            Some(format!("not ready: {}", errors.join("; "))),
+        )
     } else if !errors.is_empty() {
         (HealthState::Degraded, Some(errors.join("; ")))
     } else if !failed.is_empty() {
@@ -87,6 +95,7 @@ pub fn parse(value: &Value) -> Result<Health, String> {
         errors,
         warnings,
         version: version_of(value),
+        warmup_secs,
         format: None,
     })
 }
