@@ -86,15 +86,20 @@ fn answer(track: &str, minute: i64) -> Msg {
     Msg::Metrics(Box::new(MetricsReport {
         track: track.into(),
         at: at(minute),
-        payload: MetricsPayload::PromQl(vec![
-            (
-                MetricKind::LatencyP50,
-                MetricValue::NoData("the query returned no series".into()),
-            ),
-            (MetricKind::LatencyP95, MetricValue::Ok(p95)),
-            (MetricKind::LatencyP99, MetricValue::Ok(p99)),
-            (MetricKind::ErrorRate, MetricValue::Ok(errors)),
-        ]),
+        payload: MetricsPayload::PromQl(
+            vec![
+                (
+                    MetricKind::LatencyP50,
+                    MetricValue::NoData("the query returned no series".into()),
+                ),
+                (MetricKind::LatencyP95, MetricValue::Ok(p95)),
+                (MetricKind::LatencyP99, MetricValue::Ok(p99)),
+                (MetricKind::ErrorRate, MetricValue::Ok(errors)),
+            ]
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        ),
     }))
 }
 

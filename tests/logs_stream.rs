@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use golive::cli::LogsArgs;
 use golive::commands::logs::{options, stream};
+use golive::commands::output::Quiet;
 use golive::profile::{LogKind, LogSource, Profile, Redactor, Service, Settings};
 
 const SECRET: &str = "pw-5150-secret";
@@ -64,7 +65,7 @@ async fn stream_until(p: &Profile, a: &LogsArgs, done: impl Fn(&str) -> bool) ->
     let opts = options(p, a).unwrap();
     let out = Shared::default();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let mut writer = out.clone();
+    let mut writer = Quiet::new(out.clone());
     let run = stream(p, a.source.as_deref(), &opts, &mut writer, async {
         let _ = stop_rx.await;
     });
@@ -129,7 +130,7 @@ async fn file_and_command_sources_merge_sanitised_and_masked() {
     let opts = options(&p, &args(Some("ERROR"))).unwrap();
     let out = Shared::default();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let mut writer = out.clone();
+    let mut writer = Quiet::new(out.clone());
     let run = stream(&p, None, &opts, &mut writer, async {
         let _ = stop_rx.await;
     });

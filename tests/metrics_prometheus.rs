@@ -216,3 +216,125 @@ async fn promql_path_against_a_real_prometheus() {
         .expect("the scraper did not stop")
         .unwrap();
 }
+
+/// A target that has served only 200s: its request counter has a
+/// `code="200"` series and no 5xx series at all, as `prometheus_client`
+/// exposes a healthy service.
+async fn start_healthy_target() -> std::net::SocketAddr {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let scrapes = Arc::new(AtomicU64::new(0));
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let n = scrapes.fetch_add(1, Ordering::SeqCst) + 1;
+            async move {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4",
+                    )],
+                    format!(
+                        "# TYPE healthy_requests_total counter\n\
+                         healthy_requests_total{{route=\"/api\",code=\"200\"}} {}\n",
+                        50 * n
+                    ),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canary_that_never_served_a_5xx_has_a_zero_error_rate_not_no_data() {
+    let Some(binary) = prometheus_binary() else {
+        eprintln!(
+            "skipped: no prometheus binary (apt-get install prometheus, or set GOLIVE_PROMETHEUS)"
+        );
+        return;
+    };
+    let target = start_healthy_target().await;
+    let prom = start_prometheus(&binary, target);
+    let client = metrics::client(Duration::from_secs(2)).unwrap();
+    // The query users wrote before docs/promql.md added `or vector(0)`.
+    let errors = "sum(rate(healthy_requests_total{code=~\"5..\"}[5s])) \
+                  / sum(rate(healthy_requests_total[5s]))";
+    let requests = "sum(rate(healthy_requests_total[5s]))";
+    let source = MetricsSource {
+        track: "canary".into(),
+        kind: MetricsKind::PromQl {
+            url: prom.url.clone(),
+            latency_p50: None,
+            latency_p95: None,
+            latency_p99: None,
+            error_rate: Some(errors.into()),
+            request_rate: Some(requests.into()),
+        },
+        window: Duration::from_secs(5),
+    };
+
+    // Wait (bounded) until Prometheus has two scrapes, so rate() answers.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        if let Ok(MetricValue::Ok(_)) = metrics::instant_query(&client, &prom.url, requests).await {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Prometheus never answered the requests query"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // The numerator alone really is empty: this is the case being fixed.
+    let numerator = "sum(rate(healthy_requests_total{code=~\"5..\"}[5s]))";
+    let empty = metrics::instant_query(&client, &prom.url, numerator)
+        .await
+        .unwrap();
+    assert!(matches!(empty, MetricValue::NoData(_)), "{empty:?}");
+    // docs/promql.md's query answers 0 by itself.
+    let documented = "(sum(rate(healthy_requests_total{code=~\"5..\"}[5s])) or vector(0)) \
+                      / sum(rate(healthy_requests_total[5s]))";
+    let doc_value = metrics::instant_query(&client, &prom.url, documented)
+        .await
+        .unwrap();
+    assert_eq!(doc_value, MetricValue::Ok(0.0));
+
+    // golive reads the old query as 0, and says why in the evidence.
+    let report = metrics::poll_once(&client, &source).await;
+    let prof = profile(vec![source.clone()], Duration::from_millis(500));
+    let mut state = MetricsState::new(&prof);
+    let at = report.at;
+    state.apply(report);
+    assert_eq!(
+        state.value("canary", MetricKind::ErrorRate, at),
+        MetricValue::Ok(0.0)
+    );
+    let check = golive::profile::MetricCheck {
+        metric: MetricKind::ErrorRate,
+        track: "canary".into(),
+        condition: Some(
+            golive::profile::threshold::parse_threshold("< 0.05", MetricKind::ErrorRate).unwrap(),
+        ),
+        vs_baseline: None,
+        hold: None,
+    };
+    let eval = state.evaluate_check(&check, at);
+    assert_eq!(
+        eval.status,
+        golive::app::metrics::CheckStatus::Pass,
+        "{}",
+        eval.detail
+    );
+    assert!(
+        eval.detail
+            .contains("no error series yet (requests present): 0"),
+        "{}",
+        eval.detail
+    );
+}

@@ -9,6 +9,7 @@ use super::command::CommandOutcome;
 use super::condition::Verdict;
 use super::health::HealthState;
 use super::probe::Observation;
+use super::reading::reading;
 use super::record::{Event, Record};
 use crate::profile::{Check, Endpoint, EndpointCheck, Profile};
 
@@ -354,28 +355,40 @@ pub fn evaluate_endpoint(
     }
 }
 
-/// Ok(evidence) when every condition holds, Err(the first failure) otherwise.
+/// Ok(evidence) when every condition holds, Err(the first failure) otherwise;
+/// a failure starts with the HTTP facts when the answer was not 2xx.
 fn evaluate_observation(check: &EndpointCheck, obs: &Observation) -> Result<String, String> {
     if check.conditions.is_empty() {
         let facts = http_facts(obs);
-        return if obs.health.state == HealthState::Up {
-            Ok(format!("health up ({facts})"))
-        } else {
-            let reason = obs
-                .health
-                .reason
-                .clone()
-                .or_else(|| obs.error.clone())
-                .unwrap_or_else(|| "no reason given".into());
-            Err(format!(
-                "health {}: {reason} ({facts})",
-                obs.health.state.as_str()
-            ))
-        };
+        if obs.health.state == HealthState::Up {
+            return Ok(format!("health up ({facts})"));
+        }
+        let state = obs.health.state.as_str();
+        let reason = obs.health.reason.clone().or_else(|| obs.error.clone());
+        return Err(match (obs.http_trouble(), reason) {
+            // The health reason opens with the same HTTP facts: keep only
+            // what the body added after them.
+            (Some(http), reason) => {
+                let body = reason
+                    .as_deref()
+                    .and_then(|r| r.strip_prefix(http.as_str()))
+                    .map(|r| r.trim_start_matches(": "))
+                    .filter(|r| !r.is_empty());
+                let why = match body {
+                    Some(body) => format!("health {state}: {body} ({facts})"),
+                    None => format!("health {state} ({facts})"),
+                };
+                obs.failure_reason(&why)
+            }
+            (None, reason) => format!(
+                "health {state}: {} ({facts})",
+                reason.unwrap_or_else(|| "no reason given".into())
+            ),
+        });
     }
     let verdicts: Vec<Verdict> = check.conditions.iter().map(|c| c.evaluate(obs)).collect();
     match verdicts.iter().find(|v| !v.passed) {
-        Some(failed) => Err(failed.explanation.clone()),
+        Some(failed) => Err(obs.failure_reason(&failed.explanation)),
         None => Ok(verdicts
             .iter()
             .map(|v| v.explanation.as_str())
@@ -387,7 +400,10 @@ fn evaluate_observation(check: &EndpointCheck, obs: &Observation) -> Result<Stri
 /// "HTTP 200 in 12 ms", or the transport failure.
 fn http_facts(obs: &Observation) -> String {
     match (obs.status, &obs.error) {
-        (Some(status), _) => format!("HTTP {status} in {} ms", obs.response_time.as_millis()),
+        (Some(status), _) => format!(
+            "HTTP {status} in {} ms",
+            reading(obs.response_time.as_secs_f64() * 1000.0)
+        ),
         (None, Some(err)) => err.clone(),
         (None, None) => "no response".into(),
     }
@@ -444,6 +460,7 @@ pub(crate) mod tests {
     use chrono::TimeZone;
 
     use super::*;
+    use crate::app::condition::Condition;
     use crate::app::health::Health;
     use crate::profile::{CommandCheck, HealthFormat, Item, Phase, Redactor, Service, Settings};
 
@@ -573,6 +590,60 @@ pub(crate) mod tests {
         assert!(
             c.observe(&p, "health", &[obs("http://a", HealthState::Up)], at(2))
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_error_answer_puts_the_http_facts_first() {
+        let p = profile_with(
+            vec![("t-30", endpoint_item("h", false, None))],
+            &["http://a"],
+        );
+        let proxy_page = Observation {
+            url: "http://a".into(),
+            connected: true,
+            status: Some(502),
+            response_time: Duration::from_millis(3),
+            headers: vec![("content-type".into(), "text/html".into())],
+            body_text: "<html><center>502 Bad Gateway</center></html>".into(),
+            health: Health::down("HTTP 502 (text/html, proxy error page)"),
+            ..Observation::default()
+        };
+        let endpoint = &p.endpoints[0];
+        let mut check = EndpointCheck {
+            endpoint: "health".into(),
+            conditions: vec![],
+            all_replicas: false,
+            hold: None,
+            requests: 1,
+        };
+        let failure = |check: &EndpointCheck, obs: &Observation| match evaluate_endpoint(
+            check,
+            endpoint,
+            std::slice::from_ref(obs),
+        ) {
+            Evaluation::Fail(detail) => detail,
+            other => panic!("{other:?} is not a failure"),
+        };
+        assert_eq!(
+            failure(&check, &proxy_page),
+            "HTTP 502 (text/html, proxy error page): health down (HTTP 502 in 3 ms)"
+        );
+        check.conditions = vec![Condition::parse("[BODY].status == healthy").unwrap()];
+        assert_eq!(
+            failure(&check, &proxy_page),
+            "HTTP 502 (text/html, proxy error page): [BODY].status == healthy failed: \
+             [BODY].status: cannot be read: the answer is not JSON"
+        );
+        // A 2xx answer's failure has no HTTP prefix: the body is the news.
+        let mut fine = proxy_page;
+        fine.status = Some(200);
+        fine.headers = vec![("content-type".into(), "application/json".into())];
+        fine.json = Some(serde_json::json!({"status": "degraded"}));
+        let detail = failure(&check, &fine);
+        assert!(
+            detail.starts_with("[BODY].status == healthy failed"),
+            "{detail}"
         );
     }
 

@@ -252,7 +252,8 @@ fn detect_json_shape(value: &serde_json::Value) -> HealthFormat {
 
 /// "HTTP 502 (text/html, proxy error page)": the status with what kind of
 /// body came back, so a proxy's error page is not mistaken for the service.
-fn http_reason(facts: HttpFacts<'_>) -> String {
+/// The health reason and every failed HTTP check start with these words.
+pub fn http_reason(facts: HttpFacts<'_>) -> String {
     let mime = facts
         .content_type
         .and_then(|c| c.split(';').next())

@@ -19,6 +19,7 @@ pub mod log_time;
 pub mod logs;
 pub mod metrics;
 pub mod probe;
+pub mod reading;
 pub mod record;
 pub mod recovery;
 pub mod redaction;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::health::Health;
+use super::health::{self, Health, HttpFacts};
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Observation {
@@ -42,6 +42,29 @@ impl Observation {
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The HTTP facts of an answer that is not 2xx ("HTTP 502 (text/html,
+    /// proxy error page)"), worded as the health model words them; None for
+    /// a 2xx answer or no answer at all.
+    pub fn http_trouble(&self) -> Option<String> {
+        let status = self.status.filter(|s| !(200..300).contains(s))?;
+        Some(health::http_reason(HttpFacts {
+            status,
+            content_type: self.header("content-type"),
+            body: self.body_text.as_bytes(),
+        }))
+    }
+
+    /// Why an HTTP check failed on this observation: the HTTP facts first
+    /// when the answer was not 2xx, because behind a proxy the status is the
+    /// news and a body condition's complaint about an error page is not.
+    /// The one place that wording is built, for the cockpit and `check` alike.
+    pub fn failure_reason(&self, why: &str) -> String {
+        match self.http_trouble() {
+            Some(http) => format!("{http}: {why}"),
+            None => why.to_string(),
+        }
     }
 }
 

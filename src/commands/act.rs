@@ -57,7 +57,7 @@ pub fn run(args: ActArgs, global: &GlobalArgs) -> Result<ExitCode> {
     };
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
-    let mut out = std::io::stdout().lock();
+    let mut out = super::output::stdout();
     act(&profile, &args.action, &opts, &mut input, &mut out)
 }
 

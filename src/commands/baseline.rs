@@ -2,6 +2,7 @@
 //! the deploy and writes them as a versioned baseline file, which
 //! `[baseline] file` then makes the reference for checks, gates and the judge.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -61,17 +62,23 @@ fn capture(profile_path: &Path, track: &str, duration: &str, out: &Path) -> Resu
     };
     write_atomically(out, &file.to_json())
         .wrap_err_with(|| format!("cannot write {}", out.display()))?;
-    println!("baseline of track {track} written to {}", out.display());
+    let mut stdout = super::output::stdout();
+    let _ = writeln!(
+        stdout,
+        "baseline of track {track} written to {}",
+        out.display()
+    );
     for kind in KINDS {
         let samples = file.samples.get(kind.name()).map_or(0, Vec::len);
-        match file.summary_of(kind) {
-            Some(v) => println!(
+        let _ = match file.summary_of(kind) {
+            Some(v) => writeln!(
+                stdout,
                 "  {:<13} {:>16}  ({samples} window samples)",
                 kind.name(),
                 fmt_value(kind, v)
             ),
-            None => println!("  {:<13} {:>16}", kind.name(), "no data"),
-        }
+            None => writeln!(stdout, "  {:<13} {:>16}", kind.name(), "no data"),
+        };
     }
     if file.summary_of(MetricKind::LatencyP95).is_none() {
         eprintln!(

@@ -95,7 +95,7 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let profile = Arc::new(profile);
     let format = args.format;
     let color = output::use_color();
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = output::stdout();
     let run = runtime.block_on(run_checks_judged(
         profile.clone(),
         args.phase.as_deref(),

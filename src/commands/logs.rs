@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::app::redaction::redact_line;
 use crate::cli::{GlobalArgs, LogsArgs};
+use crate::commands::output::Quiet;
 use crate::io::logs::{SourceOptions, spawn_sources};
 use crate::profile::Profile;
 
@@ -30,7 +31,7 @@ pub fn run(args: LogsArgs, global: &GlobalArgs) -> Result<ExitCode> {
         }
     };
     let runtime = tokio::runtime::Runtime::new()?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::output::stdout();
     runtime.block_on(stream(
         &profile,
         args.source.as_deref(),
@@ -82,7 +83,7 @@ pub async fn stream(
     profile: &Profile,
     only: Option<&str>,
     opts: &SourceOptions,
-    out: &mut dyn Write,
+    out: &mut Quiet<impl Write>,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
     let (tx, mut rx) = mpsc::channel(64);
@@ -102,7 +103,7 @@ pub async fn stream(
                             break;
                         }
                     }
-                    if failed || out.flush().is_err() {
+                    if failed || out.flush().is_err() || out.closed() {
                         break;
                     }
                 }

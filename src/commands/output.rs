@@ -1,7 +1,7 @@
 //! How headless commands print checklist results: text with symbols (colour
 //! only on a terminal without NO_COLOR), JSON for scripts, JUnit XML for CI.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -30,6 +30,64 @@ pub struct ItemReport {
     pub at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// Standard output for every headless face. A reader that goes away
+/// (`golive act ... | head -1`) must not turn into an error report or an
+/// exit code that belies what was done: after a broken pipe, what is still
+/// written is dropped quietly and the command carries on to its own exit
+/// code. Loops that only print (`logs`) ask [`Quiet::closed`] to stop.
+pub fn stdout() -> Quiet<std::io::StdoutLock<'static>> {
+    Quiet::new(std::io::stdout().lock())
+}
+
+/// A writer that treats a broken pipe as the end of its output.
+#[derive(Debug)]
+pub struct Quiet<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> Quiet<W> {
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            closed: false,
+        }
+    }
+
+    /// Whether the reader has gone away.
+    pub fn closed(&self) -> bool {
+        self.closed
+    }
+
+    fn settle<T>(&mut self, result: std::io::Result<T>, quiet: T) -> std::io::Result<T> {
+        match result {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(quiet)
+            }
+            other => other,
+        }
+    }
+}
+
+impl<W: Write> Write for Quiet<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let result = self.inner.write(buf);
+        self.settle(result, buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.inner.flush();
+        self.settle(result, ())
+    }
 }
 
 /// Colour only for a terminal, and never when NO_COLOR is set (any value).

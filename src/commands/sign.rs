@@ -33,7 +33,7 @@ pub fn run(args: SignArgs, global: &GlobalArgs) -> Result<ExitCode> {
         waive: args.waive,
     };
     let operator = operator::resolve(global.operator.as_deref());
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = super::output::stdout();
     let mut stderr = std::io::stderr().lock();
     Ok(sign(
         &profile,

@@ -37,7 +37,7 @@ pub fn run(args: StatusArgs, global: &GlobalArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = output::stdout();
     let mut stderr = std::io::stderr().lock();
     Ok(status(
         &profile,

@@ -36,7 +36,7 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
     let paint = Paint {
         colour: use_colour(),
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = super::output::stdout();
     let mut all_valid = true;
     for path in &args.profiles {
         match profile::load(path) {

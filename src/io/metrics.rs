@@ -21,10 +21,11 @@ use tokio::task::JoinHandle;
 use crate::app::checklist::ItemStatus;
 use crate::app::judge::JudgeReport;
 use crate::app::metrics::baseline::{BASELINE_VERSION, BaselineFile, TimedValue};
+use crate::app::metrics::promql::{self, Answer};
 use crate::app::metrics::scrape::ScrapeWindow;
 use crate::app::metrics::{
     self, CheckEval, CheckStatus, GateState, KINDS, MetricValue, MetricsConfig, MetricsPayload,
-    MetricsState, Point,
+    MetricsState, Point, PromQlAnswer,
 };
 use crate::app::sanitize::clean_text;
 use crate::profile::{
@@ -210,6 +211,17 @@ pub async fn instant_query(
     base: &str,
     query: &str,
 ) -> Result<MetricValue, MetricsError> {
+    Ok(promql::value_of(
+        &instant_answer(client, base, query).await?,
+    ))
+}
+
+/// The shape of an instant query's answer, for `app::metrics::promql` to read.
+pub async fn instant_answer(
+    client: &reqwest::Client,
+    base: &str,
+    query: &str,
+) -> Result<Answer, MetricsError> {
     let url = api_url(base, "api/v1/query", &[("query", query.to_string())])?;
     let data = api_get(client, url).await?;
     let kind = data.get("resultType").and_then(Value::as_str).unwrap_or("");
@@ -219,16 +231,12 @@ pub async fn instant_query(
         "vector" => {
             let series = result.as_array().cloned().unwrap_or_default();
             match series.len() {
-                0 => return Ok(MetricValue::NoData("the query returned no data".into())),
+                0 => return Ok(Answer::Empty),
                 1 => series[0]
                     .get("value")
                     .and_then(sample_value)
                     .map(|(_, v)| v),
-                n => {
-                    return Ok(MetricValue::NoData(format!(
-                        "the query returned {n} series; aggregate it to one (sum, max, ...)"
-                    )));
-                }
+                n => return Ok(Answer::Series(n)),
             }
         }
         other => {
@@ -238,13 +246,35 @@ pub async fn instant_query(
             )));
         }
     };
-    match value {
-        Some(v) if v.is_finite() => Ok(MetricValue::Ok(v)),
-        Some(_) => Ok(MetricValue::NoData(
-            "the query answered NaN (no requests in its range?)".into(),
-        )),
-        None => Err(MetricsError::Answer("a sample without a value".into())),
-    }
+    value
+        .map(Answer::Value)
+        .ok_or_else(|| MetricsError::Answer("a sample without a value".into()))
+}
+
+/// One configured query's answer. An error-rate ratio whose numerator came
+/// back empty also has its denominator asked, and `promql` decides.
+async fn answer_query(
+    client: &reqwest::Client,
+    base: &str,
+    kind: MetricKind,
+    query: &str,
+) -> PromQlAnswer {
+    let answer = match instant_answer(client, base, query).await {
+        Ok(answer) => answer,
+        Err(e) => return (kind, MetricValue::NoData(e.to_string())).into(),
+    };
+    let requests = match (&answer, kind) {
+        (Answer::Empty, MetricKind::ErrorRate) => promql::denominator(query),
+        _ => None,
+    };
+    let Some(requests) = requests else {
+        return (kind, promql::value_of(&answer)).into();
+    };
+    let denominator = instant_answer(client, base, requests)
+        .await
+        .map_err(|e| e.to_string());
+    let (value, note) = promql::empty_error_rate(denominator);
+    PromQlAnswer { kind, value, note }
 }
 
 /// A range query's single series (empty when it matched nothing).
@@ -332,13 +362,11 @@ pub async fn poll_once(client: &reqwest::Client, source: &MetricsSource) -> Metr
         },
         MetricsKind::PromQl { url, .. } => {
             let queries = promql_queries(source);
-            let answers = futures::future::join_all(queries.iter().map(|(kind, q)| async move {
-                let value = match instant_query(client, url, q).await {
-                    Ok(v) => v,
-                    Err(e) => MetricValue::NoData(e.to_string()),
-                };
-                (*kind, value)
-            }))
+            let answers = futures::future::join_all(
+                queries
+                    .iter()
+                    .map(|(kind, q)| answer_query(client, url, *kind, q)),
+            )
             .await;
             MetricsPayload::PromQl(answers)
         }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::parse::{number_and_unit, unit_ms};
 use super::{Condition, Facts, Op, Operand, PathSeg, Value, Verdict};
 use crate::app::probe::Observation;
+use crate::app::reading::reading;
 use crate::app::sanitize::clean_text;
 
 /// Observed text is cut to this many characters in explanations.
@@ -195,23 +196,25 @@ fn as_text(v: &Value) -> String {
         Value::Number(n) | Value::Millis(n) => fmt_num(*n),
         other => {
             let mut out = String::new();
-            render(other, &mut out, usize::MAX);
+            render(other, &mut out, usize::MAX, fmt_num);
             out
         }
     }
 }
 
 /// Compact JSON-like text; stops adding once `out` passes `limit` bytes.
-fn render(v: &Value, out: &mut String, limit: usize) {
+/// `number` writes numbers: exactly for `pat(...)` matching, rounded by
+/// [`reading`] for evidence.
+fn render(v: &Value, out: &mut String, limit: usize, number: fn(f64) -> String) {
     if out.len() > limit {
         return;
     }
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&fmt_num(*n)),
+        Value::Number(n) => out.push_str(&number(*n)),
         Value::Millis(n) => {
-            out.push_str(&fmt_num(*n));
+            out.push_str(&number(*n));
             out.push_str(" ms");
         }
         Value::Text(s) => out.push_str(&format!("{s:?}")),
@@ -224,7 +227,7 @@ fn render(v: &Value, out: &mut String, limit: usize) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                render(item, out, limit);
+                render(item, out, limit, number);
             }
             out.push(']');
         }
@@ -238,7 +241,7 @@ fn render(v: &Value, out: &mut String, limit: usize) {
                     out.push_str(", ");
                 }
                 out.push_str(&format!("{k:?}: "));
-                render(item, out, limit);
+                render(item, out, limit, number);
             }
             out.push('}');
         }
@@ -251,7 +254,7 @@ fn show(v: &Value) -> String {
         Value::Text(s) => format!("\"{}\"", cut(&clean_text(s))),
         other => {
             let mut out = String::new();
-            render(other, &mut out, SHOW_CHARS * 4);
+            render(other, &mut out, SHOW_CHARS * 4, reading);
             cut(&clean_text(&out))
         }
     }
@@ -372,6 +375,29 @@ impl Observation {
         }
     }
 
+    /// Why a path into the body cannot be read: what the body was instead
+    /// of JSON. On an error answer the HTTP facts (which the checklist puts
+    /// first) already say what came back, so the body is not blamed.
+    fn unreadable_body(&self) -> String {
+        let kind = self
+            .header("content-type")
+            .and_then(|c| c.split(';').next())
+            .map(|m| cut(&clean_text(m.trim())).to_ascii_lowercase())
+            .filter(|m| !m.is_empty());
+        if self.status.is_some_and(|s| !(200..300).contains(&s)) {
+            return "cannot be read: the answer is not JSON".to_string();
+        }
+        if self.body_text.trim().is_empty() {
+            "the body is empty, not JSON".to_string()
+        } else if self.truncated {
+            "the body is not JSON (it was cut off at the size limit)".to_string()
+        } else if let Some(kind) = kind {
+            format!("the body is not JSON ({kind})")
+        } else {
+            "the body is not JSON".to_string()
+        }
+    }
+
     fn answered(&self) -> Result<(), String> {
         match self.status {
             Some(_) => Ok(()),
@@ -420,14 +446,7 @@ impl Facts for Observation {
                     return Ok(Value::Text(self.body_text.clone()));
                 }
                 let Some(json) = &self.json else {
-                    let why = if self.body_text.trim().is_empty() {
-                        "the body is empty, not JSON"
-                    } else if self.truncated {
-                        "the body is not JSON (it was cut off at the size limit)"
-                    } else {
-                        "the body is not JSON"
-                    };
-                    return Err(why.to_string());
+                    return Err(self.unreadable_body());
                 };
                 walk(json, path, "the body")
             }
@@ -672,7 +691,15 @@ mod tests {
             "[BODY].ready == true",
             &html,
             false,
-            "[BODY].ready: the body is not JSON",
+            "[BODY].ready: cannot be read: the answer is not JSON",
+        );
+        let mut captive = answered(200, "<html>sign in</html>");
+        captive.headers = vec![("content-type".into(), "text/html; charset=utf-8".into())];
+        expect(
+            "[BODY].ready == true",
+            &captive,
+            false,
+            "[BODY].ready: the body is not JSON (text/html)",
         );
         expect("[BODY] == pat(*Bad Gateway*)", &html, true, "");
         expect("[BODY] != pat(*Bad Gateway*)", &html, false, "");
@@ -758,6 +785,15 @@ mod tests {
         let with_null = answered(200, r#"{"error":null}"#);
         expect("[BODY].error == null", &with_null, true, "observed null");
         expect("[BODY].error != null", &with_null, false, "observed null");
+    }
+
+    #[test]
+    fn measured_numbers_read_rounded_but_match_exactly() {
+        let mut obs = answered(200, r#"{"load":0.123456789,"ids":[1.23456]}"#);
+        obs.response_time = Duration::from_nanos(4_970_252);
+        expect("[RESPONSE_TIME] < 500", &obs, true, "(observed 4.97 ms)");
+        expect("[BODY].load < 0.1", &obs, false, "failed: observed 0.123");
+        expect("[BODY].ids == pat(*1.23456*)", &obs, true, "[1.23]");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 pub mod baseline;
 pub mod exposition;
+pub mod promql;
 pub mod quantile;
 pub mod scrape;
 pub mod series;
@@ -94,11 +95,31 @@ pub enum MetricsPayload {
     /// The body of a scrape (text format or OpenMetrics).
     Scrape(String),
     /// One answer per configured PromQL query.
-    PromQl(Vec<(MetricKind, MetricValue)>),
+    PromQl(Vec<PromQlAnswer>),
     /// A `query_range` answer covering the time before the first poll.
     Backfill(Vec<(MetricKind, Vec<Point>)>),
     /// The source could not be read at all (connection refused, HTTP 503...).
     Failed(String),
+}
+
+/// One PromQL query's answer for a track.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromQlAnswer {
+    pub kind: MetricKind,
+    pub value: MetricValue,
+    /// How golive read the answer when it read more into it than a number
+    /// ([`promql::NO_ERROR_SERIES`]); the evidence repeats it.
+    pub note: Option<String>,
+}
+
+impl From<(MetricKind, MetricValue)> for PromQlAnswer {
+    fn from((kind, value): (MetricKind, MetricValue)) -> Self {
+        Self {
+            kind,
+            value,
+            note: None,
+        }
+    }
 }
 
 /// How the metrics are kept and judged: retention and the judge come from
@@ -164,6 +185,9 @@ struct Track {
     latest: [(MetricValue, Option<DateTime<Utc>>); 5],
     /// The last time each kind had no data (breaks `hold` and `for` runs).
     last_gap: [Option<DateTime<Utc>>; 5],
+    /// How the latest value per kind was read, when there is more to say
+    /// than the number.
+    notes: [Option<String>; 5],
 }
 
 impl Track {
@@ -181,11 +205,13 @@ impl Track {
             series: [s(), s(), s(), s(), s()],
             latest: [waiting(), waiting(), waiting(), waiting(), waiting()],
             last_gap: [None; 5],
+            notes: Default::default(),
         }
     }
 
     fn record(&mut self, kind: MetricKind, value: MetricValue, at: DateTime<Utc>) {
         let i = idx(kind);
+        self.notes[i] = None;
         match &value {
             MetricValue::Ok(v) if v.is_finite() => self.series[i].push(at, *v),
             MetricValue::Ok(_) => {
@@ -376,9 +402,11 @@ impl MetricsState {
     pub fn apply(&mut self, report: MetricsReport) {
         match report.payload {
             MetricsPayload::Scrape(text) => self.ingest_scrape(&report.track, &text, report.at),
-            MetricsPayload::PromQl(values) => {
-                for (kind, value) in values {
-                    self.ingest_promql(&report.track, kind, value, report.at);
+            MetricsPayload::PromQl(answers) => {
+                for answer in answers {
+                    let track = self.track_mut(&report.track, false);
+                    track.record(answer.kind, answer.value, report.at);
+                    track.notes[idx(answer.kind)] = answer.note;
                 }
             }
             MetricsPayload::Backfill(series) => {
@@ -706,6 +734,7 @@ impl MetricsState {
 
     fn observed_text(
         &self,
+        track: &str,
         kind: MetricKind,
         v: f64,
         ratio: Option<&Ratio>,
@@ -717,6 +746,13 @@ impl MetricsState {
             && b > 0.0
         {
             s.push_str(&format!(" ({:.2}x baseline {})", v / b, fmt_value(kind, b)));
+        }
+        if let Some(note) = self
+            .tracks
+            .get(track)
+            .and_then(|t| t.notes[idx(kind)].as_deref())
+        {
+            s.push_str(&format!(" [{note}]"));
         }
         s
     }
@@ -769,14 +805,15 @@ impl MetricsState {
                 status: CheckStatus::Fail,
                 detail: format!(
                     "{what} is {}, not {want}",
-                    self.observed_text(kind, v, check.vs_baseline.as_ref(), now)
+                    self.observed_text(&check.track, kind, v, check.vs_baseline.as_ref(), now)
                 ),
                 observed: Some(v),
                 holding_since: None,
                 threshold_value: line,
             },
             Ok((v, true, since)) => {
-                let observed = self.observed_text(kind, v, check.vs_baseline.as_ref(), now);
+                let observed =
+                    self.observed_text(&check.track, kind, v, check.vs_baseline.as_ref(), now);
                 let held = since
                     .map(|s| (now - s).to_std().unwrap_or_default())
                     .unwrap_or_default();
@@ -863,7 +900,8 @@ impl MetricsState {
                 }
                 Ok((v, breaching, since)) => {
                     state.observed = Some(v);
-                    let observed = self.observed_text(kind, v, gate.vs_baseline.as_ref(), now);
+                    let observed =
+                        self.observed_text(&gate.track, kind, v, gate.vs_baseline.as_ref(), now);
                     if breaching {
                         state.since = since;
                         let lasted = since
