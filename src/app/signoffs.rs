@@ -157,7 +157,10 @@ impl Signoffs {
             | Event::Verified { .. }
             | Event::Lifecycle { .. }
             | Event::GateBreach { .. }
-            | Event::JudgeVerdict { .. } => false,
+            | Event::JudgeVerdict { .. }
+            | Event::Health { .. }
+            | Event::Sample { .. }
+            | Event::Evidence { .. } => false,
         }
     }
 
