@@ -21,7 +21,6 @@ use crate::commands::output;
 use crate::io::journal;
 
 pub use charts::Chart;
-pub use render::escape;
 
 /// The journal's hash chain, when broken, in one sentence. The chain is
 /// verified elsewhere (`golive journal verify`); wired in at merge.
