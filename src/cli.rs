@@ -46,6 +46,8 @@ pub enum Command {
     Act(ActArgs),
     /// Stream the merged, sanitised logs of a profile's sources.
     Logs(LogsArgs),
+    /// Write the release report (header, timeline, phases, KPIs, charts) from the journal.
+    Report(ReportArgs),
     /// Capture and inspect metric baselines.
     Baseline(BaselineArgs),
     /// Check the release journal (its hash chain).
@@ -153,6 +155,25 @@ pub struct SignArgs {
     /// Waive the item instead of signing it, with this reason.
     #[arg(long)]
     pub waive: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    #[default]
+    Md,
+    Html,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    pub profile: PathBuf,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+    pub format: ReportFormat,
+    /// Write the report here (Markdown's charts go beside it as SVG files)
+    /// instead of to stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -34,6 +34,20 @@ const fn case(
 
 const CASES: &[Case] = &[
     case(
+        "unknown_kpi_key",
+        7,
+        1,
+        "unknown key `downtme`",
+        Some("did you mean `downtime`?"),
+    ),
+    case(
+        "bad_kpi_bound",
+        7,
+        12,
+        "`rollback`: `5m` is not a bound",
+        Some("rollback = \"< 5m\""),
+    ),
+    case(
         "unknown_key",
         15,
         3,

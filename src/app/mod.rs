@@ -8,6 +8,7 @@ pub mod checklist;
 pub mod command;
 pub mod condition;
 pub mod containers;
+pub mod evidence;
 #[cfg(any(test, feature = "fixture"))]
 pub mod fixture;
 pub mod headless;
@@ -27,6 +28,8 @@ pub mod record;
 pub mod recovery;
 pub mod redaction;
 pub mod replicas;
+pub mod report;
+pub mod samples;
 pub mod sanitize;
 pub mod signoffs;
 pub mod state;

@@ -111,6 +111,34 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         evidence: Vec<MetricEvidence>,
     },
+    /// An endpoint's health changed (journalled on change, not every probe:
+    /// see `app::samples`). A new kind: older journals simply have none.
+    Health {
+        endpoint: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        track: Option<String>,
+        state: super::health::HealthState,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        detail: String,
+    },
+    /// A track's metrics at one instant (at most one every `samples::EVERY`),
+    /// so the report can redraw the charts after the fact.
+    Sample {
+        track: String,
+        /// Seconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        latency_p95: Option<f64>,
+        /// A fraction (0.05 = 5%).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_rate: Option<f64>,
+    },
+    /// What the operator saw when they signed, waived or confirmed an
+    /// action: journalled right after that record, about its item or action.
+    Evidence {
+        about: String,
+        #[serde(default)]
+        seen: super::evidence::Evidence,
+    },
 }
 
 /// One metric of a journalled verdict: its class and, from the sequential

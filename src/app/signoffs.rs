@@ -169,7 +169,10 @@ impl Signoffs {
             | Event::Verified { .. }
             | Event::Lifecycle { .. }
             | Event::GateBreach { .. }
-            | Event::JudgeVerdict { .. } => false,
+            | Event::JudgeVerdict { .. }
+            | Event::Health { .. }
+            | Event::Sample { .. }
+            | Event::Evidence { .. } => false,
         }
     }
 

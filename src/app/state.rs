@@ -16,6 +16,7 @@ use super::checklist::{self, Checklist, ItemChange, ItemState, ItemStatus};
 use super::command::CommandOutcome;
 use super::containers::{Containers, TargetState, target_label};
 use super::headless::metric_evaluation;
+use super::evidence;
 use super::health::HealthState;
 use super::health_rows::HealthRow;
 use super::judge::{JudgeReport, VerdictTrail};
@@ -29,6 +30,7 @@ use super::probe::{Observation, ProbeReport};
 use super::record::{Event, Record};
 use super::recovery::Recovery;
 use super::signoffs::{SignRefusal, sign_refusal};
+use super::samples::Sampler;
 use crate::profile::{Check, DockerTarget, MetricCheck, MetricKind, OnBreach, Profile, Threshold};
 
 /// Latency samples kept per endpoint for its sparkline.
@@ -340,6 +342,8 @@ pub struct App {
     pub quit: bool,
     /// The cockpit has the mouse; false while the operator selects text.
     pub mouse: bool,
+    /// What of the probes and metrics goes into the journal (`app::samples`).
+    pub samples: Sampler,
 }
 
 impl App {
@@ -394,6 +398,7 @@ impl App {
             size: (0, 0),
             quit: false,
             mouse: true,
+            samples: Sampler::default(),
         }
     }
 
@@ -544,6 +549,16 @@ impl App {
         Effect::Append(Box::new(self.record_of(event)))
     }
 
+    /// `event` followed by the evidence of what the operator saw (`app::evidence`).
+    fn attested(&self, event: Event, about: &str) -> Vec<Effect> {
+        let seen = evidence::snapshot(self, about);
+        let about = about.to_string();
+        vec![
+            self.record(event),
+            self.record(Event::Evidence { about, seen }),
+        ]
+    }
+
     fn record_of(&self, event: Event) -> Record {
         Record::new(&self.profile, &self.operator, self.now, event)
     }
@@ -668,6 +683,8 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             let track = report.track.clone();
             app.metrics.apply(*report);
             let mut effects = judge_metrics(app, &track);
+            let sample = app.samples.metrics(&app.metrics, &track, app.now);
+            effects.extend(sample.map(|e| app.record(e)));
             effects.extend(on_metrics(app));
             effects
         }
@@ -744,7 +761,7 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
                 None,
                 &containers,
             ))],
-            Some(_) if app.action.is_none() => start_action(app, &name, None, containers),
+            Some(_) if app.action.is_none() => start_confirmed(app, name, containers),
             Some(_) => {
                 app.flash(format!("{name}: another action is running"));
                 Vec::new()
@@ -816,14 +833,16 @@ fn on_probe(app: &mut App, report: ProbeReport) -> Vec<Effect> {
         .map(|r| r.observation.clone())
         .collect();
     let endpoint = view.id.clone();
+    let health = app
+        .samples
+        .health(&endpoint, view.track.as_deref(), view.state(), "");
     // Items that settled on pass or fail are worth a journal record.
     let changes = app
         .checklist
         .observe(&app.profile, &endpoint, &observations, report.at);
-    changes
-        .into_iter()
-        .map(|c| app.record(check_result(c, 0)))
-        .collect()
+    let mut effects: Vec<Effect> = health.into_iter().map(|e| app.record(e)).collect();
+    effects.extend(changes.into_iter().map(|c| app.record(check_result(c, 0))));
+    effects
 }
 
 /// Re-runs the judge after a report of `track`. Its verdict is journalled
@@ -1206,7 +1225,7 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
 
 fn confirm(app: &mut App) -> Vec<Effect> {
     match app.modal.take() {
-        Some(Modal::ConfirmAction { name, .. }) => start_action(app, &name, None, Vec::new()),
+        Some(Modal::ConfirmAction { name, .. }) => start_confirmed(app, name, Vec::new()),
         Some(Modal::ConfirmQuit) => {
             app.quit = true;
             vec![Effect::CancelAction, Effect::Quit]
@@ -1227,6 +1246,17 @@ fn confirm(app: &mut App) -> Vec<Effect> {
     }
 }
 
+/// An action the operator confirmed, with the evidence of what they saw.
+fn start_confirmed(app: &mut App, name: String, containers: Vec<String>) -> Vec<Effect> {
+    let seen = evidence::snapshot(app, &name);
+    let mut effects = vec![app.record(Event::Evidence {
+        about: name.clone(),
+        seen,
+    })];
+    effects.extend(start_action(app, &name, None, containers));
+    effects
+}
+
 fn submit(app: &mut App) -> Vec<Effect> {
     let Some(Modal::Input { purpose, text }) = app.modal.take() else {
         return Vec::new();
@@ -1239,7 +1269,13 @@ fn submit(app: &mut App) -> Vec<Effect> {
         }
         InputPurpose::Note { item } => {
             let note = (!text.is_empty()).then_some(text);
-            vec![app.record(Event::SignOff { item, note })]
+            app.attested(
+                Event::SignOff {
+                    item: item.clone(),
+                    note,
+                },
+                &item,
+            )
         }
         InputPurpose::Waive { item } => {
             if text.is_empty() {
@@ -1250,7 +1286,13 @@ fn submit(app: &mut App) -> Vec<Effect> {
                 });
                 Vec::new()
             } else {
-                vec![app.record(Event::Waiver { item, reason: text })]
+                app.attested(
+                    Event::Waiver {
+                        item: item.clone(),
+                        reason: text,
+                    },
+                    &item,
+                )
             }
         }
     }
@@ -1275,7 +1317,13 @@ fn signable(app: &mut App) -> Option<String> {
 
 fn sign(app: &mut App, note: Option<String>) -> Vec<Effect> {
     match signable(app) {
-        Some(item) => vec![app.record(Event::SignOff { item, note })],
+        Some(item) => app.attested(
+            Event::SignOff {
+                item: item.clone(),
+                note,
+            },
+            &item,
+        ),
         None => Vec::new(),
     }
 }

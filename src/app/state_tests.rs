@@ -212,7 +212,8 @@ fn space_signs_through_the_journal_not_directly() {
     select(&mut app, "ci-green");
     let effects = press(&mut app, Key::Char(' '));
     let records = appended(&effects);
-    assert_eq!(records.len(), 1);
+    assert_eq!(records.len(), 2, "the sign-off and what alice saw");
+    assert!(matches!(&records[1].event, Event::Evidence { about, .. } if about == "ci-green"));
     assert_eq!(records[0].operator, "alice");
     assert_eq!(
         records[0].event,
@@ -779,8 +780,9 @@ fn actions_run_only_on_y_and_anything_else_cancels() {
         })
     );
     let started = appended(&effects);
+    assert!(matches!(&started[0].event, Event::Evidence { about, .. } if about == "rollback"));
     assert!(
-        matches!(&started[0].event, Event::ActionStarted { action, what, .. }
+        matches!(&started[1].event, Event::ActionStarted { action, what, .. }
         if action == "rollback" && !what.contains("s3cr3t"))
     );
     assert_eq!(app.verdict(), Verdict::Acting);
@@ -845,9 +847,12 @@ fn action_output_and_finish_journal_and_verify() {
 fn probes_fill_health_sparklines_tracks_and_the_checklist() {
     let mut app = app();
     let effects = update(&mut app, probe("health", 0, 80, HealthState::Up, "v1.1.0"));
-    // The item settled on pass: that is journalled, once.
-    assert!(matches!(&appended(&effects)[..], [r] if matches!(&r.event,
-        Event::CheckResult { item, status: ItemStatus::Pass, .. } if item == "health")));
+    // The endpoint's first health and the item settling on pass are journalled, once.
+    assert!(
+        matches!(&appended(&effects)[..], [h, r] if matches!(&r.event,
+        Event::CheckResult { item, status: ItemStatus::Pass, .. } if item == "health")
+        && matches!(&h.event, Event::Health { state: HealthState::Up, .. }))
+    );
     let effects = update(&mut app, probe("health", 0, 120, HealthState::Up, "v1.1.0"));
     assert!(appended(&effects).is_empty());
     let view = &app.endpoints[1];
@@ -1200,7 +1205,9 @@ fn gates_do_not_act_before_the_canary_phase() {
     scrape(&mut app, 5, 150, 50);
     let effects = scrape(&mut app, 16, 200, 100);
     assert!(app.gates[0].breached, "the header still shows the breach");
-    assert!(effects.is_empty(), "{effects:?}");
+    let sample_only =
+        |e: &Effect| matches!(e, Effect::Append(r) if matches!(r.event, Event::Sample { .. }));
+    assert!(effects.iter().all(sample_only), "{effects:?}");
 }
 
 #[test]
@@ -1254,4 +1261,31 @@ fn x_cancels_a_running_action_only_after_y() {
         &r.event,
         Event::ActionFinished { action, cancelled: true, .. } if action == "rollback"
     )));
+}
+
+#[test]
+fn a_sign_off_during_a_breach_records_the_gates_value_as_evidence() {
+    let mut app = gated_app(OnBreach::Alert);
+    scrape(&mut app, 0, 100, 0);
+    scrape(&mut app, 5, 150, 50);
+    scrape(&mut app, 16, 200, 100);
+    assert!(app.gates[0].breached, "{:?}", app.gates[0]);
+    let observed = app.gates[0].observed.unwrap();
+    select(&mut app, "dashboards");
+    let effects = press(&mut app, Key::Char(' '));
+    let records = appended(&effects);
+    assert!(matches!(&records[0].event, Event::SignOff { item, .. } if item == "dashboards"));
+    let Event::Evidence { about, seen } = &records[1].event else {
+        panic!("no evidence after the sign-off: {records:?}");
+    };
+    assert_eq!(about, "dashboards");
+    let gate = seen.gates.iter().find(|g| g.gate == "errors").unwrap();
+    assert_eq!(gate.state, "breached");
+    assert_eq!(gate.value, Some(observed));
+    assert_eq!(seen.selected.as_ref().unwrap().item, "dashboards");
+    assert!(seen.pending >= 1, "{seen:?}");
+    // The evidence reads back from the journal line as it was written.
+    let line = serde_json::to_string(records[1]).unwrap();
+    assert!(line.contains(r#""kind":"evidence""#), "{line}");
+    assert_eq!(&serde_json::from_str::<Record>(&line).unwrap(), records[1]);
 }

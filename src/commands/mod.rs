@@ -15,6 +15,7 @@ pub mod demo;
 pub mod journal;
 pub mod logs;
 pub mod output;
+pub mod report;
 pub mod run;
 pub mod sign;
 pub mod status;
@@ -41,6 +42,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Validate(args) => validate::run(&args),
         Command::Sign(args) => sign::run(args, &cli.global),
         Command::Status(args) => status::run(args, &cli.global),
+        Command::Report(args) => report::run(&args, &cli.global),
         Command::Act(args) => act::run(args, &cli.global),
         Command::Logs(args) => logs::run(args, &cli.global),
         Command::Baseline(args) => baseline::run(args),

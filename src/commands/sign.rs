@@ -12,6 +12,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use color_eyre::Result;
 
 use crate::app::checklist::ItemStatus;
+use crate::app::evidence;
 use crate::app::record::{Event, Record};
 use crate::app::sanitize::clean_text;
 use crate::app::signoffs::{SignRefusal, Signoffs, sign_refusal};
@@ -93,7 +94,19 @@ pub fn sign(
         }
     };
     let record = Record::new(profile, operator, now, event);
-    let appended = Journal::open(&path).and_then(|j| j.append(&record, &profile.redactor));
+    // What the operator could have seen: the journal's latest records, folded
+    // as the cockpit folds them (unreadable: no evidence, still a sign-off).
+    let records = journal::read(&path).map(|r| r.records).unwrap_or_default();
+    let about = request.item.clone();
+    let seen = evidence::from_records(profile, &records, &about);
+    let backing = Record {
+        event: Event::Evidence { about, seen },
+        ..record.clone()
+    };
+    let appended = Journal::open(&path).and_then(|j| {
+        j.append(&record, &profile.redactor)?;
+        j.append(&backing, &profile.redactor)
+    });
     if let Err(e) = appended {
         let _ = writeln!(err, "not recorded: {e}");
         return ExitCode::from(1);
@@ -326,7 +339,8 @@ pub(crate) mod tests {
         assert!(out.contains("note: green, key ••••"), "{out}");
         assert!(!out.contains("s3cr3t"));
         let read = journal::read(&path).unwrap();
-        assert_eq!(read.records.len(), 1);
+        assert_eq!(read.records.len(), 2, "the sign-off and its evidence");
+        assert!(matches!(&read.records[1].event, Event::Evidence { about, .. } if about == "ci"));
         assert_eq!(
             read.records[0].event,
             Event::SignOff {
@@ -351,7 +365,7 @@ pub(crate) mod tests {
         let (code, out, _) = run_sign(req("asset", None, Some("checked by hand")), &path);
         assert_eq!(code, ExitCode::SUCCESS);
         assert!(out.contains("waived t-30/asset") && out.contains("checked by hand"));
-        assert_eq!(journal::read(&path).unwrap().records.len(), 1);
+        assert_eq!(journal::read(&path).unwrap().records.len(), 2);
     }
 
     #[test]

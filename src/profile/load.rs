@@ -22,6 +22,7 @@ use super::threshold::{parse_ratio, parse_threshold};
 use super::{
     Action, ActionKind, BaselineConfig, BaselinePrefer, Check, CommandCheck, DockerCheck, DockerOp,
     DockerTarget, Endpoint, EndpointCheck, Gate, HealthFormat, Item, JudgeConfig, JudgeMethod,
+    KpiTargets,
     LogKind, LogSource, LogsCheck, MetricCheck, MetricKind, MetricsKind, MetricsSource, OnBreach,
     Phase, Profile, ProfileError, Redactor, RequestBody, Service, Settings,
 };
@@ -130,6 +131,7 @@ struct Sections<'i> {
     metrics: Option<Value<'i>>,
     baseline: Option<Value<'i>>,
     judge: Option<Value<'i>>,
+    kpi: Option<Value<'i>>,
     logs: Option<Value<'i>>,
     phase: Option<Value<'i>>,
     gate: Option<Value<'i>>,
@@ -146,6 +148,7 @@ fn split_sections<'i>(issues: &mut Issues<'_>, root: Spanned<DeTable<'i>>) -> Se
             "metrics" => &mut s.metrics,
             "baseline" => &mut s.baseline,
             "judge" => &mut s.judge,
+            "kpi" => &mut s.kpi,
             "logs" => &mut s.logs,
             "phase" => &mut s.phase,
             "gate" => &mut s.gate,
@@ -550,6 +553,7 @@ impl<'a> Loader<'a> {
         });
         let mut settings = self.settings(&settings_raw, secret_names);
         settings.judge = self.judge(s.judge);
+        settings.kpi = self.kpi(s.kpi);
 
         let mut known = Known::default();
         let endpoints = self.endpoints(s.endpoint, &settings, &mut known);
@@ -635,6 +639,7 @@ impl<'a> Loader<'a> {
             secrets,
             metrics_retention: self.retention(&raw.metrics_retention, d.metrics_retention),
             judge: d.judge,
+            kpi: d.kpi,
         }
     }
 
@@ -657,6 +662,35 @@ impl<'a> Loader<'a> {
             return default;
         }
         d
+    }
+
+    /// The `[kpi]` section: each target a bound on a duration ("< 30s").
+    fn kpi(&mut self, value: Option<Value<'_>>) -> KpiTargets {
+        let mut targets = KpiTargets::default();
+        let Some(raw) = value.and_then(|v| self.de::<raw::RawKpi>(v)) else {
+            return targets;
+        };
+        let keys = [
+            ("canary", &raw.canary),
+            ("decision", &raw.decision),
+            ("rollback", &raw.rollback),
+            ("recovery", &raw.recovery),
+            ("downtime", &raw.downtime),
+        ];
+        for (key, text) in keys {
+            let Some(text) = text else { continue };
+            match crate::profile::KpiTarget::parse(text.get_ref()) {
+                Ok(t) => {
+                    targets.0.insert(key.to_string(), t);
+                }
+                Err(e) => self.hint(
+                    text.span(),
+                    format!("`{key}`: {e}"),
+                    format!("write a bound on a duration, e.g. {key} = \"< 5m\"; {UNITS_HINT}"),
+                ),
+            }
+        }
+        targets
     }
 
     /// The `[judge]` section; a value out of range is reported where it is

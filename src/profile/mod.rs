@@ -68,6 +68,51 @@ pub struct Settings {
     /// The `[judge]` section: kept with the settings because, like them, it
     /// only tunes how golive reads what it observes.
     pub judge: JudgeConfig,
+    /// The `[kpi]` section: targets the release report holds its KPIs to.
+    pub kpi: KpiTargets,
+}
+
+/// KPI name (`canary`, `decision`, `rollback`, `recovery`, `downtime`) to its target.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KpiTargets(pub BTreeMap<String, KpiTarget>);
+
+/// A bound on a duration: "< 30s" (below), "<= 30s" (at most).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KpiTarget {
+    pub limit: Duration,
+    /// `<=` rather than `<`.
+    pub inclusive: bool,
+}
+
+impl KpiTarget {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim();
+        let (inclusive, rest) = if let Some(r) = t.strip_prefix("<=") {
+            (true, r)
+        } else if let Some(r) = t.strip_prefix('<') {
+            (false, r)
+        } else {
+            return Err(format!("`{t}` is not a bound: start it with `<` or `<=`"));
+        };
+        Ok(Self {
+            limit: duration::parse(rest)?,
+            inclusive,
+        })
+    }
+
+    /// Whether a measured duration meets the target.
+    pub fn met(&self, measured: Duration) -> bool {
+        if self.inclusive {
+            measured <= self.limit
+        } else {
+            measured < self.limit
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        let op = if self.inclusive { "<=" } else { "<" };
+        format!("{op} {}", humantime::format_duration(self.limit))
+    }
 }
 
 impl Default for Settings {
@@ -80,6 +125,7 @@ impl Default for Settings {
             secrets: Vec::new(),
             metrics_retention: Duration::from_secs(3600),
             judge: JudgeConfig::default(),
+            kpi: KpiTargets::default(),
         }
     }
 }

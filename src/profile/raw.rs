@@ -12,9 +12,9 @@ use toml::Spanned;
 pub type Str = Spanned<String>;
 
 /// The top-level keys a profile may have, for did-you-mean on the rest.
-pub const SECTIONS: [&str; 10] = [
+pub const SECTIONS: [&str; 11] = [
     "service", "settings", "endpoint", "metrics", "baseline", "judge", "logs", "phase", "gate",
-    "actions",
+    "actions", "kpi",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -95,6 +95,18 @@ pub struct RawJudge {
     pub marginal_score: Option<Spanned<f64>>,
     pub min_samples: Option<Spanned<i64>>,
     pub allowed_increase: Option<Spanned<f64>>,
+}
+
+/// `[kpi]`: the release report's targets, each a bound on a duration
+/// ("< 30s"); they keep their span so a bad bound is reported where written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKpi {
+    pub canary: Option<Str>,
+    pub decision: Option<Str>,
+    pub rollback: Option<Str>,
+    pub recovery: Option<Str>,
+    pub downtime: Option<Str>,
 }
 
 /// `{ container = .. }`, `{ compose_service = .., project = .. }` or
