@@ -73,11 +73,16 @@ fn sign(s: &Setup, operator: &str, note: &str) {
         .success();
 }
 
+/// Records one `golive sign` appends: the sign-off and the evidence record
+/// of what the operator could see when signing.
+const PER_SIGN: usize = 2;
+
 /// A journal of `n` sign-offs by `golive sign`, notes `note-1` … `note-n`.
 fn signed(n: usize) -> Setup {
     let s = setup();
     for i in 1..=n {
-        sign(&s, "alice", &format!("note-{i}"));
+        // Two operators in turn: one operator signing again records nothing new.
+        sign(&s, if i % 2 == 0 { "bob" } else { "alice" }, &format!("note-{i}"));
     }
     s
 }
@@ -133,7 +138,10 @@ fn an_intact_journal_verifies_with_its_record_count() {
     let s = signed(5);
     let (code, out, err) = verify(&s.journal);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("chain intact: 5 records chained"), "{out}");
+    assert!(
+        out.contains(&format!("chain intact: {} records chained", 5 * PER_SIGN)),
+        "{out}"
+    );
     assert!(err.is_empty(), "{err}");
     // Every line opens with its link; the first names the genesis value.
     let lines = lines(&s.journal);
@@ -148,7 +156,8 @@ fn one_byte_edited_in_a_middle_record_names_that_line() {
     let at = text.windows(6).position(|w| w == b"note-3").unwrap();
     text[at + 5] = b'7';
     std::fs::write(&s.journal, text).unwrap();
-    let out = assert_broken_at(&s.journal, 3);
+    // note-3 is the third sign-off: line 5, after two sign-offs and their evidence.
+    let out = assert_broken_at(&s.journal, 2 * PER_SIGN + 1);
     assert!(out.contains("changed"), "{out}");
 }
 
@@ -211,14 +220,15 @@ fn a_torn_tail_is_torn_not_tampering_and_the_next_sign_off_chains_past_it() {
     std::fs::write(&s.journal, &text).unwrap();
     let (code, out, err) = verify(&s.journal);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("3 records chained"), "{out}");
-    assert!(err.contains("line 4 is torn"), "{err}");
+    let torn = format!("line {} is torn", 3 * PER_SIGN + 1);
+    assert!(out.contains(&format!("{} records chained", 3 * PER_SIGN)), "{out}");
+    assert!(err.contains(&torn), "{err}");
 
-    sign(&s, "bob", "after the power cut");
+    sign(&s, "carol", "after the power cut");
     let (code, out, err) = verify(&s.journal);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("4 records chained"), "{out}");
-    assert!(err.contains("line 4 is torn"), "{err}");
+    assert!(out.contains(&format!("{} records chained", 4 * PER_SIGN)), "{out}");
+    assert!(err.contains(&torn), "{err}");
 }
 
 #[test]
@@ -233,7 +243,10 @@ fn a_journal_from_before_the_chain_reads_as_unchained_and_new_records_chain_on()
     sign(&s, "bob", "first chained");
     let (code, out, _) = verify(&s.journal);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("1 record chained, 2 unchained"), "{out}");
+    assert!(
+        out.contains(&format!("{PER_SIGN} records chained, 2 unchained")),
+        "{out}"
+    );
     // The old records still read, and status sees all three.
     let doc = status_json(&s);
     assert_eq!(doc["chain_broken"], Value::Null);
@@ -287,7 +300,10 @@ fn the_journal_is_found_from_the_environment_or_the_profile() {
         .args(["journal", "verify"])
         .assert()
         .success()
-        .stdout(predicates::str::contains("2 records chained"));
+        .stdout(predicates::str::contains(format!(
+            "{} records chained",
+            2 * PER_SIGN
+        )));
     // --profile finds the data-dir journal of its release, as `sign` does.
     let home = s.dir.path().join("home");
     let mut cmd = golive();
@@ -304,7 +320,7 @@ fn the_journal_is_found_from_the_environment_or_the_profile() {
         .assert()
         .success()
         .stdout(predicates::str::contains("chain-svc-v9.jsonl"))
-        .stdout(predicates::str::contains("1 record chained"));
+        .stdout(predicates::str::contains(format!("{PER_SIGN} records chained")));
     // Nothing to go on is a usage error.
     golive()
         .args(["journal", "verify"])
@@ -322,7 +338,9 @@ fn eight_concurrent_sign_processes_leave_a_chain_that_verifies() {
             let s = &s;
             scope.spawn(move || {
                 for i in 0..each {
-                    sign(s, &format!("op-{w}"), &format!("w{w}-{i}"));
+                    // One operator a sign-off: signing again the item one
+                    // signed last records nothing new.
+                    sign(s, &format!("op-{w}-{i}"), &format!("w{w}-{i}"));
                 }
             });
         }
@@ -330,7 +348,7 @@ fn eight_concurrent_sign_processes_leave_a_chain_that_verifies() {
     let (code, out, err) = verify(&s.journal);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.contains(&format!("{} records chained", writers * each)),
+        out.contains(&format!("{} records chained", writers * each * PER_SIGN)),
         "{out}"
     );
     assert!(err.is_empty(), "{err}");
