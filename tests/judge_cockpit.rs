@@ -14,6 +14,7 @@ use golive::app::metrics::{MetricValue, MetricsPayload, MetricsReport};
 use golive::app::record::{Event, Record};
 use golive::app::state::{App, Effect, Modal, Msg, Pane, update};
 use golive::profile::{
+    JudgeConfig, JudgeMethod,
     Cmp, Gate, MetricKind, MetricsKind, MetricsSource, OnBreach, Profile, Threshold,
 };
 use golive::ui::{Theme, modal};
@@ -56,6 +57,14 @@ fn gate(id: &str, metric: MetricKind, above: f64, minutes: u64, on_breach: OnBre
 fn profile() -> Profile {
     let mut p = sample_profile();
     p.metrics = vec![promql("canary"), promql("baseline")];
+    // These PromQL sources give no request rate, and the verdict trail and
+    // the details are shown here on the per-window judge: the sequential
+    // judge's own evidence is tested in tests/check_cli.rs and judge_sim.rs.
+    p.settings.judge = JudgeConfig {
+        method: JudgeMethod::MannWhitney,
+        allowed_increase: JudgeMethod::MannWhitney.default_allowed_increase(),
+        ..JudgeConfig::default()
+    };
     p.gates = vec![
         gate("errors", MetricKind::ErrorRate, 0.05, 5, OnBreach::Alert),
         gate("p95", MetricKind::LatencyP95, 0.35, 5, OnBreach::Alert),

@@ -343,6 +343,17 @@ pub fn judge_errors(
     let canary: Vec<Counts> = canary.iter().filter(valid).copied().collect();
     let baseline: Vec<Counts> = baseline.iter().filter(valid).copied().collect();
     let (n, m) = (canary.len(), baseline.len());
+    if n == 0 && m == 0 {
+        return unjudged(
+            metric,
+            n,
+            m,
+            "no requests counted on either track: error rates are judged on errors and \
+             requests counted, so the metrics source needs a request counter (or, for \
+             PromQL, a `request_rate` query)"
+                .to_string(),
+        );
+    }
     if n < cfg.min_samples || m < cfg.min_samples {
         return unjudged(
             metric,
