@@ -182,7 +182,7 @@ pub fn interpret(format: HealthFormat, facts: HttpFacts<'_>) -> Health {
     };
     health.format = Some(format);
     // 503 is how a warming service says "not yet": the body tells more.
-    if !ok_status && !(facts.status == 503 && health.state == HealthState::Warming) {
+    if !(ok_status || (facts.status == 503 && health.state == HealthState::Warming)) {
         let http = http_reason(facts);
         health.reason = Some(match health.reason.take() {
             Some(body_reason) if health.state != HealthState::Up => {

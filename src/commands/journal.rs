@@ -47,8 +47,7 @@ fn journal_path(
         );
     };
     let profile = crate::profile::load(profile).map_err(|e| e.to_string())?;
-    journal::resolve_path(None, &profile.service)
-        .map_err(|e| e.to_string())
+    journal::resolve_path(None, &profile.service).map_err(|e| e.to_string())
 }
 
 /// Checks the chain of the journal at `path` and prints the verdict.

@@ -140,11 +140,7 @@ struct Printer {
 }
 
 impl Printer {
-    fn write(
-        &mut self,
-        out: &mut impl Write,
-        line: &LogLine,
-    ) -> std::io::Result<()> {
+    fn write(&mut self, out: &mut impl Write, line: &LogLine) -> std::io::Result<()> {
         self.buf.clear();
         if let Some(at) = line.at {
             self.stamps.push(at, &mut self.buf);
@@ -162,8 +158,8 @@ impl Printer {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
     use crate::profile::Redactor;
+    use chrono::TimeZone;
 
     #[test]
     fn printed_lines_are_the_rendered_lines_after_the_one_redaction() {
