@@ -15,8 +15,7 @@ use super::{Known, Loader, Value, did_you_mean};
 use crate::profile::error::quoted_list;
 use crate::profile::raw;
 use crate::profile::{
-    Check, CommandCheck, DockerCheck, Endpoint, EndpointCheck, Item, LogsCheck, MetricCheck, Phase,
-    Settings,
+    Check, CommandCheck, DockerCheck, EndpointCheck, Item, LogsCheck, MetricCheck, Phase, Settings,
 };
 
 const DEFAULT_LOGS_WINDOW: Duration = Duration::from_secs(300);

@@ -12,10 +12,10 @@ use crate::profile::raw::{self, Str};
 /// The keys that name a docker target, in a check, a log source or an action.
 #[derive(Clone, Copy)]
 pub(super) struct TargetKeys<'r> {
-    container: &'r Option<Str>,
-    compose_service: &'r Option<Str>,
-    project: &'r Option<Str>,
-    label: &'r Option<Str>,
+    pub(super) container: &'r Option<Str>,
+    pub(super) compose_service: &'r Option<Str>,
+    pub(super) project: &'r Option<Str>,
+    pub(super) label: &'r Option<Str>,
 }
 
 impl<'r> TargetKeys<'r> {

@@ -16,7 +16,7 @@ use crate::profile::raw::{self, Str};
 use crate::profile::threshold::{parse_ratio, parse_threshold};
 use crate::profile::{
     BaselineConfig, BaselinePrefer, JudgeConfig, JudgeMethod, MetricKind, MetricsKind,
-    MetricsSource,
+    MetricsSource, Ratio, Threshold,
 };
 
 const DEFAULT_METRICS_WINDOW: Duration = Duration::from_secs(60);
@@ -283,12 +283,7 @@ impl Loader<'_> {
         condition: &Option<Str>,
         vs_baseline: &Option<Str>,
         known: &Known,
-    ) -> Option<(
-        MetricKind,
-        String,
-        Option<super::Threshold>,
-        Option<super::Ratio>,
-    )> {
+    ) -> Option<(MetricKind, String, Option<Threshold>, Option<Ratio>)> {
         let Some(kind) = MetricKind::from_name(metric.get_ref()) else {
             let names: Vec<&str> = MetricKind::ALL.iter().map(|(n, _)| *n).collect();
             let hint = match suggest(metric.get_ref(), &names) {
