@@ -82,7 +82,11 @@ fn signed(n: usize) -> Setup {
     let s = setup();
     for i in 1..=n {
         // Two operators in turn: one operator signing again records nothing new.
-        sign(&s, if i % 2 == 0 { "bob" } else { "alice" }, &format!("note-{i}"));
+        sign(
+            &s,
+            if i % 2 == 0 { "bob" } else { "alice" },
+            &format!("note-{i}"),
+        );
     }
     s
 }
@@ -221,13 +225,19 @@ fn a_torn_tail_is_torn_not_tampering_and_the_next_sign_off_chains_past_it() {
     let (code, out, err) = verify(&s.journal);
     assert_eq!(code, 0, "{out}{err}");
     let torn = format!("line {} is torn", 3 * PER_SIGN + 1);
-    assert!(out.contains(&format!("{} records chained", 3 * PER_SIGN)), "{out}");
+    assert!(
+        out.contains(&format!("{} records chained", 3 * PER_SIGN)),
+        "{out}"
+    );
     assert!(err.contains(&torn), "{err}");
 
     sign(&s, "carol", "after the power cut");
     let (code, out, err) = verify(&s.journal);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains(&format!("{} records chained", 4 * PER_SIGN)), "{out}");
+    assert!(
+        out.contains(&format!("{} records chained", 4 * PER_SIGN)),
+        "{out}"
+    );
     assert!(err.contains(&torn), "{err}");
 }
 
@@ -320,7 +330,9 @@ fn the_journal_is_found_from_the_environment_or_the_profile() {
         .assert()
         .success()
         .stdout(predicates::str::contains("chain-svc-v9.jsonl"))
-        .stdout(predicates::str::contains(format!("{PER_SIGN} records chained")));
+        .stdout(predicates::str::contains(format!(
+            "{PER_SIGN} records chained"
+        )));
     // Nothing to go on is a usage error.
     golive()
         .args(["journal", "verify"])

@@ -14,8 +14,8 @@ use golive::app::metrics::{MetricValue, MetricsPayload, MetricsReport};
 use golive::app::record::{Event, Record};
 use golive::app::state::{App, Effect, Modal, Msg, Pane, update};
 use golive::profile::{
-    JudgeConfig, JudgeMethod,
-    Cmp, Gate, MetricKind, MetricsKind, MetricsSource, OnBreach, Profile, Threshold,
+    Cmp, Gate, JudgeConfig, JudgeMethod, MetricKind, MetricsKind, MetricsSource, OnBreach, Profile,
+    Threshold,
 };
 use golive::ui::{Theme, modal};
 use ratatui::Terminal;

@@ -15,8 +15,8 @@ use super::actions::{confirm_lines, finished_event, started_event};
 use super::checklist::{self, Checklist, ItemChange, ItemState, ItemStatus};
 use super::command::CommandOutcome;
 use super::containers::{Containers, TargetState, target_label};
-use super::headless::metric_evaluation;
 use super::evidence;
+use super::headless::metric_evaluation;
 use super::health::HealthState;
 use super::health_rows::HealthRow;
 use super::judge::{JudgeReport, VerdictTrail};
@@ -29,8 +29,8 @@ use super::metrics::{ChartWindow, GateState, MetricsReport, MetricsState};
 use super::probe::{Observation, ProbeReport};
 use super::record::{Event, Record};
 use super::recovery::Recovery;
-use super::signoffs::{SignRefusal, sign_refusal};
 use super::samples::Sampler;
+use super::signoffs::{SignRefusal, sign_refusal};
 use crate::profile::{Check, DockerTarget, MetricCheck, MetricKind, OnBreach, Profile, Threshold};
 
 /// Latency samples kept per endpoint for its sparkline.
