@@ -122,7 +122,7 @@ fn ms(from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
 pub fn span(ms: u64) -> String {
     let s = ms / 1000;
     match s {
-        0..60 if ms < 10_000 && ms % 1000 != 0 => format!("{:.1}s", ms as f64 / 1000.0),
+        0..60 if ms < 10_000 && !ms.is_multiple_of(1000) => format!("{:.1}s", ms as f64 / 1000.0),
         0..60 => format!("{s}s"),
         60..3600 => format!("{}m {:02}s", s / 60, s % 60),
         _ => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
@@ -180,12 +180,11 @@ impl Report {
                     status,
                     detail,
                     ..
-                } => {
-                    if last_check.insert(item, *status) != Some(*status) {
-                        let text = format!("{}: {detail}", status.as_str());
-                        timeline.push(row(r, "check", item, text));
-                    }
+                } if last_check.insert(item, *status) != Some(*status) => {
+                    let text = format!("{}: {detail}", status.as_str());
+                    timeline.push(row(r, "check", item, text));
                 }
+                Event::CheckResult { .. } => {}
                 Event::Health {
                     endpoint,
                     state,
