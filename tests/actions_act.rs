@@ -79,7 +79,8 @@ fn run(p: &Profile, name: &str, opts: &ActOptions, input: &str) -> (ExitCode, St
 }
 
 /// The action's own records (its start, end and verification), without the
-/// lifecycle and check results the engine journals beside them.
+/// lifecycle, check results and confirmation evidence the engine journals
+/// beside them.
 fn journal(dir: &Path) -> (Vec<Event>, String) {
     let path = dir.join("journal.jsonl");
     let read = golive::io::journal::read(&path).unwrap();
@@ -88,7 +89,12 @@ fn journal(dir: &Path) -> (Vec<Event>, String) {
         .records
         .into_iter()
         .map(|r| r.event)
-        .filter(|e| !matches!(e, Event::Lifecycle { .. } | Event::CheckResult { .. }))
+        .filter(|e| {
+            !matches!(
+                e,
+                Event::Lifecycle { .. } | Event::CheckResult { .. } | Event::Evidence { .. }
+            )
+        })
         .collect();
     (events, text)
 }

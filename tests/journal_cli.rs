@@ -240,7 +240,20 @@ fn golive_journal_env_selects_the_journal() {
         .assert()
         .success();
     let text = std::fs::read_to_string(&s.journal).unwrap();
-    assert_eq!(text.lines().count(), 1);
+    // The sign-off and the evidence of what erin could see when signing.
+    let kinds: Vec<&str> = text
+        .lines()
+        .map(|l| {
+            if l.contains("\"kind\":\"sign_off\"") {
+                "sign_off"
+            } else if l.contains("\"kind\":\"evidence\"") {
+                "evidence"
+            } else {
+                "other"
+            }
+        })
+        .collect();
+    assert_eq!(kinds, ["sign_off", "evidence"], "{text}");
     assert!(text.contains("\"operator\":\"erin\""), "{text}");
 }
 

@@ -598,7 +598,23 @@ fn vs_baseline_live_or_file_as_preferred() {
 
 #[test]
 fn the_judge_compares_canary_and_baseline_samples() {
-    let mut s = with_baseline(BaselinePrefer::Live);
+    // The per-window judge's p-values and shifts; the sequential judge, the
+    // default, is tested in tests/judge_sim.rs and tests/check_cli.rs.
+    let mut s = MetricsState::with_sources(
+        &[promql_source("canary"), promql_source("baseline")],
+        Some(&BaselineConfig {
+            file: Some(PathBuf::from("baseline.json")),
+            prefer: BaselinePrefer::Live,
+        }),
+        MetricsConfig {
+            judge: golive::profile::JudgeConfig {
+                method: golive::profile::JudgeMethod::MannWhitney,
+                allowed_increase: 1.0,
+                ..Default::default()
+            },
+            ..MetricsConfig::for_poll(Duration::from_secs(10))
+        },
+    );
     // 20 minutes, one value a minute (the window): the canary is twice as slow.
     for i in 0..20 {
         let jitter = (i % 5) as f64 * 0.002;
