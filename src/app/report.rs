@@ -445,14 +445,7 @@ fn action_rows(run: &ActionRun, timeline: &mut Vec<Row>) {
         evidence: None,
     });
     if let Some(end) = &run.end {
-        let how = if end.cancelled {
-            "cancelled".to_string()
-        } else if end.timed_out {
-            "timed out".to_string()
-        } else {
-            end.exit_code
-                .map_or("no exit code".into(), |c| format!("exit {c}"))
-        };
+        let how = end.how();
         let tail = match end.output_tail.is_empty() {
             true => String::new(),
             false => format!("; output: {}", end.output_tail.join(" ⏎ ")),

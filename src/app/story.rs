@@ -63,6 +63,21 @@ pub struct ActionEnd {
     pub output_tail: Vec<String>,
 }
 
+impl ActionEnd {
+    /// How the action ended, in the words every face prints: `cancelled`,
+    /// `timed out`, `exit N` or `no exit code`.
+    pub fn how(&self) -> String {
+        if self.cancelled {
+            "cancelled".to_string()
+        } else if self.timed_out {
+            "timed out".to_string()
+        } else {
+            self.exit_code
+                .map_or("no exit code".into(), |c| format!("exit {c}"))
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecoveryRow {
     pub recovered: bool,

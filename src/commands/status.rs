@@ -294,14 +294,7 @@ fn action_text(a: &ActionRun, at: &dyn Fn(DateTime<Utc>) -> String) -> String {
         clean_text(&a.what)
     );
     if let Some(end) = &a.end {
-        let how = if end.cancelled {
-            "cancelled".to_string()
-        } else if end.timed_out {
-            "timed out".to_string()
-        } else {
-            end.exit_code
-                .map_or("no exit code".into(), |c| format!("exit {c}"))
-        };
+        let how = end.how();
         line.push_str(&format!(
             "\n    {how} in {:.1}s",
             end.duration_ms as f64 / 1000.0
