@@ -4,6 +4,7 @@
 //! updates the pure state, carries out the effects, and draws once, only
 //! when something changed. Nothing here decides anything: `app::state` does.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -100,36 +101,84 @@ fn catch_up(app: &mut App, journal_path: &std::path::Path) -> Result<u64> {
 /// print it) and says when the face is done; SIGINT or SIGTERM cancels a
 /// running action first. Every record asked for is durable on return.
 pub async fn headless(
-    mut app: App,
+    app: App,
     journal_path: PathBuf,
     docker_host: Option<String>,
     first: Vec<Msg>,
     mut watch: impl FnMut(&App) -> Result<bool>,
 ) -> Result<App> {
-    let offset = catch_up(&mut app, &journal_path)?;
-    let driver_options = DriverOptions {
-        journal: journal_path,
-        save_dir: PathBuf::from("."),
+    let run = Headless {
+        journal: Some(journal_path),
         docker_host,
+        first,
+        run_checks: false,
+    };
+    headless_run(app, run, |app| Ok(watch(app)?.then(Vec::new))).await
+}
+
+/// How a headless face starts the engine.
+#[derive(Debug, Clone, Default)]
+pub struct Headless {
+    /// The release's journal: read first, watched, appended to. None
+    /// records nothing (a demo try-out, a check with no data directory).
+    pub journal: Option<PathBuf>,
+    pub docker_host: Option<String>,
+    /// Messages fed once the adapters run (a confirmed action).
+    pub first: Vec<Msg>,
+    /// Run every command check once at start, as the cockpit does.
+    pub run_checks: bool,
+}
+
+/// [`headless`] in full: `watch` returns None to go on, or the records the
+/// face ends with (`golive check`'s final verdicts), appended through the
+/// same journal writer before it stops.
+pub async fn headless_run(
+    mut app: App,
+    run: Headless,
+    mut watch: impl FnMut(&App) -> Result<Option<Vec<Record>>>,
+) -> Result<App> {
+    let offset = match &run.journal {
+        Some(path) => Some(catch_up(&mut app, path)?),
+        None => None,
+    };
+    let driver_options = DriverOptions {
+        journal: run.journal.clone(),
+        bursts: if run.run_checks {
+            bursts(&app.profile)
+        } else {
+            HashMap::new()
+        },
+        save_dir: PathBuf::from("."),
+        docker_host: run.docker_host,
     };
     let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL);
     let (probe_tx, mut probes) = mpsc::channel::<ProbeReport>(CHANNEL);
     let (record_tx, mut records) = mpsc::channel::<Record>(CHANNEL);
     let mut driver = Driver::start(&app.profile, &driver_options, tx.clone(), probe_tx)?;
-    driver.tasks.spawn(
-        JournalWatcher::new(driver_options.journal.clone())
-            .from_offset(offset)
-            .poll_interval(JOURNAL_POLL)
-            .run(record_tx),
-    );
+    if let (Some(path), Some(offset)) = (run.journal, offset) {
+        driver.tasks.spawn(
+            JournalWatcher::new(path)
+                .from_offset(offset)
+                .poll_interval(JOURNAL_POLL)
+                .run(record_tx),
+        );
+    }
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut clock = tokio::time::interval(Duration::from_millis(250));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    for msg in first {
+    if run.run_checks {
+        for effect in app.startup_effects() {
+            driver.carry_out(effect);
+        }
+    }
+    for msg in run.first {
         step(&mut app, &mut driver, msg);
     }
-    while !watch(&app)? {
+    let last = loop {
+        if let Some(last) = watch(&app)? {
+            break last;
+        }
         let msg = tokio::select! {
             Some(msg) = rx.recv() => msg,
             Some(report) = probes.recv() => Msg::Probe(Box::new(report)),
@@ -154,9 +203,28 @@ pub async fn headless(
             }
         };
         step(&mut app, &mut driver, msg);
+    };
+    for record in last {
+        driver.carry_out(Effect::Append(Box::new(record)));
     }
     driver.finish().await;
     Ok(app)
+}
+
+/// The requests each endpoint's probes send headless: the most any of its
+/// checks asks for. The cockpit probes with one, so a rate limit is not
+/// kept tripped by its polling.
+fn bursts(profile: &Profile) -> HashMap<String, u32> {
+    let mut out: HashMap<String, u32> = HashMap::new();
+    for (_, item) in profile.items() {
+        if let Some(Check::Endpoint(c)) = &item.check
+            && c.requests > 1
+        {
+            let n = out.entry(c.endpoint.clone()).or_insert(1);
+            *n = (*n).max(c.requests);
+        }
+    }
+    out
 }
 
 /// The loop itself, generic over the backend and the event source so tests
@@ -177,7 +245,8 @@ where
     let (probe_tx, mut probes) = mpsc::channel::<ProbeReport>(CHANNEL);
     let (record_tx, mut records) = mpsc::channel::<Record>(CHANNEL);
     let driver_options = DriverOptions {
-        journal: options.journal.clone(),
+        journal: Some(options.journal.clone()),
+        bursts: HashMap::new(),
         save_dir: options.save_dir.clone(),
         docker_host: None,
     };
@@ -377,7 +446,10 @@ fn debug_task_panic(tasks: &mut JoinSet<()>) {
 
 /// What the driver needs besides the profile.
 struct DriverOptions {
-    journal: PathBuf,
+    /// None: records asked for are dropped.
+    journal: Option<PathBuf>,
+    /// Requests per probe by endpoint, where more than one (headless only).
+    bursts: HashMap<String, u32>,
     save_dir: PathBuf,
     docker_host: Option<String>,
 }
@@ -407,16 +479,18 @@ impl Driver {
         probes: mpsc::Sender<ProbeReport>,
     ) -> Result<Self> {
         let mut tasks = JoinSet::new();
-        let journal = Arc::new(Journal::open(&options.journal)?);
-        let (appends, appends_rx) = mpsc::channel(256);
-        let writer = tokio::spawn(journal_writer(
-            journal,
-            profile.redactor.clone(),
-            appends_rx,
-            tx.clone(),
-        ));
+        let (appends, mut appends_rx) = mpsc::channel::<Record>(256);
+        let writer = match &options.journal {
+            Some(path) => tokio::spawn(journal_writer(
+                Arc::new(Journal::open(path)?),
+                profile.redactor.clone(),
+                appends_rx,
+                tx.clone(),
+            )),
+            None => tokio::spawn(async move { while appends_rx.recv().await.is_some() {} }),
+        };
         let prober = Prober::new(&profile.settings)?;
-        let poller = Poller::spawn(
+        let poller = Poller::spawn_bursts(
             prober,
             &profile.endpoints,
             &PollerConfig {
@@ -424,6 +498,7 @@ impl Driver {
                 concurrency: DEFAULT_CONCURRENCY,
                 wave: DEFAULT_WAVE,
             },
+            &options.bursts,
             probes,
         );
         let (log_tx, log_rx) = mpsc::channel::<Vec<LogLine>>(64);

@@ -20,7 +20,6 @@ use chrono::Utc;
 
 use golive::app::checklist::ItemStatus;
 use golive::app::probe::ProbeReport;
-use golive::app::signoffs::Signoffs;
 use golive::app::state::{App, Effect, Msg, update};
 use golive::commands::check::{CheckOptions, run_checks};
 use golive::io::command::{self, CommandSpec};
@@ -110,7 +109,6 @@ async fn headless(profile: &Profile) -> Vec<(String, ItemStatus)> {
         timeout: Duration::from_secs(5),
         operator: "parity".into(),
         journal: None,
-        signoffs: Signoffs::for_release("parity", "v2"),
     };
     let reports = run_checks(Arc::new(profile.clone()), None, options, |_| {})
         .await

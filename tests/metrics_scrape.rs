@@ -250,7 +250,6 @@ async fn headless_check_passes_items_and_fails_on_a_gate_breach() {
 /// fails it, with the gate's evidence and the rollback suggestion.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_phase_canary_fails_as_soon_as_a_gate_breaches() {
-    use golive::app::signoffs::Signoffs;
     use golive::commands::check::{CheckOptions, run_checks};
     use golive::profile::{Check, Item, Phase};
 
@@ -297,7 +296,6 @@ async fn check_phase_canary_fails_as_soon_as_a_gate_breaches() {
         timeout: Duration::from_secs(60),
         operator: "tester".into(),
         journal: None,
-        signoffs: Signoffs::for_release("test-service", "v2"),
     };
     let started = std::time::Instant::now();
     let reports = run_checks(std::sync::Arc::new(prof), Some("canary"), options, |_| {})

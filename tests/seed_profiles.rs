@@ -20,7 +20,6 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use golive::app::checklist::ItemStatus;
-use golive::app::signoffs::Signoffs;
 use golive::commands::check::{CheckOptions, run_checks};
 use golive::profile::{self, Check, Profile};
 use serde_json::{Value, json};
@@ -72,7 +71,6 @@ async fn run_phase(p: Profile, phase: &str) -> HashMap<String, (ItemStatus, Stri
         timeout: Duration::from_secs(3),
         operator: "seed-test".into(),
         journal: None,
-        signoffs: Signoffs::for_release(p.service.name.clone(), p.service.version.clone()),
     };
     let reports = run_checks(Arc::new(p), Some(phase), options, |_| {})
         .await

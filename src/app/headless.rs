@@ -8,13 +8,48 @@
 //! the time, nothing here waits or fetches.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use super::checklist::{Evaluation, ItemStatus};
 use super::judge::JudgeReport;
+use super::logs::logs_verdict_sentence;
 use super::metrics::{CheckEval, CheckStatus, GateState, MetricsState};
-use crate::profile::{Gate, MetricCheck, OnBreach, Profile};
+use crate::profile::{Gate, LogsCheck, MetricCheck, OnBreach, Profile};
+
+/// What a face without a terminal sets on the engine: the phase it takes as
+/// under way (so gates act from the canary on, as the cockpit's do), and
+/// whether a gate may act on its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadlessScope {
+    /// The phase checked; None takes the whole run as under way.
+    pub phase: Option<String>,
+    /// A gate configured `auto-rollback` may start the rollback. `golive
+    /// check` only reports: it says which command to run instead.
+    pub may_act: bool,
+}
+
+/// How long a headless run watches a log source before it judges a logs
+/// item on the lines seen: a CI run cannot wait out a five-minute window,
+/// and the lines already there (a source's backlog) arrive at once.
+pub const LOGS_SETTLE: Duration = Duration::from_secs(3);
+
+/// A logs item still within its window when the settle is over: no more
+/// matches than allowed is a pass, quoting the count (too many has already
+/// failed it in the engine).
+pub fn logs_settled(check: &LogsCheck, matches: usize) -> (ItemStatus, String) {
+    let passed = u64::try_from(matches).unwrap_or(u64::MAX) <= check.max;
+    let status = if passed {
+        ItemStatus::Pass
+    } else {
+        ItemStatus::Fail
+    };
+    (
+        status,
+        logs_verdict_sentence(check, &matches.to_string(), passed),
+    )
+}
 
 /// A metric check's evaluation as the checklist folds it: the one mapping
 /// both the cockpit and the headless run use. Holding and no data are

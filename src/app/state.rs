@@ -16,7 +16,7 @@ use super::checklist::{self, Checklist, ItemChange, ItemState, ItemStatus};
 use super::command::CommandOutcome;
 use super::containers::{Containers, TargetState, target_label};
 use super::evidence;
-use super::headless::metric_evaluation;
+use super::headless::{HeadlessScope, metric_evaluation};
 use super::health::HealthState;
 use super::health_rows::HealthRow;
 use super::judge::{JudgeReport, VerdictTrail};
@@ -344,6 +344,9 @@ pub struct App {
     pub mouse: bool,
     /// What of the probes and metrics goes into the journal (`app::samples`).
     pub samples: Sampler,
+    /// Set by a face without a terminal (`golive check`): the phase it
+    /// takes as under way, and whether a gate may act on its own.
+    pub headless: Option<HeadlessScope>,
 }
 
 impl App {
@@ -399,6 +402,7 @@ impl App {
             quit: false,
             mouse: true,
             samples: Sampler::default(),
+            headless: None,
         }
     }
 
@@ -851,11 +855,14 @@ fn on_probe(app: &mut App, report: ProbeReport) -> Vec<Effect> {
 /// a one-poll wobble look like two.
 fn judge_metrics(app: &mut App, track: &str) -> Vec<Effect> {
     let report = app.metrics.judge(app.now);
-    let effects = if track == report.canary_track && app.judge_trail.observe(report.verdict) {
-        vec![app.record(report.journal_event())]
-    } else {
-        Vec::new()
-    };
+    // A headless run journals the verdict it ends with, once.
+    let journalled = app.headless.is_none();
+    let effects =
+        if journalled && track == report.canary_track && app.judge_trail.observe(report.verdict) {
+            vec![app.record(report.journal_event())]
+        } else {
+            Vec::new()
+        };
     app.judge = Some(report);
     effects
 }
@@ -909,7 +916,8 @@ fn on_metrics(app: &mut App) -> Vec<Effect> {
             }
         }
         let rollback = app.profile.actions.get("rollback").cloned();
-        if let Some(action) = rollback.filter(|_| state.fired && app.action.is_none()) {
+        let may_act = app.headless.as_ref().is_none_or(|h| h.may_act);
+        if let Some(action) = rollback.filter(|_| may_act && state.fired && app.action.is_none()) {
             let trigger = format!("gate {} (auto-rollback)", gate.id);
             effects.extend(start_action(app, &action.name, Some(trigger), Vec::new()));
         }
@@ -919,6 +927,9 @@ fn on_metrics(app: &mut App) -> Vec<Effect> {
 
 /// The canary phase has started (the one rule: [`checklist::canary_started`]).
 fn canary_started(app: &App) -> bool {
+    if let Some(scope) = &app.headless {
+        return checklist::canary_started(&app.profile, scope.phase.as_deref());
+    }
     let current = app.checklist.current_phase(&app.profile);
     checklist::canary_started(&app.profile, current.as_deref())
 }

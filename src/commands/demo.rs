@@ -14,7 +14,6 @@ use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
 
 use crate::app::checklist::ItemStatus;
-use crate::app::signoffs::Signoffs;
 use crate::cli::{DemoArgs, DemoCtlAction, DemoCtlArgs, GlobalArgs};
 use crate::commands::check::{self, CheckOptions};
 use crate::commands::output::{self, ItemReport};
@@ -148,13 +147,10 @@ async fn headless(opts: DemoOptions, port: Option<u16>, global: &GlobalArgs) -> 
     }
     // The demo journals only where asked to: a try-out should not leave a
     // release record in the operator's data directory.
-    let (journal, signoffs) = if global.journal.is_some() {
-        check::open_journal(&profile, global)
+    let journal = if global.journal.is_some() {
+        check::journal_path(&profile, global)
     } else {
-        (
-            None,
-            Signoffs::for_release(&profile.service.name, &profile.service.version),
-        )
+        None
     };
     let step_timeout =
         Duration::from_secs_f64(STEP_TIMEOUT_SIM_SEC / opts.speed).max(STEP_TIMEOUT_MIN);
@@ -162,7 +158,6 @@ async fn headless(opts: DemoOptions, port: Option<u16>, global: &GlobalArgs) -> 
         timeout: step_timeout,
         operator: operator::resolve(global.operator.as_deref()),
         journal,
-        signoffs,
     };
     let print = |report: &ItemReport| println!("{}", output::text_line(report, color));
 

@@ -54,6 +54,19 @@ impl Poller {
         config: &PollerConfig,
         tx: mpsc::Sender<ProbeReport>,
     ) -> Poller {
+        Self::spawn_bursts(prober, endpoints, config, &HashMap::new(), tx)
+    }
+
+    /// [`Poller::spawn`], each probe of an endpoint named in `requests`
+    /// sending that many requests (a headless check of a rate limit); the
+    /// others send one.
+    pub fn spawn_bursts(
+        prober: Prober,
+        endpoints: &[Endpoint],
+        config: &PollerConfig,
+        requests: &HashMap<String, u32>,
+        tx: mpsc::Sender<ProbeReport>,
+    ) -> Poller {
         let interval = config.interval.max(Duration::from_millis(10));
         let permits = Arc::new(Semaphore::new(config.concurrency.max(1)));
         let total: usize = endpoints.iter().map(|e| e.urls.len()).sum();
@@ -72,6 +85,7 @@ impl Poller {
                 let offset = wave_offset(slot, total, config.wave, interval);
                 slot += 1;
                 tasks.spawn(poll_replica(Replica {
+                    requests: requests.get(&endpoint.id).copied().unwrap_or(1).max(1),
                     prober: prober.clone(),
                     endpoint: endpoint.clone(),
                     replica,
@@ -130,6 +144,8 @@ struct Replica {
     endpoint: Arc<Endpoint>,
     replica: usize,
     url: String,
+    /// Requests per probe.
+    requests: u32,
     first: Instant,
     interval: Duration,
     permits: Arc<Semaphore>,
@@ -152,7 +168,7 @@ async fn poll_replica(r: Replica) {
                 return;
             };
             tokio::select! {
-                obs = r.prober.probe(&r.endpoint, &r.url, 1) => obs,
+                obs = r.prober.probe(&r.endpoint, &r.url, r.requests) => obs,
                 _ = r.tx.closed() => return,
             }
         };
