@@ -95,27 +95,6 @@ fn catch_up(app: &mut App, journal_path: &std::path::Path) -> Result<u64> {
     Ok(read.offset)
 }
 
-/// A face without a terminal (`golive act`): the same engine and driver as
-/// the cockpit, fed `first` once the adapters run, with no key map and no
-/// command checks at start. `watch` sees the state after every message (to
-/// print it) and says when the face is done; SIGINT or SIGTERM cancels a
-/// running action first. Every record asked for is durable on return.
-pub async fn headless(
-    app: App,
-    journal_path: PathBuf,
-    docker_host: Option<String>,
-    first: Vec<Msg>,
-    mut watch: impl FnMut(&App) -> Result<bool>,
-) -> Result<App> {
-    let run = Headless {
-        journal: Some(journal_path),
-        docker_host,
-        first,
-        run_checks: false,
-    };
-    headless_run(app, run, |app| Ok(watch(app)?.then(Vec::new))).await
-}
-
 /// How a headless face starts the engine.
 #[derive(Debug, Clone, Default)]
 pub struct Headless {
@@ -129,10 +108,15 @@ pub struct Headless {
     pub run_checks: bool,
 }
 
-/// [`headless`] in full: `watch` returns None to go on, or the records the
-/// face ends with (`golive check`'s final verdicts), appended through the
-/// same journal writer before it stops.
-pub async fn headless_run(
+/// A face without a terminal (`golive act`, `golive check`, the demo's
+/// headless run): the same engine and driver as the cockpit, fed
+/// `run.first` once the adapters run, with no key map. `watch` sees the
+/// state after every message (to print it) and returns None to go on, or
+/// the records the face ends with (`golive check`'s final verdicts),
+/// appended through the same journal writer before it stops. SIGINT or
+/// SIGTERM cancels a running action first. Every record asked for is
+/// durable on return.
+pub async fn headless(
     mut app: App,
     run: Headless,
     mut watch: impl FnMut(&App) -> Result<Option<Vec<Record>>>,

@@ -66,7 +66,7 @@ fn options(dir: &Path, yes: bool, dry_run: bool, interactive: bool) -> ActOption
         yes,
         dry_run,
         interactive,
-        journal: dir.join("journal.jsonl"),
+        journal: Some(dir.join("journal.jsonl")),
         operator: "alice".into(),
         docker_host: None,
     }

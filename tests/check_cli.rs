@@ -154,7 +154,10 @@ title = "Pre-launch"
         .filter(|r| r["kind"] == "check_result")
         .collect();
     assert_eq!(checks.len(), 3, "{journal}");
-    assert!(results.iter().all(|r| r["operator"] == "ci-bot"), "{journal}");
+    assert!(
+        results.iter().all(|r| r["operator"] == "ci-bot"),
+        "{journal}"
+    );
     // The engine journals what the report needs, as the cockpit does: the
     // endpoint's health transition, not every probe.
     assert!(

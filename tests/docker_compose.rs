@@ -242,7 +242,7 @@ fn act_shows_the_containers_a_label_target_touches_before_confirming() {
         yes: false,
         dry_run: false,
         interactive: true,
-        journal: tmp.path().join("j.jsonl"),
+        journal: Some(tmp.path().join("j.jsonl")),
         operator: "tester".into(),
         docker_host: None,
     };

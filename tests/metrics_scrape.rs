@@ -161,89 +161,57 @@ async fn baseline_capture_writes_a_file_that_loads_back() {
     assert!(err.to_string().contains("track canary"), "{err}");
 }
 
-#[tokio::test]
-async fn headless_check_passes_items_and_fails_on_a_gate_breach() {
+/// Metric items run headless by the engine (`golive check`'s path): each is
+/// decided by its first evaluation with data, with the evidence sentence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_check_decides_metric_items_with_their_evidence() {
+    use golive::commands::check::{CheckOptions, run_checks};
+    use golive::profile::{Check, Item, Phase};
+
     let server = start_server().await;
     let url = format!("http://{}/metrics", server.addr);
-    let prof = profile(
+    let mut prof = profile(
         vec![scrape_source("canary", &url, Duration::from_secs(5))],
         Duration::from_millis(100),
     );
-    let p95_under = |secs: f64| MetricCheck {
-        metric: MetricKind::LatencyP95,
-        track: "canary".into(),
-        condition: Some(Threshold {
-            cmp: Cmp::Lt,
-            value: secs,
-        }),
-        vs_baseline: None,
-        hold: None,
+    let p95_under = |id: &str, secs: f64| Item {
+        id: id.into(),
+        title: format!("p95 under {secs} s"),
+        description: None,
+        check: Some(Check::Metric(MetricCheck {
+            metric: MetricKind::LatencyP95,
+            track: "canary".into(),
+            condition: Some(Threshold {
+                cmp: Cmp::Lt,
+                value: secs,
+            }),
+            vs_baseline: None,
+            hold: None,
+        })),
     };
-    let items = vec![
-        ("p95-ok".to_string(), p95_under(0.5)),
-        ("p95-tight".to_string(), p95_under(0.2)),
-    ];
-    let out = metrics::check_metrics(&prof, &items, &[], Duration::from_secs(20)).await;
+    prof.phases = vec![Phase {
+        id: "t-30".into(),
+        title: "Pre-launch".into(),
+        duration: None,
+        items: vec![p95_under("p95-ok", 0.5), p95_under("p95-tight", 0.2)],
+    }];
+    let options = CheckOptions {
+        timeout: Duration::from_secs(20),
+        operator: "tester".into(),
+        journal: None,
+    };
+    let reports = run_checks(std::sync::Arc::new(prof), None, options, |_| {})
+        .await
+        .unwrap();
+    let by_id = |id: &str| reports.iter().find(|r| r.id == id).unwrap();
+    let ok = by_id("p95-ok");
+    assert_eq!(ok.status, ItemStatus::Pass, "{}", ok.detail);
+    let tight = by_id("p95-tight");
+    assert_eq!(tight.status, ItemStatus::Fail);
     assert_eq!(
-        out.items[0].status,
-        ItemStatus::Pass,
-        "{}",
-        out.items[0].detail
-    );
-    assert_eq!(out.items[1].status, ItemStatus::Fail);
-    assert_eq!(
-        out.items[1].detail,
+        tight.detail,
         "latency_p95 of canary is 300 ms, not < 200 ms"
     );
-    assert!(out.failed());
-
-    // Errors at 2% against a 1% gate with a short `for`: the run fails early.
-    let gate = Gate {
-        id: "errors".into(),
-        metric: MetricKind::ErrorRate,
-        track: "canary".into(),
-        condition: Some(Threshold {
-            cmp: Cmp::Gt,
-            value: 0.01,
-        }),
-        vs_baseline: None,
-        for_: Duration::from_millis(300),
-        on_breach: OnBreach::Rollback,
-    };
-    let started = std::time::Instant::now();
-    let out = metrics::check_metrics(
-        &prof,
-        &[],
-        std::slice::from_ref(&gate),
-        Duration::from_secs(30),
-    )
-    .await;
-    let breached = out.breached.as_ref().expect("the gate breached");
-    assert_eq!(breached.id, "errors");
-    assert_eq!(breached.observed, Some(EXPECTED_ERROR_RATE));
-    assert!(out.failed());
-    assert!(
-        out.suggestions[0].contains("golive act"),
-        "{:?}",
-        out.suggestions
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "ended at the breach, not the timeout"
-    );
-
-    // A gate that does not breach keeps watching until the timeout, and passes.
-    let calm = Gate {
-        condition: Some(Threshold {
-            cmp: Cmp::Gt,
-            value: 0.05,
-        }),
-        ..gate
-    };
-    let out = metrics::check_metrics(&prof, &[], &[calm], Duration::from_millis(800)).await;
-    assert!(!out.failed(), "{:?}", out.gates);
-    assert_eq!(out.gates.len(), 1);
-    assert_eq!(out.gates[0].observed, Some(EXPECTED_ERROR_RATE));
 }
 
 /// `golive check --phase canary`: a gate breach ends the run at once and

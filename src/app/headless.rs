@@ -7,16 +7,12 @@
 //! says when to stop looking. Pure: the adapters hand in metrics reports and
 //! the time, nothing here waits or fetches.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
 use super::checklist::{Evaluation, ItemStatus};
-use super::judge::JudgeReport;
 use super::logs::logs_verdict_sentence;
-use super::metrics::{CheckEval, CheckStatus, GateState, MetricsState};
-use crate::profile::{Gate, LogsCheck, MetricCheck, OnBreach, Profile};
+use super::metrics::{CheckEval, CheckStatus, GateState};
+use crate::profile::{Gate, LogsCheck, OnBreach, Profile};
 
 /// What a face without a terminal sets on the engine: the phase it takes as
 /// under way (so gates act from the canary on, as the cockpit's do), and
@@ -124,159 +120,6 @@ pub fn breach_advice(profile: &Profile, gate: &Gate) -> String {
             "gate {} breached (auto-rollback): the cockpit rolls back by itself; headless, run `golive act {path} rollback --yes`",
             gate.id
         ),
-    }
-}
-
-/// The result of one metric item in a headless run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MetricItemResult {
-    pub id: String,
-    /// Pass or Fail: headless has no "still holding".
-    pub status: ItemStatus,
-    pub detail: String,
-    pub duration_ms: u64,
-    pub eval: CheckEval,
-    /// Decided during the run; false when it was cut short (timeout, breach).
-    pub settled: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct MetricsCheckOutcome {
-    pub items: Vec<MetricItemResult>,
-    /// The last state of every watched gate.
-    pub gates: Vec<GateState>,
-    /// The gate whose breach ended the run, if one did.
-    pub breached: Option<GateState>,
-    /// What the operator should do, for `rollback` gates ("run golive act ...").
-    pub suggestions: Vec<String>,
-    pub judge: JudgeReport,
-}
-
-impl MetricsCheckOutcome {
-    pub fn failed(&self) -> bool {
-        self.breached.is_some() || self.items.iter().any(|i| i.status == ItemStatus::Fail)
-    }
-}
-
-/// Metric items and gates watched headless over the engine's metrics
-/// state: after each batch of reports, [`MetricsWatch::look`] decides what
-/// it can; [`MetricsWatch::finish`] words the rest.
-#[derive(Debug, Clone)]
-pub struct MetricsWatch {
-    items: Vec<(String, MetricCheck)>,
-    gates: Vec<Gate>,
-    done: BTreeMap<String, MetricItemResult>,
-    last: BTreeMap<String, CheckEval>,
-    gate_states: Vec<GateState>,
-    breached: Option<GateState>,
-    suggestions: Vec<String>,
-}
-
-impl MetricsWatch {
-    pub fn new(items: &[(String, MetricCheck)], gates: &[Gate]) -> Self {
-        Self {
-            items: items.to_vec(),
-            gates: gates.to_vec(),
-            done: BTreeMap::new(),
-            last: BTreeMap::new(),
-            gate_states: Vec::new(),
-            breached: None,
-            suggestions: Vec::new(),
-        }
-    }
-
-    /// Evaluates every undecided item and every gate at `now`; true when a
-    /// gate breached, which ends the run.
-    pub fn look(
-        &mut self,
-        profile: &Profile,
-        state: &mut MetricsState,
-        now: DateTime<Utc>,
-        elapsed_ms: u64,
-    ) -> bool {
-        for (id, check) in &self.items {
-            if self.done.contains_key(id) {
-                continue;
-            }
-            let eval = state.evaluate_check(check, now);
-            let status = match metric_evaluation(&eval) {
-                Evaluation::Pass(_) => ItemStatus::Pass,
-                Evaluation::Fail(_) => ItemStatus::Fail,
-                Evaluation::Waiting(_) => ItemStatus::Running,
-            };
-            if decided(status, check.hold.is_some()) {
-                self.done.insert(
-                    id.clone(),
-                    MetricItemResult {
-                        id: id.clone(),
-                        status,
-                        detail: eval.detail.clone(),
-                        duration_ms: elapsed_ms,
-                        eval: eval.clone(),
-                        settled: true,
-                    },
-                );
-            }
-            self.last.insert(id.clone(), eval);
-        }
-        if self.gates.is_empty() {
-            return false;
-        }
-        self.gate_states = state.evaluate_gates(&self.gates, now);
-        let Some(breach) = self.gate_states.iter().find(|g| g.breached).cloned() else {
-            return false;
-        };
-        if let Some(gate) = self.gates.iter().find(|g| g.id == breach.id) {
-            self.suggestions.push(breach_advice(profile, gate));
-        }
-        self.breached = Some(breach);
-        true
-    }
-
-    /// Every item decided.
-    pub fn all_decided(&self) -> bool {
-        self.done.len() == self.items.len()
-    }
-
-    /// The outcome: decided items as they were decided, the others failed
-    /// with their last evidence, and the judge over what was sampled.
-    pub fn finish(
-        mut self,
-        state: &MetricsState,
-        now: DateTime<Utc>,
-        elapsed_ms: u64,
-    ) -> MetricsCheckOutcome {
-        let items = std::mem::take(&mut self.items);
-        let results = items
-            .iter()
-            .map(|(id, _)| match self.done.remove(id) {
-                Some(r) => r,
-                None => {
-                    let eval = self.last.remove(id).unwrap_or(CheckEval {
-                        status: CheckStatus::NoData,
-                        detail: "not evaluated".into(),
-                        observed: None,
-                        holding_since: None,
-                        threshold_value: None,
-                    });
-                    MetricItemResult {
-                        id: id.clone(),
-                        status: ItemStatus::Fail,
-                        detail: unsettled_metric_detail(&eval),
-                        duration_ms: elapsed_ms,
-                        eval,
-                        settled: false,
-                    }
-                }
-            })
-            .collect();
-        MetricsCheckOutcome {
-            items: results,
-            gates: self.gate_states,
-            breached: self.breached,
-            suggestions: self.suggestions,
-            judge: state.judge(now),
-        }
     }
 }
 

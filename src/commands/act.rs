@@ -27,7 +27,8 @@ pub struct ActOptions {
     pub dry_run: bool,
     /// A terminal to confirm on (stdin is one).
     pub interactive: bool,
-    pub journal: PathBuf,
+    /// The release's journal; None records nothing (the demo's try-out).
+    pub journal: Option<PathBuf>,
     pub operator: String,
     pub docker_host: Option<String>,
 }
@@ -48,7 +49,7 @@ pub fn run(args: ActArgs, global: &GlobalArgs) -> Result<ExitCode> {
         yes: args.yes,
         dry_run: args.dry_run,
         interactive: std::io::stdin().is_terminal(),
-        journal,
+        journal: Some(journal),
         operator: crate::io::operator::resolve(global.operator.as_deref()),
         docker_host: None,
     };
@@ -68,6 +69,18 @@ pub fn act(
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
+    tokio::runtime::Runtime::new()?.block_on(act_async(profile, name, opts, input, out))
+}
+
+/// [`act`] on a runtime already running: `demo --headless` rolls back with
+/// it, so the demo's recovery is proven exactly as an operator's is.
+pub async fn act_async(
+    profile: &Profile,
+    name: &str,
+    opts: &ActOptions,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
     let Some(action) = profile.actions.get(name) else {
         let known: Vec<&str> = profile.actions.keys().map(String::as_str).collect();
         eprintln!(
@@ -81,13 +94,12 @@ pub fn act(
         );
         return Ok(ExitCode::from(2));
     };
-    let runtime = tokio::runtime::Runtime::new()?;
     let exec_opts = ExecOptions {
         docker_host: opts.docker_host.clone(),
     };
     // The containers a Docker action would touch, shown before anything is
     // confirmed; a compose service found only in other projects is refused.
-    let containers = match runtime.block_on(actions::containers_touched(action, &exec_opts)) {
+    let containers = match actions::containers_touched(action, &exec_opts).await {
         Some(Ok(names)) => names,
         Some(Err(err @ crate::io::docker::DockerError::OtherProjects { .. })) => {
             eprintln!("golive: refusing to run {name}: {err}");
@@ -137,18 +149,17 @@ pub fn act(
         containers,
     }];
     let mut printer = Printer::default();
-    let app = runtime.block_on(runtime::headless(
-        app,
-        opts.journal.clone(),
-        opts.docker_host.clone(),
+    let run = runtime::Headless {
+        journal: opts.journal.clone(),
+        docker_host: opts.docker_host.clone(),
         first,
-        |app| {
-            if opts.dry_run {
-                return Ok(true);
-            }
-            printer.show(app, out)
-        },
-    ))?;
+        run_checks: false,
+    };
+    let app = runtime::headless(app, run, |app| {
+        let done = opts.dry_run || printer.show(app, out)?;
+        Ok(done.then(Vec::new))
+    })
+    .await?;
     if opts.dry_run {
         return Ok(match &app.problem {
             Some(problem) => {

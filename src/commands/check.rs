@@ -210,7 +210,7 @@ pub async fn run_checks_judged(
         first: Vec::new(),
         run_checks: true,
     };
-    let app = runtime::headless_run(app, run, |app| Ok(stop.look(app, &mut on_result))).await?;
+    let app = runtime::headless(app, run, |app| Ok(stop.look(app, &mut on_result))).await?;
     Ok(CheckRun {
         items: stop.reports(),
         judge: stop.judge,

@@ -8,19 +8,18 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
 
-use crate::app::checklist::ItemStatus;
 use crate::cli::{DemoArgs, DemoCtlAction, DemoCtlArgs, GlobalArgs};
+use crate::commands::act::{self, ActOptions};
 use crate::commands::check::{self, CheckOptions};
 use crate::commands::output::{self, ItemReport};
 use crate::demo::{self, DemoOptions, timeline};
-use crate::io::command::{self, CommandSpec};
 use crate::io::operator;
-use crate::profile::{ActionKind, Check, Profile};
+use crate::profile::{Check, Profile};
 
 pub fn run(args: &DemoArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let opts = DemoOptions {
@@ -197,58 +196,27 @@ async fn headless(opts: DemoOptions, port: Option<u16>, global: &GlobalArgs) -> 
     check::run_checks(verify_profile.clone(), None, options.clone(), print).await?;
 
     println!("\n── Rollback");
-    let ActionKind::Command { argv, cwd, env } = &rollback.kind else {
-        eprintln!("golive demo: the demo's rollback is not a command");
-        return Ok(ExitCode::from(2));
+    // The operator's own path: the engine fed one confirmed action under
+    // the one driver, which runs it, journals it and proves the recovery.
+    let act_options = ActOptions {
+        yes: true,
+        dry_run: false,
+        interactive: false,
+        journal: options.journal.clone(),
+        operator: options.operator.clone(),
+        docker_host: None,
     };
-    let decided = Instant::now();
-    let outcome = command::run(
-        &CommandSpec {
-            argv: argv.clone(),
-            cwd: cwd.clone(),
-            env: env.clone(),
-            timeout: rollback.timeout,
-        },
-        None,
-        None,
+    let mut out = output::stdout();
+    let code = act::act_async(
+        &profile,
+        "rollback",
+        &act_options,
+        &mut std::io::empty(),
+        &mut out,
     )
-    .await;
-    println!(
-        "{} rollback: {}",
-        if outcome.succeeded() { "↩" } else { "✘" },
-        outcome.summary()
-    );
-    if !outcome.succeeded() {
-        return Ok(ExitCode::from(1));
-    }
-    let recovered = loop {
-        let reports =
-            check::run_checks(verify_profile.clone(), None, options.clone(), print).await?;
-        if reports.iter().all(|r| r.status == ItemStatus::Pass) {
-            break true;
-        }
-        if decided.elapsed() > step_timeout {
-            break false;
-        }
-        tokio::time::sleep(profile.settings.poll_interval).await;
-    };
-    if recovered {
-        println!(
-            "\nhealth recovered {:.1}s after the rollback was decided",
-            decided.elapsed().as_secs_f64()
-        );
-    } else {
-        println!(
-            "\nhealth did not recover within {:.0}s",
-            step_timeout.as_secs_f64()
-        );
-    }
+    .await?;
     service.shutdown().await;
-    Ok(if recovered {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(code)
 }
 
 /// Whether the item waits for its condition to hold for a while.

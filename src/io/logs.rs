@@ -23,7 +23,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::app::log_time::SinceFilter;
-use crate::app::logs::{LogLine, evaluate_logs_check_in};
+use crate::app::logs::LogLine;
 use crate::io::command::{self, CommandSpec, Stream};
 use crate::io::docker::{self, FollowOptions};
 use crate::profile::{LogKind, LogSource};
@@ -385,51 +385,6 @@ pub fn save(effect: &crate::app::logs::LogEffect) -> std::io::Result<usize> {
     Ok(lines.len())
 }
 
-/// Runs a `check = { logs = ..., pattern, max, window }` headless: reads
-/// the source's lines of the last `window` (Docker sources from the engine's
-/// backlog; command and file sources from what they print within `settle`),
-/// until no line came for a second or `settle` ran out, then hands them to
-/// the engine's rule (`app::logs::evaluate_logs_check_in`).
-pub async fn run_logs_check(
-    sources: &[LogSource],
-    check: &crate::profile::LogsCheck,
-    docker_host: Option<String>,
-    settle: Duration,
-) -> crate::app::logs::LogsVerdict {
-    if !sources.iter().any(|s| s.id == check.source) {
-        // Nothing to follow; the engine's rule says what that means.
-        return evaluate_logs_check_in(sources, check, &[], Utc::now());
-    }
-    let now = Utc::now();
-    let window = chrono::Duration::from_std(check.window).unwrap_or(chrono::Duration::zero());
-    let opts = SourceOptions {
-        docker_host,
-        since: now.checked_sub_signed(window),
-        grep: None,
-    };
-    let (tx, mut rx) = mpsc::channel(64);
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let tasks = spawn_sources(sources, Some(&check.source), &opts, tx, stop_rx);
-    let deadline = tokio::time::Instant::now() + settle;
-    let mut lines: Vec<LogLine> = Vec::new();
-    loop {
-        let quiet = tokio::time::Instant::now() + Duration::from_secs(1);
-        match tokio::time::timeout_at(quiet.min(deadline), rx.recv()).await {
-            Ok(Some(batch)) => lines.extend(batch),
-            _ => break,
-        }
-        if tokio::time::Instant::now() >= deadline {
-            break;
-        }
-    }
-    let _ = stop_tx.send(true);
-    drop(rx);
-    for task in tasks {
-        let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
-    }
-    evaluate_logs_check_in(sources, check, &lines, Utc::now())
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -532,37 +487,6 @@ mod tests {
         let batch = rx.recv().await.unwrap();
         assert_eq!(batch.len(), 1);
         assert_eq!(batch[0].text, "ERROR bad");
-    }
-
-    #[tokio::test]
-    async fn logs_check_counts_a_file_source() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("app.log");
-        std::fs::write(&path, "INFO ok\nERROR one\n❌ two\nINFO fine\n").unwrap();
-        let sources = vec![LogSource {
-            id: "app".into(),
-            kind: LogKind::File(path),
-            highlight: vec![],
-            grep: None,
-        }];
-        let mut check = crate::profile::LogsCheck {
-            source: "app".into(),
-            pattern: "ERROR|❌".into(),
-            max: 1,
-            window: Duration::from_secs(900),
-        };
-        let v = run_logs_check(&sources, &check, None, Duration::from_secs(3)).await;
-        assert!(!v.passed, "{}", v.explanation);
-        assert_eq!(v.count, 2);
-        check.max = 2;
-        let v = run_logs_check(&sources, &check, None, Duration::from_secs(3)).await;
-        assert!(v.passed, "{}", v.explanation);
-        check.source = "other".into();
-        assert!(
-            !run_logs_check(&sources, &check, None, Duration::from_secs(1))
-                .await
-                .passed
-        );
     }
 
     #[test]

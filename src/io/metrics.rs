@@ -18,8 +18,6 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::app::checklist::ItemStatus;
-use crate::app::headless::MetricsWatch;
 use crate::app::metrics::baseline::{BASELINE_VERSION, BaselineFile, TimedValue};
 use crate::app::metrics::promql::{self, Answer};
 use crate::app::metrics::scrape::ScrapeWindow;
@@ -27,9 +25,8 @@ use crate::app::metrics::{
     self, KINDS, MetricValue, MetricsConfig, MetricsPayload, MetricsState, Point, PromQlAnswer,
 };
 use crate::app::sanitize::clean_text;
-use crate::profile::{Gate, MetricCheck, MetricKind, MetricsKind, MetricsSource, Profile};
+use crate::profile::{MetricKind, MetricsKind, MetricsSource, Profile};
 
-pub use crate::app::headless::{MetricItemResult, MetricsCheckOutcome};
 pub use crate::app::metrics::MetricsReport;
 
 /// Largest scrape body read; a bigger one is refused rather than buffered.
@@ -626,115 +623,4 @@ fn median(v: &[f64]) -> Option<f64> {
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     })
-}
-
-/// Evaluates metric items (and, when `gates` is not empty, watches the gates)
-/// headless: polls every source of the profile until each item passes, or
-/// until `timeout` (then it fails with its last evidence: still holding, no
-/// data, or failing). An item without `hold` is decided by its first
-/// evaluation with data. A gate breach ends the run at once, failed; gates
-/// without a breach are watched until the timeout.
-pub async fn check_metrics(
-    profile: &Profile,
-    items: &[(String, MetricCheck)],
-    gates: &[Gate],
-    timeout: Duration,
-) -> MetricsCheckOutcome {
-    let watch_gates = !gates.is_empty();
-    let stop = async move {
-        if watch_gates {
-            std::future::pending::<()>().await;
-        }
-    };
-    check_metrics_until(profile, items, gates, timeout, stop).await
-}
-
-/// One metric item, the way `golive check` runs every other item: its final
-/// status (pass or fail) and the evidence sentence.
-pub async fn run_metric_item(
-    profile: &Profile,
-    check: &MetricCheck,
-    timeout: Duration,
-) -> (ItemStatus, String) {
-    let out = check_metrics(
-        profile,
-        &[("item".to_string(), check.clone())],
-        &[],
-        timeout,
-    )
-    .await;
-    out.items
-        .into_iter()
-        .next()
-        .map(|r| (r.status, r.detail))
-        .unwrap_or((ItemStatus::Fail, "the metric item was not evaluated".into()))
-}
-
-/// [`check_metrics`] for a run that has other work too: it ends once `stop`
-/// has completed and every item is decided (or at the timeout, or at a gate
-/// breach). `golive check` stops it when the phase's other items are done,
-/// so the gates are watched, and the judge's samples gathered, for as long
-/// as the check runs.
-pub async fn check_metrics_until(
-    profile: &Profile,
-    items: &[(String, MetricCheck)],
-    gates: &[Gate],
-    timeout: Duration,
-    stop: impl std::future::Future<Output = ()>,
-) -> MetricsCheckOutcome {
-    tokio::pin!(stop);
-    let started = tokio::time::Instant::now();
-    let mut state = state_for(profile);
-    let (tx, mut rx) = mpsc::channel(64);
-    let handles: Vec<JoinHandle<()>> = profile
-        .metrics
-        .iter()
-        .map(|s| {
-            tokio::spawn(run_source(
-                s.clone(),
-                profile.settings.poll_interval,
-                profile.settings.timeout,
-                None,
-                tx.clone(),
-            ))
-        })
-        .collect();
-    drop(tx);
-    // The decisions are the engine's; this loop only fetches and waits.
-    let mut watch = MetricsWatch::new(items, gates);
-    let elapsed = || started.elapsed().as_millis() as u64;
-    let deadline = started + timeout;
-    let mut stopped = false;
-    loop {
-        if watch.look(profile, &mut state, Utc::now(), elapsed()) {
-            break;
-        }
-        if stopped && watch.all_decided() {
-            break;
-        }
-        enum Next {
-            Report(Option<MetricsReport>),
-            Stopped,
-        }
-        let next = tokio::select! {
-            r = rx.recv() => Next::Report(r),
-            _ = tokio::time::sleep_until(deadline) => Next::Report(None),
-            _ = &mut stop, if !stopped => Next::Stopped,
-        };
-        match next {
-            Next::Report(Some(r)) => state.apply(r),
-            Next::Report(None) => break,
-            Next::Stopped => {
-                stopped = true;
-                continue;
-            }
-        }
-        while let Ok(r) = rx.try_recv() {
-            state.apply(r);
-        }
-    }
-    for h in &handles {
-        h.abort();
-    }
-    watch.finish(&state, Utc::now(), elapsed())
 }
