@@ -1,6 +1,7 @@
 //! `golive report` on a scripted release against the demo service (`golive
-//! demo --serve-only`, real loopback HTTP): alice and bob sign, a gate breach
-//! is journalled (as the cockpit's engine writes it), alice rolls back with
+//! demo --serve-only`, real loopback HTTP): alice and bob sign, `golive check
+//! --phase canary` watches the canary until the engine journals a real gate
+//! breach (the demo's profile with 2 s `for`s), alice rolls back with
 //! `golive act ... rollback --yes` and the demo recovers. The report holds
 //! every event in all three formats, its KPIs are the journal's timestamps,
 //! and the HTML carries its charts inline and fetches nothing.
@@ -11,7 +12,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use golive::app::record::{Event, Record};
+use golive::app::record::Event;
 
 const GOLIVE: &str = env!("CARGO_BIN_EXE_golive");
 
@@ -25,6 +26,16 @@ impl Drop for Serving {
 }
 
 fn golive(env: &[(&str, String)], journal: &Path, args: &[&str]) -> String {
+    let (code, stdout, stderr) = golive_exit(env, journal, args);
+    assert_eq!(code, Some(0), "{args:?}\n{stdout}\n{stderr}");
+    stdout
+}
+
+fn golive_exit(
+    env: &[(&str, String)],
+    journal: &Path,
+    args: &[&str],
+) -> (Option<i32>, String, String) {
     let out = assert_cmd::Command::cargo_bin("golive")
         .unwrap()
         .args(args)
@@ -35,14 +46,11 @@ fn golive(env: &[(&str, String)], journal: &Path, args: &[&str]) -> String {
         .timeout(Duration::from_secs(120))
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(
+    (
         out.status.code(),
-        Some(0),
-        "{args:?}\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -69,7 +77,13 @@ fn a_scripted_release_reports_every_event_in_md_html_and_json() {
     }
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("journal.jsonl");
-    let demo = "profiles/demo.toml";
+    // The demo's own profile, its gates quick to trip: the regression
+    // (6 s in at speed 10) breaches a gate 2 s later.
+    let demo_profile = dir.path().join("demo.toml");
+    let text = std::fs::read_to_string("profiles/demo.toml").unwrap();
+    assert!(text.contains("for = \"30s\""));
+    std::fs::write(&demo_profile, text.replace("for = \"30s\"", "for = \"2s\"")).unwrap();
+    let demo = demo_profile.to_str().unwrap();
     golive(
         &env,
         &journal,
@@ -88,29 +102,27 @@ fn a_scripted_release_reports_every_event_in_md_html_and_json() {
         &journal,
         &["sign", demo, "on-call", "--operator", "bob"],
     );
-    // The breach as the cockpit's engine journals it when canary-errors trips.
-    let breach = Record {
-        at: chrono::Utc::now(),
-        operator: "bob".into(),
-        service: "ai-service".into(),
-        version: "v1.2.0".into(),
-        event: Event::GateBreach {
-            gate: "canary-errors".into(),
-            observed: "9.10% vs > 5.00%".into(),
-            on_breach: "rollback".into(),
-        },
-    };
-    let profile = golive::profile::load(Path::new(demo)).unwrap();
-    let breach = Record {
-        service: profile.service.name.clone(),
-        version: profile.service.version.clone(),
-        ..breach
-    };
-    golive::io::journal::Journal::open(&journal)
-        .unwrap()
-        .append(&breach, &profile.redactor)
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    let (code, checked, stderr) = golive_exit(
+        &env,
+        &journal,
+        &["check", demo, "--phase", "canary", "--timeout", "60s"],
+    );
+    assert_eq!(
+        code,
+        Some(1),
+        "the breach fails the check:\n{checked}\n{stderr}"
+    );
+    let records = golive::io::journal::read(&journal).unwrap().records;
+    // Whichever gate the regression trips first (latency or errors).
+    let (breach_at, gate, observed) = records
+        .iter()
+        .find_map(|r| match &r.event {
+            Event::GateBreach { gate, observed, .. } => {
+                Some((r.at, gate.clone(), observed.clone()))
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no gate breach journalled:\n{checked}"));
     let acted = golive(
         &env,
         &journal,
@@ -143,7 +155,7 @@ fn a_scripted_release_reports_every_event_in_md_html_and_json() {
             .unwrap()
             .clone()
     };
-    let decision = u64::try_from((started - breach.at).num_milliseconds()).unwrap();
+    let decision = u64::try_from((started - breach_at).num_milliseconds()).unwrap();
     assert_eq!(kpi("decision")["value"], decision, "{doc}");
     assert_eq!(kpi("recovery")["value"], ttr, "{doc}");
     assert_eq!(kpi("signoffs")["value"], 2);
@@ -185,8 +197,8 @@ fn a_scripted_release_reports_every_event_in_md_html_and_json() {
     let md = std::fs::read_to_string(&md_path).unwrap();
     for needle in [
         "pipeline #812",
-        "canary-errors",
-        "9.10% vs > 5.00%",
+        gate.as_str(),
+        observed.as_str(),
         "rollback",
         "recovered in",
         "| sign-off |",
@@ -201,7 +213,8 @@ fn a_scripted_release_reports_every_event_in_md_html_and_json() {
 
     let html = golive(&env, &journal, &["report", demo, "--format", "html"]);
     assert!(html.matches("<svg").count() >= 2, "{html}");
-    for needle in ["pipeline #812", "9.10% vs &gt; 5.00%", "recovered in"] {
+    let observed_html = observed.replace('>', "&gt;").replace('<', "&lt;");
+    for needle in ["pipeline #812", observed_html.as_str(), "recovered in"] {
         assert!(html.contains(needle), "{needle}");
     }
     assert!(!html.contains("<script"));

@@ -197,7 +197,7 @@ pub fn superseded(profile: &Profile, lifecycle: &Lifecycle, id: &str, status: It
     let Some((item_phase, spec)) = profile.item(id) else {
         return false;
     };
-    let canary_phase = profile.phases.iter().position(|p| p.id.contains("canary"));
+    let canary_phase = profile.canary_phase().map(|(index, _)| index);
     let phase = profile.phases.iter().position(|p| p.id == item_phase.id);
     if let (Some(canary), Some(phase)) = (canary_phase, phase)
         && phase >= canary

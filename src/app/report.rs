@@ -105,13 +105,9 @@ pub struct Mark {
     pub label: &'static str,
 }
 
-/// The phase whose time is "time in canary": the first one whose id names it.
+/// The phase whose time is "time in canary": the profile's one rule.
 fn canary_phase(profile: &Profile) -> Option<&str> {
-    profile
-        .phases
-        .iter()
-        .map(|p| p.id.as_str())
-        .find(|id| id.contains("canary"))
+    profile.canary_phase().map(|(_, p)| p.id.as_str())
 }
 
 fn ms(from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
