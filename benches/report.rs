@@ -5,7 +5,7 @@
 //! probe and metrics records come from the engine's own sampler
 //! (`app::samples`), every record is written by the real journal.
 //!
-//! `cargo run --release --example report_journal`
+//! `cargo bench --bench report`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
