@@ -43,7 +43,7 @@ impl Columns {
                 seen = Some(prefix);
             }
         }
-        let prefix = widest.min(PREFIX_MAX).min(width / 4);
+        let prefix = widest.min(PREFIX_MAX).min(width / 3);
         let mut columns = Self {
             time,
             prefix,
@@ -131,10 +131,10 @@ mod tests {
         assert_eq!(columns.prefix, 5);
         assert!(!columns.time, "no line has a time");
         assert_eq!(columns.room, 60 - 5 - 1 - MARK_WIDTH);
-        // A narrow pane gives a long name a quarter at most.
+        // A narrow pane gives a long name a third at most.
         let mut view = LogView::new(10);
         view.push_batch([LogLine::new("a-very-long-replica-name-7d9f", None, "x".into())]);
         let visible = view.visible();
-        assert_eq!(Columns::of(&view, &visible, 40).prefix, 10);
+        assert_eq!(Columns::of(&view, &visible, 40).prefix, 13);
     }
 }
