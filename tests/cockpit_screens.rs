@@ -727,7 +727,10 @@ fn logs_pane_reads_timestamped_json_and_merged_lines_120x40() {
     assert!(pane.contains("✘ ERROR ❌"), "{pane}");
     assert!(pane.contains("checkout failed: payments"), "{pane}");
     assert!(pane.contains("17:01:36 canary-1"), "{pane}");
-    assert!(pane.contains("17:01:37 baseline ▲ WARN slow upstream ms=420 pid=7"), "{pane}");
+    assert!(
+        pane.contains("17:01:37 baseline ▲ WARN slow upstream ms=420 pid=7"),
+        "{pane}"
+    );
     let (x, y) = locate(&buf, "ERROR");
     assert_eq!(buf[(x, y)].fg, Theme::default().bad().fg.unwrap());
     assert!(buf[(x, y)].modifier.contains(Modifier::BOLD));
@@ -738,7 +741,10 @@ fn logs_pane_reads_timestamped_json_and_merged_lines_120x40() {
     // J shows the record as written.
     press(&mut app, &[Key::Char('J')]);
     let pane = text_of_logs(&render(&app, &Theme::default(), 120, 40));
-    assert!(pane.contains(r#"{"timestamp":"2026-12-01T17:01:36"#), "{pane}");
+    assert!(
+        pane.contains(r#"{"timestamp":"2026-12-01T17:01:36"#),
+        "{pane}"
+    );
 }
 
 #[test]

@@ -265,7 +265,9 @@ async fn since_reads_a_file_from_its_start_and_skips_older_lines() {
     // The line's own stamp is printed once, in front, not again in its text.
     let first = plain.lines().next().unwrap();
     assert!(
-        first.starts_with("20") && first.contains(" file INFO filler ") && !first.contains(" file 20"),
+        first.starts_with("20")
+            && first.contains(" file INFO filler ")
+            && !first.contains(" file 20"),
         "{first}"
     );
 
@@ -399,7 +401,8 @@ async fn sources_are_merged_by_the_lines_own_time() {
     let dir = tempfile::tempdir().unwrap();
     let now = chrono::Utc::now();
     let stamp = |ms: i64| {
-        (now + chrono::Duration::milliseconds(ms)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        (now + chrono::Duration::milliseconds(ms))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
     };
     let later = dir.path().join("print-later.sh");
     std::fs::write(&later, "sleep 0.05\nprintf '%s\\n' \"$@\"\nexec sleep 30\n").unwrap();
@@ -410,7 +413,11 @@ async fn sources_are_merged_by_the_lines_own_time() {
         grep: None,
     };
     let p = profile(vec![
-        command("late", print_args_script(dir.path()), format!("{} INFO second", stamp(349))),
+        command(
+            "late",
+            print_args_script(dir.path()),
+            format!("{} INFO second", stamp(349)),
+        ),
         command(
             "early",
             later.to_string_lossy().into_owned(),

@@ -108,7 +108,15 @@ mod tests {
 
     #[test]
     fn row_count_agrees_with_chunks() {
-        for text in ["", "a", "abcd", "abcde", "日本語テキスト", "a日b本c", &"é".repeat(99)] {
+        for text in [
+            "",
+            "a",
+            "abcd",
+            "abcde",
+            "日本語テキスト",
+            "a日b本c",
+            &"é".repeat(99),
+        ] {
             for room in 1..7 {
                 assert_eq!(
                     row_count(text, room),
@@ -133,7 +141,11 @@ mod tests {
         assert_eq!(columns.room, 60 - 5 - 1 - MARK_WIDTH);
         // A narrow pane gives a long name a third at most.
         let mut view = LogView::new(10);
-        view.push_batch([LogLine::new("a-very-long-replica-name-7d9f", None, "x".into())]);
+        view.push_batch([LogLine::new(
+            "a-very-long-replica-name-7d9f",
+            None,
+            "x".into(),
+        )]);
         let visible = view.visible();
         assert_eq!(Columns::of(&view, &visible, 40).prefix, 13);
     }

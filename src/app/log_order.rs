@@ -14,14 +14,17 @@ use super::logs::LogLine;
 /// The same window Docker's containers are merged within.
 pub const REORDER_WINDOW: Duration = Duration::from_millis(300);
 
+/// A held line's place: the time it sorts by, then its arrival number.
+type Key = (Option<DateTime<Utc>>, u64);
+
 /// Lines held for ordering. Pure: the caller says what time it is.
 #[derive(Debug)]
 pub struct Reorder {
     window: Duration,
     /// Held lines by (time, arrival number).
-    held: BTreeMap<(Option<DateTime<Utc>>, u64), LogLine>,
+    held: BTreeMap<Key, LogLine>,
     /// Arrival order: when each held line must leave, and its key.
-    due: VecDeque<(Instant, (Option<DateTime<Utc>>, u64))>,
+    due: VecDeque<(Instant, Key)>,
     seq: u64,
 }
 

@@ -167,7 +167,11 @@ fn flatten(key: &str, value: &Value, depth: usize, out: &mut Vec<(String, String
         Value::Object(map) if depth < MAX_DEPTH && !map.is_empty() => {
             for (k, v) in map {
                 let k = clean(k);
-                let full = if key.is_empty() { k } else { format!("{key}.{k}") };
+                let full = if key.is_empty() {
+                    k
+                } else {
+                    format!("{key}.{k}")
+                };
                 flatten(&full, v, depth + 1, out);
             }
         }
@@ -310,7 +314,11 @@ mod tests {
     fn decoded_strings_are_sanitised() {
         let line = r#"{"level":"info","msg":"a\u001b[2Jb\nc","k\u001b]0;x\u0007":"v\u009b31m"}"#;
         let (record, _) = structured(line).unwrap();
-        assert!(!record.shown.chars().any(char::is_control), "{:?}", record.shown);
+        assert!(
+            !record.shown.chars().any(char::is_control),
+            "{:?}",
+            record.shown
+        );
         assert!(record.shown.starts_with("INFO ab c "), "{:?}", record.shown);
     }
 

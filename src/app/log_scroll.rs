@@ -82,7 +82,11 @@ mod tests {
 
     fn view(lines: &[&str], cols: usize) -> LogView {
         let mut view = LogView::new(100);
-        view.push_batch(lines.iter().map(|t| LogLine::new("a", None, (*t).to_string())));
+        view.push_batch(
+            lines
+                .iter()
+                .map(|t| LogLine::new("a", None, (*t).to_string())),
+        );
         view.wrap = true;
         view.cols = cols;
         view
@@ -105,7 +109,11 @@ mod tests {
         v.scroll_rows(-1, 3);
         assert_eq!((v.bottom, v.bottom_rows), (1, Some(10)));
         v.scroll_rows(-100, 3);
-        assert_eq!((v.bottom, v.bottom_rows), (1, Some(2)), "clamped at the top");
+        assert_eq!(
+            (v.bottom, v.bottom_rows),
+            (1, Some(2)),
+            "clamped at the top"
+        );
     }
 
     #[test]

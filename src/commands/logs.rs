@@ -184,7 +184,10 @@ mod tests {
                 .map(|l| redactor.redact(&l.render(true)) + "\n")
                 .collect();
             assert_eq!(String::from_utf8(out).unwrap(), want);
-            assert!(want.ends_with("2026-03-04T05:06:00.000Z app INFO own\n"), "{want}");
+            assert!(
+                want.ends_with("2026-03-04T05:06:00.000Z app INFO own\n"),
+                "{want}"
+            );
         }
     }
 }

@@ -519,7 +519,10 @@ mod tests {
     fn styles_never_split_a_character() {
         let text = "aé日b";
         // Deliberately off the boundaries: inside é and inside 日.
-        let runs = [(2..4, Style::default().add_modifier(ratatui::style::Modifier::BOLD))];
+        let runs = [(
+            2..4,
+            Style::default().add_modifier(ratatui::style::Modifier::BOLD),
+        )];
         let spans = styled(
             text,
             &runs,
