@@ -16,7 +16,7 @@ use super::log_time::{json_value_time, split_leading_timestamp};
 use super::logs::Severity;
 use super::sanitize::clean_text;
 
-const TIME_KEYS: [&str; 5] = ["time", "ts", "timestamp", "@timestamp", "t"];
+const TIME_KEYS: [&str; 4] = ["time", "ts", "timestamp", "@timestamp"];
 const LEVEL_KEYS: [&str; 4] = ["level", "lvl", "severity", "levelname"];
 const MESSAGE_KEYS: [&str; 3] = ["msg", "message", "event"];
 /// Objects whose fields are the line's own extras (python-json-logger's

@@ -24,6 +24,7 @@ pub mod log_parse;
 mod log_scroll;
 pub mod log_time;
 pub mod logs;
+pub mod logs_check;
 pub mod metrics;
 pub mod probe;
 pub mod probe_facts;
