@@ -111,7 +111,8 @@ pub fn spawn_sources(
         .filter(|s| only.is_none_or(|o| o == s.id))
         .collect();
     let mut tasks = Vec::new();
-    let tx = if chosen.len() > 1 {
+    let merging = chosen.len() > 1;
+    let tx = if merging {
         let (merge_tx, merge_rx) = mpsc::channel(64);
         tasks.push(tokio::spawn(merge(merge_rx, tx)));
         merge_tx
@@ -142,6 +143,10 @@ pub fn spawn_sources(
             LogKind::Docker(target) => {
                 let mut fo = FollowOptions::new(id);
                 fo.since = opts.since;
+                if merging {
+                    // The merge holds every source's lines for the window.
+                    fo.reorder = Duration::ZERO;
+                }
                 let host = docker::host_from(opts.docker_host.as_deref());
                 let (dtx, drx) = mpsc::channel(16);
                 let target = target.clone();
