@@ -343,10 +343,11 @@ fn step(app: &mut App, driver: &mut Driver, msg: Msg) -> bool {
 }
 
 /// The screen's new size, and the logs pane's height in the layout drawn.
-fn resized(width: u16, height: u16) -> [Msg; 2] {
+fn resized(width: u16, height: u16) -> [Msg; 3] {
     [
         Msg::Resize(width, height),
         Msg::LogRows(ui::logs::rows(width, height)),
+        Msg::LogCols(ui::logs::cols(width, height)),
     ]
 }
 

@@ -671,3 +671,113 @@ fn charts_one_minute_in_fill_the_width_and_tell_tracks_apart_by_marker() {
     );
     insta::assert_snapshot!("charts_one_minute_in", screen);
 }
+
+/// The cockpit with these lines, its pane size told as the runtime tells it.
+fn app_with_sized_logs(lines: Vec<LogLine>) -> App {
+    let mut app = app_with_logs(lines);
+    update(&mut app, Msg::LogRows(ui::logs::rows(120, 40)));
+    update(&mut app, Msg::LogCols(ui::logs::cols(120, 40)));
+    app
+}
+
+#[test]
+fn logs_pane_reads_timestamped_json_and_merged_lines_120x40() {
+    use golive::app::log_order::Reorder;
+    use std::time::{Duration, Instant};
+    let line = |source: &str, text: &str| LogLine::new(source, Some(t0()), text.to_string());
+    // Two sources' lines arrive out of their own time order, as the demo's do.
+    let start = Instant::now();
+    let mut merge = Reorder::new(Duration::from_millis(250));
+    merge.push(
+        [line(
+            "canary-2",
+            "2026-12-01T17:01:35.349Z INFO  checkout_api.http: GET /api/cart 200 12.0ms req=7",
+        )],
+        start,
+    );
+    merge.push(
+        [
+            line(
+                "canary-1",
+                "2026-12-01T17:01:35.303Z INFO  checkout_api.http: GET /api/cart 200 9.1ms req=6",
+            ),
+            line(
+                "canary-1",
+                r#"{"timestamp":"2026-12-01T17:01:36.120000+00:00","level":"error","logger":"checkout_api.payments","message":"❌ checkout failed: payments upstream timeout","extra_fields":{"request_id":"canary-1-8","status":503}}"#,
+            ),
+            line(
+                "baseline",
+                r#"{"level":40,"time":1796144497000,"pid":7,"msg":"slow upstream","ms":420}"#,
+            ),
+        ],
+        start + Duration::from_millis(20),
+    );
+    let merged = merge.release(start + Duration::from_millis(250));
+    let merged = [merged, merge.drain()].concat();
+    let mut app = app_with_sized_logs(merged);
+    let buf = render(&app, &Theme::default(), 120, 40);
+    let pane = text_of_logs(&buf);
+    insta::assert_snapshot!(pane);
+    // One time column: the lines' own times, never repeated in the text.
+    assert!(!pane.contains("2026-12-01"), "{pane}");
+    let early = pane.find("17:01:35 canary-1").expect("the .303 line");
+    let late = pane.find("17:01:35 canary-2").expect("the .349 line");
+    assert!(early < late, "merged in time order:\n{pane}");
+    // A JSON record as level, message and key=value, the level coloured and bold.
+    assert!(pane.contains("✘ ERROR ❌"), "{pane}");
+    assert!(pane.contains("checkout failed: payments"), "{pane}");
+    assert!(pane.contains("17:01:36 canary-1"), "{pane}");
+    assert!(
+        pane.contains("17:01:37 baseline ▲ WARN slow upstream ms=420 pid=7"),
+        "{pane}"
+    );
+    let (x, y) = locate(&buf, "ERROR");
+    assert_eq!(buf[(x, y)].fg, Theme::default().bad().fg.unwrap());
+    assert!(buf[(x, y)].modifier.contains(Modifier::BOLD));
+    // The rest of the record, key=value, wraps into view.
+    press(&mut app, &[Key::Char('w')]);
+    let pane = text_of_logs(&render(&app, &Theme::default(), 120, 40));
+    assert!(pane.contains("status=503"), "{pane}");
+    // J shows the record as written.
+    press(&mut app, &[Key::Char('J')]);
+    let pane = text_of_logs(&render(&app, &Theme::default(), 120, 40));
+    assert!(
+        pane.contains(r#"{"timestamp":"2026-12-01T17:01:36"#),
+        "{pane}"
+    );
+}
+
+#[test]
+fn wrap_mode_scrolls_a_90k_character_line_to_its_end() {
+    // Numbered words, so no two rows of it read alike: 90,000 characters.
+    let words: String = (0..15_000).map(|i| format!("{i:05} ")).collect();
+    let huge = format!("{words}THE-END");
+    assert_eq!(huge.chars().count(), 90_007);
+    let mut app = app_with_sized_logs(vec![
+        LogLine::new("api", Some(t0()), "before".into()),
+        LogLine::new("api", Some(t0()), huge),
+    ]);
+    press(&mut app, &[Key::Char('w'), Key::Char('g')]);
+    let first = text_of_logs(&render(&app, &Theme::default(), 120, 40));
+    assert!(first.contains("before"), "{first}");
+    // The pane's rows of the huge line, a page at a time, to its very end.
+    let room = 56 - (9 + 4 + 2);
+    let pages = 90_007 / room / ui::logs::rows(120, 40) + 2;
+    let mut last = first;
+    for n in 0..pages * 2 {
+        press(&mut app, &[Key::PageDown]);
+        let pane = text_of_logs(&render(&app, &Theme::default(), 120, 40));
+        assert_ne!(pane, last, "page {n} moved nothing");
+        if pane.contains("THE-END") {
+            assert!(n + 1 >= pages / 2, "reached the end too soon: {n}");
+            let end = pane.lines().rfind(|l| !l.trim().is_empty()).unwrap();
+            assert!(end.trim_end().ends_with("THE-END"), "{pane}");
+            // Down once more stays at the end: nothing below to show.
+            press(&mut app, &[Key::Down]);
+            assert!(text_of_logs(&render(&app, &Theme::default(), 120, 40)).contains("THE-END"));
+            return;
+        }
+        last = pane;
+    }
+    panic!("never reached the end of the line");
+}

@@ -262,9 +262,12 @@ async fn since_reads_a_file_from_its_start_and_skips_older_lines() {
         !plain.contains("start-of-window"),
         "read more than the tail"
     );
+    // The line's own stamp is printed once, in front, not again in its text.
     let first = plain.lines().next().unwrap();
     assert!(
-        first.contains(" file 20") && first.contains(" INFO filler "),
+        first.starts_with("20")
+            && first.contains(" file INFO filler ")
+            && !first.contains(" file 20"),
         "{first}"
     );
 
@@ -388,4 +391,47 @@ async fn command_colours_survive_as_styles_and_escapes_are_harmless() {
     assert_eq!(&line.text[run.range.clone()], "red bold");
     assert_eq!(run.style.fg, Some(AnsiColor::Basic(1)));
     assert!(run.style.bold);
+}
+
+/// Two sources whose lines arrive in the opposite order of their own
+/// timestamps (the second prints 50 ms later, its line dated earlier) come
+/// out of `golive logs` in time order, each stamped once with its own time.
+#[tokio::test]
+async fn sources_are_merged_by_the_lines_own_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = chrono::Utc::now();
+    let stamp = |ms: i64| {
+        (now + chrono::Duration::milliseconds(ms))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    };
+    let later = dir.path().join("print-later.sh");
+    std::fs::write(&later, "sleep 0.05\nprintf '%s\\n' \"$@\"\nexec sleep 30\n").unwrap();
+    let command = |id: &str, script: String, line: String| LogSource {
+        id: id.into(),
+        kind: LogKind::Command(vec!["sh".into(), script, line]),
+        highlight: vec![],
+        grep: None,
+    };
+    let p = profile(vec![
+        command(
+            "late",
+            print_args_script(dir.path()),
+            format!("{} INFO second", stamp(349)),
+        ),
+        command(
+            "early",
+            later.to_string_lossy().into_owned(),
+            format!("{} INFO first", stamp(303)),
+        ),
+    ]);
+    let out = stream_until(&p, &args(None), |t| t.lines().count() >= 2).await;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{} early INFO first", stamp(303)),
+            format!("{} late INFO second", stamp(349)),
+        ],
+        "{out}"
+    );
 }

@@ -520,6 +520,7 @@ pub fn press_keys(app: &mut App, keys: impl IntoIterator<Item = Key>) {
 /// would narrow it down: the screenshot and the logs render bench start here.
 pub fn narrow_logs(app: &mut App) {
     update(app, Msg::LogRows(crate::ui::logs::rows(120, 40)));
+    update(app, Msg::LogCols(crate::ui::logs::cols(120, 40)));
     app.focus = super::state::Pane::Logs;
     press_keys(app, [Key::Char('/')]);
     press_keys(app, "upstream|503".chars().map(Key::Char));

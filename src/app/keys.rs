@@ -52,6 +52,8 @@ pub enum Command {
     FirstError,
     WrapLogs,
     LogTimestamps,
+    /// JSON records as written, or as `LEVEL message key=value`.
+    RawLogs,
     LogWindow,
     LogContext,
     SaveLogs,
@@ -296,6 +298,14 @@ pub const BINDINGS: &[Binding] = &[
         command: Command::LogTimestamps,
         short: "time",
         help: "Show log timestamps on or off",
+        contexts: &[C::Logs],
+    },
+    Binding {
+        keys: &[Key::Char('J')],
+        label: "J",
+        command: Command::RawLogs,
+        short: "raw",
+        help: "JSON log lines raw, or as level, message, key=value",
         contexts: &[C::Logs],
     },
     Binding {
@@ -549,6 +559,7 @@ mod tests {
         assert_eq!(lookup(C::Logs, Key::Char('s')), Some(Command::SearchLogs));
         assert_eq!(lookup(C::Checklist, Key::Char('w')), Some(Command::Waive));
         assert_eq!(lookup(C::Logs, Key::Char('w')), Some(Command::WrapLogs));
+        assert_eq!(lookup(C::Logs, Key::Char('J')), Some(Command::RawLogs));
         assert_eq!(lookup(C::Health, Key::Char('S')), None);
     }
 }

@@ -66,6 +66,7 @@ pub(super) fn command(app: &mut App, command: Command) -> Vec<Effect> {
         },
         Command::WrapLogs => app.logs.toggle_wrap(),
         Command::LogTimestamps => app.logs.toggle_timestamps(),
+        Command::RawLogs => app.logs.toggle_raw(),
         Command::LogContext => {
             let at = CONTEXTS.iter().position(|c| *c == app.logs.context);
             app.logs.context = CONTEXTS[at.map_or(0, |i| (i + 1) % CONTEXTS.len())];
@@ -111,17 +112,28 @@ pub(super) fn submit(app: &mut App, purpose: InputPurpose, text: String) {
     }
 }
 
-/// The arrows, pages and wheel over the logs pane, in visible lines.
+/// The arrows, pages and wheel over the logs pane, in visible lines; in
+/// wrap mode in screen rows, so a line taller than the pane reads to its end.
 pub(super) fn scroll(app: &mut App, command: Command) {
     let rows = app.log_rows;
     let page = rows.saturating_sub(1).max(1) as i64;
+    let by = |app: &mut App, delta: i64| {
+        if app.logs.wrap {
+            app.logs.scroll_rows(delta, rows);
+        } else {
+            app.logs.scroll(delta, rows);
+        }
+    };
     match command {
-        Command::Down => app.logs.scroll(1, rows),
-        Command::Up => app.logs.scroll(-1, rows),
-        Command::PageDown => app.logs.scroll(page, rows),
-        Command::PageUp => app.logs.scroll(-page, rows),
+        Command::Down => by(app, 1),
+        Command::Up => by(app, -1),
+        Command::PageDown => by(app, page),
+        Command::PageUp => by(app, -page),
         Command::Top => app.logs.scroll_to_top(rows),
-        Command::Bottom => app.logs.follow = true,
+        Command::Bottom => {
+            app.logs.follow = true;
+            app.logs.bottom_rows = None;
+        }
         _ => {}
     }
 }

@@ -22,7 +22,7 @@ pub fn leading_timestamp(line: &[u8]) -> Option<DateTime<Utc>> {
         Ok(text) => text,
         Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
     };
-    parse_prefix(head)
+    parse_prefix(head).map(|(at, _)| at)
 }
 
 fn json_time(line: &[u8]) -> Option<DateTime<Utc>> {
@@ -32,10 +32,49 @@ fn json_time(line: &[u8]) -> Option<DateTime<Utc>> {
     ["time", "timestamp", "ts", "@timestamp"]
         .iter()
         .find_map(|key| match map.get(*key)? {
-            serde_json::Value::String(s) => parse_prefix(s.trim()),
+            serde_json::Value::String(s) => parse_prefix(s.trim()).map(|(at, _)| at),
             serde_json::Value::Number(n) => epoch(n.as_f64()?),
             _ => None,
         })
+}
+
+/// A JSON value as a time: an RFC 3339 / ISO 8601 string, or epoch seconds
+/// or milliseconds (as a number or a string of digits).
+pub fn json_value_time(value: &serde_json::Value) -> Option<DateTime<Utc>> {
+    match value {
+        serde_json::Value::String(s) => {
+            let s = s.trim();
+            parse_prefix(s)
+                .filter(|(_, end)| *end == s.len())
+                .map(|(at, _)| at)
+                .or_else(|| epoch(s.parse::<f64>().ok()?))
+        }
+        serde_json::Value::Number(n) => epoch(n.as_f64()?),
+        _ => None,
+    }
+}
+
+/// The time a text line starts with and the byte offset where the rest of
+/// the line begins (the blanks after it skipped, a `[...]` around it
+/// included), so the text need not repeat what the time column shows.
+/// Only a timestamp that ends at a blank, a `]` or the end counts.
+pub fn split_leading_timestamp(text: &str) -> Option<(DateTime<Utc>, usize)> {
+    let start = text.len() - text.trim_start().len();
+    let mut at = start;
+    let bracket = text[at..].starts_with('[');
+    if bracket {
+        at += 1;
+    }
+    let (time, len) = parse_prefix(&text[at..])?;
+    let mut end = at + len;
+    let rest = &text[end..];
+    if bracket {
+        end += rest.strip_prefix(']').map(|_| 1)?;
+    } else if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
+        return None;
+    }
+    let after = &text[end..];
+    Some((time, end + (after.len() - after.trim_start().len())))
 }
 
 /// Epoch seconds, or milli-, micro- or nanoseconds judged by magnitude (a
@@ -59,8 +98,8 @@ fn epoch(n: f64) -> Option<DateTime<Utc>> {
 }
 
 /// Parses `YYYY-MM-DD[T ]HH:MM:SS[.frac][Z|±HH:MM|±HHMM]` at the start of
-/// `text`, ignoring what follows.
-fn parse_prefix(text: &str) -> Option<DateTime<Utc>> {
+/// `text`, ignoring what follows; the time and where it ended.
+fn parse_prefix(text: &str) -> Option<(DateTime<Utc>, usize)> {
     let b = text.as_bytes();
     let digits =
         |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
@@ -100,27 +139,27 @@ fn parse_prefix(text: &str) -> Option<DateTime<Utc>> {
             normal.push('Z');
             DateTime::parse_from_rfc3339(&normal)
                 .ok()
-                .map(|t| t.with_timezone(&Utc))
+                .map(|t| (t.with_timezone(&Utc), end + 1))
         }
         Some(b'+' | b'-') if digits(end + 1..end + 3) => {
-            let (hh, mm) = if b.get(end + 3) == Some(&b':') && digits(end + 4..end + 6) {
-                (&text[end + 1..end + 3], &text[end + 4..end + 6])
+            let (hh, mm, len) = if b.get(end + 3) == Some(&b':') && digits(end + 4..end + 6) {
+                (&text[end + 1..end + 3], &text[end + 4..end + 6], 6)
             } else if digits(end + 3..end + 5) {
-                (&text[end + 1..end + 3], &text[end + 3..end + 5])
+                (&text[end + 1..end + 3], &text[end + 3..end + 5], 5)
             } else {
-                (&text[end + 1..end + 3], "00")
+                (&text[end + 1..end + 3], "00", 3)
             };
             normal.push_str(&format!("{}{hh}:{mm}", &text[end..end + 1]));
             DateTime::parse_from_rfc3339(&normal)
                 .ok()
-                .map(|t| t.with_timezone(&Utc))
+                .map(|t| (t.with_timezone(&Utc), end + len))
         }
         _ => {
             let naive = NaiveDateTime::parse_from_str(&normal, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
             Local
                 .from_local_datetime(&naive)
                 .earliest()
-                .map(|t| t.with_timezone(&Utc))
+                .map(|t| (t.with_timezone(&Utc), end))
         }
     }
 }

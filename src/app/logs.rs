@@ -7,13 +7,18 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use regex::Regex;
 
+use crate::app::log_parse::{self, Structured};
 use crate::app::sanitize::{AnsiStyle, parse_ansi_bytes};
-use crate::profile::{LogSource, LogsCheck};
+use crate::profile::LogSource;
+
+pub use super::logs_check::{
+    LogsVerdict, evaluate_logs_check, evaluate_logs_check_in, is_service_line,
+    logs_verdict_sentence, missing_source,
+};
 
 /// Default ring-buffer size when the profile does not set one.
 pub const DEFAULT_CAPACITY: usize = 50_000;
@@ -39,7 +44,7 @@ impl Severity {
         }
     }
 
-    fn from_word(word: &str) -> Option<Severity> {
+    pub(crate) fn from_word(word: &str) -> Option<Severity> {
         let lower = word.to_ascii_lowercase();
         Some(match lower.as_str() {
             "error" | "err" | "fatal" | "critical" | "crit" | "panic" | "emerg" | "alert" => {
@@ -60,13 +65,22 @@ pub struct LogLine {
     pub source: String,
     /// The container (replica) within a Docker source, shown as the prefix.
     pub replica: Option<String>,
+    /// When golive (or the engine) received it: what time windows and
+    /// logs checks count by, whatever the line's own clock says.
     pub at: Option<DateTime<Utc>>,
-    /// Sanitised text: no control or escape bytes.
+    /// When the line says it was written (its leading timestamp or JSON
+    /// time field), shown in the time column instead of `at`.
+    pub written: Option<DateTime<Utc>>,
+    /// Sanitised text: no control or escape bytes. A leading timestamp is
+    /// taken off (it is `written`); a JSON line stays whole.
     pub text: String,
     pub severity: Severity,
     /// Colours the line asked for (SGR only), as byte ranges of `text`;
     /// empty for plain lines, so they cost nothing.
     pub styles: Vec<StyleRun>,
+    /// A JSON line read as a record (level, message, fields), drawn as
+    /// `LEVEL message key=value …` unless the pane shows raw lines.
+    pub structured: Option<Box<Structured>>,
 }
 
 /// A byte range of a line's text in one ANSI style.
@@ -82,9 +96,35 @@ impl LogLine {
         self.replica.as_deref().unwrap_or(&self.source)
     }
 
-    /// The line as plain text, as `golive logs` prints it and saving writes it.
+    /// The time the pane shows: the line's own, else when it came.
+    pub fn time(&self) -> Option<DateTime<Utc>> {
+        self.written.or(self.at)
+    }
+
+    /// The text drawn: a record's `LEVEL message key=value …`, or with
+    /// `raw` (and for every other line) the text itself.
+    pub fn shown(&self, raw: bool) -> &str {
+        match &self.structured {
+            Some(record) if !raw => &record.shown,
+            _ => &self.text,
+        }
+    }
+
+    /// Whether a filter or search pattern finds this line: in its text or
+    /// in the form a record is drawn in (`status=503`).
+    pub fn matches(&self, re: &Regex) -> bool {
+        re.is_match(&self.text)
+            || self
+                .structured
+                .as_ref()
+                .is_some_and(|r| re.is_match(&r.shown))
+    }
+
+    /// The line as plain text, as `golive logs` prints it and saving writes
+    /// it: the time once, the prefix, the text (a JSON line as written, so
+    /// tools that read JSON still can).
     pub fn render(&self, timestamps: bool) -> String {
-        match (timestamps, self.at) {
+        match (timestamps, self.time()) {
             (true, Some(at)) => format!(
                 "{} {} {}",
                 at.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
@@ -95,16 +135,51 @@ impl LogLine {
         }
     }
 
-    /// Builds a line from already sanitised text, deriving its severity.
+    /// Builds a line from already sanitised text, deriving its severity,
+    /// its own time and, for a JSON record, its fields.
     pub fn new(source: impl Into<String>, at: Option<DateTime<Utc>>, text: String) -> Self {
-        let severity = severity_of(&text);
+        Self::parsed(source.into(), at, text, Vec::new())
+    }
+
+    /// Reads what the line says about itself, once, as it enters: a JSON
+    /// record's time, level and fields, else a leading timestamp, which
+    /// is taken off the text (and the colour runs moved with it).
+    fn parsed(
+        source: String,
+        at: Option<DateTime<Utc>>,
+        mut text: String,
+        mut styles: Vec<StyleRun>,
+    ) -> Self {
+        let mut written = None;
+        let mut structured = None;
+        if let Some((record, time)) = log_parse::structured(&text) {
+            written = time;
+            structured = Some(Box::new(record));
+        } else if let Some((time, rest)) = log_parse::leading_time(&text) {
+            written = Some(time);
+            text.drain(..rest);
+            styles = styles
+                .into_iter()
+                .filter(|r| r.range.end > rest)
+                .map(|r| StyleRun {
+                    range: r.range.start.saturating_sub(rest)..r.range.end - rest,
+                    style: r.style,
+                })
+                .collect();
+        }
+        let severity = match &structured {
+            Some(record) => record.level.unwrap_or_else(|| severity_of(&record.message)),
+            None => severity_of(&text),
+        };
         Self {
-            source: source.into(),
+            source,
             replica: None,
             at,
+            written,
             text,
             severity,
-            styles: Vec::new(),
+            styles,
+            structured,
         }
     }
 
@@ -130,9 +205,7 @@ impl LogLine {
                 });
             }
         }
-        let mut line = Self::new(source, at, text);
-        line.styles = styles;
-        line
+        Self::parsed(source.into(), at, text, styles)
     }
 }
 
@@ -249,6 +322,15 @@ pub struct LogView {
     pub follow: bool,
     pub wrap: bool,
     pub timestamps: bool,
+    /// Draw JSON records as written instead of `LEVEL message key=value`.
+    pub raw: bool,
+    /// Columns inside the pane (the runtime says), for counting the rows a
+    /// wrapped line takes.
+    pub cols: usize,
+    /// In wrap mode while paused: how many rows of the bottom line are shown
+    /// (its last shown row on the pane's last row); None shows it whole, or
+    /// its start when it is taller than the pane.
+    pub bottom_rows: Option<usize>,
     /// Why the last filter or search text was refused, for the status line.
     pub error: Option<String>,
     /// Each source's own `highlight = [...]` patterns.
@@ -278,6 +360,9 @@ impl LogView {
             follow: true,
             wrap: false,
             timestamps: true,
+            raw: false,
+            cols: 80,
+            bottom_rows: None,
             error: None,
             source_highlights: Vec::new(),
             since: None,
@@ -306,12 +391,14 @@ impl LogView {
 
     /// Ranges of `line` to highlight: the search (else the filter), plus the
     /// line's source's own patterns; sorted, possibly overlapping.
+    /// The ranges are of the text drawn ([`LogLine::shown`]).
     pub fn line_highlights(&self, line: &LogLine) -> Vec<Range<usize>> {
-        let mut ranges = self.highlights(&line.text);
+        let text = line.shown(self.raw);
+        let mut ranges = self.highlights(text);
         for (source, re) in &self.source_highlights {
             if *source == line.source {
                 ranges.extend(
-                    re.find_iter(&line.text)
+                    re.find_iter(text)
                         .filter(|m| !m.range().is_empty())
                         .map(|m| m.range()),
                 );
@@ -326,7 +413,7 @@ impl LogView {
             self.refresh_hits();
         }
         for line in lines {
-            let hit = self.filter.as_ref().is_some_and(|f| f.is_match(&line.text));
+            let hit = self.filter.as_ref().is_some_and(|f| line.matches(f));
             self.buffer.push(line);
             if self.hits.len() == self.buffer.len() {
                 self.hits.pop_front();
@@ -365,7 +452,7 @@ impl LogView {
 
     fn refresh_hits(&mut self) {
         self.hits = match &self.filter {
-            Some(f) => self.buffer.iter().map(|l| f.is_match(&l.text)).collect(),
+            Some(f) => self.buffer.iter().map(|l| l.matches(f)).collect(),
             None => self.buffer.iter().map(|_| false).collect(),
         };
         self.hits_end = self.end();
@@ -404,20 +491,34 @@ impl LogView {
         }
     }
 
+    /// Puts the view's bottom line at `bottom` (whole, in wrap mode).
+    pub(crate) fn anchor(&mut self, bottom: u64) {
+        self.bottom = bottom;
+        self.bottom_rows = None;
+    }
+
     /// Stops following with the view where it is: at the newest line.
     pub fn pause(&mut self) {
         if self.follow {
             self.follow = false;
-            self.bottom = (self.buffer.evicted + self.buffer.len() as u64).saturating_sub(1);
+            self.anchor((self.buffer.evicted + self.buffer.len() as u64).saturating_sub(1));
         }
     }
 
     pub fn toggle_wrap(&mut self) {
         self.wrap = !self.wrap;
+        self.bottom_rows = None;
     }
 
     pub fn toggle_timestamps(&mut self) {
         self.timestamps = !self.timestamps;
+        self.bottom_rows = None;
+    }
+
+    /// `J`: JSON records as written, or drawn as `LEVEL message key=value`.
+    pub fn toggle_raw(&mut self) {
+        self.raw = !self.raw;
+        self.bottom_rows = None;
     }
 
     /// Absolute indices of the lines the filter keeps (all when no filter),
@@ -451,7 +552,7 @@ impl LogView {
             if fresh {
                 self.hits.get(i).copied().unwrap_or(false)
             } else {
-                filter.is_match(&line.text)
+                line.matches(filter)
             }
         };
         let n = in_window.len();
@@ -525,7 +626,7 @@ impl LogView {
             return;
         }
         self.follow = false;
-        self.bottom = visible[target];
+        self.anchor(visible[target]);
     }
 
     /// `g`: the first lines, paused.
@@ -533,7 +634,11 @@ impl LogView {
         let visible = self.visible();
         if let Some(last) = visible.len().checked_sub(1) {
             self.follow = false;
-            self.bottom = visible[rows.saturating_sub(1).min(last)];
+            self.anchor(visible[rows.saturating_sub(1).min(last)]);
+            if self.wrap {
+                // Wrapped lines take more rows than one: the top by rows.
+                self.scroll_rows(-(1 << 40), rows);
+            }
         }
     }
 
@@ -553,7 +658,7 @@ impl LogView {
         }
         let floor = rows.saturating_sub(1).min(last);
         self.follow = false;
-        self.bottom = visible[(at + rows / 2).clamp(floor, last)];
+        self.anchor(visible[(at + rows / 2).clamp(floor, last)]);
     }
 
     pub fn line(&self, absolute: u64) -> Option<&LogLine> {
@@ -585,7 +690,7 @@ impl LogView {
     fn step_search(&mut self, forward: bool) -> Option<u64> {
         let re = self.search.clone()?;
         let visible = self.visible();
-        let matches = |i: &&u64| self.line(**i).is_some_and(|l| re.is_match(&l.text));
+        let matches = |i: &&u64| self.line(**i).is_some_and(|l| l.matches(&re));
         let found = match (self.cursor, forward) {
             (None, true) => visible.iter().find(matches),
             (None, false) => visible.iter().rev().find(matches),
@@ -664,97 +769,12 @@ fn compile(text: &str) -> Result<Option<Regex>, String> {
         })
 }
 
-/// What a `check = { logs = ..., pattern, max, window }` saw.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogsVerdict {
-    pub passed: bool,
-    pub count: u64,
-    pub explanation: String,
-}
-
-/// golive's own notes in a source's stream ("golive: cannot open ...") are
-/// not the service's lines: no logs check counts them, on any face.
-pub fn is_service_line(line: &LogLine) -> bool {
-    !line.text.starts_with("golive: ")
-}
-
-/// The evidence of a logs check whose source the profile does not have.
-pub fn missing_source(check: &LogsCheck) -> String {
-    format!("no log source {:?} in the profile", check.source)
-}
-
-/// [`evaluate_logs_check`] over a profile's sources: a check naming a
-/// source the profile lacks fails with the reason, never passes on silence.
-pub fn evaluate_logs_check_in<'a>(
-    sources: &[crate::profile::LogSource],
-    check: &LogsCheck,
-    lines: impl IntoIterator<Item = &'a LogLine>,
-    now: DateTime<Utc>,
-) -> LogsVerdict {
-    if !sources.iter().any(|s| s.id == check.source) {
-        return LogsVerdict {
-            passed: false,
-            count: 0,
-            explanation: missing_source(check),
-        };
-    }
-    evaluate_logs_check(check, lines, now)
-}
-
-/// Counts lines of the check's source matching its pattern within the window
-/// ending at `now`. Lines without a timestamp count: a silent pass on lines
-/// whose age is unknown would hide errors.
-pub fn evaluate_logs_check<'a>(
-    check: &LogsCheck,
-    lines: impl IntoIterator<Item = &'a LogLine>,
-    now: DateTime<Utc>,
-) -> LogsVerdict {
-    let re = match Regex::new(&check.pattern) {
-        Ok(re) => re,
-        Err(e) => {
-            return LogsVerdict {
-                passed: false,
-                count: 0,
-                explanation: format!("pattern {:?} is not a valid regex: {e}", check.pattern),
-            };
-        }
-    };
-    let window = chrono::Duration::from_std(check.window).unwrap_or(chrono::Duration::MAX);
-    let from = now.checked_sub_signed(window);
-    let count = lines
-        .into_iter()
-        .filter(|l| l.source == check.source && is_service_line(l))
-        .filter(|l| match (l.at, from) {
-            (Some(at), Some(from)) => at >= from,
-            _ => true,
-        })
-        .filter(|l| re.is_match(&l.text))
-        .count() as u64;
-    let passed = count <= check.max;
-    LogsVerdict {
-        passed,
-        count,
-        explanation: logs_verdict_sentence(check, &count.to_string(), passed),
-    }
-}
-
-/// The sentence a logs check's verdict reads as, headless and in the cockpit
-/// alike; `count` is the number, or "at least N" where matches were dropped.
-pub fn logs_verdict_sentence(check: &LogsCheck, count: &str, passed: bool) -> String {
-    format!(
-        "{count} line(s) of {} matched {:?} in the last {} (max {}){}",
-        check.source,
-        check.pattern,
-        humantime::format_duration(Duration::from_secs(check.window.as_secs())),
-        check.max,
-        if passed { "" } else { ": too many" }
-    )
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::profile::LogsCheck;
+    use std::time::Duration;
 
     fn line(text: &str) -> LogLine {
         LogLine::new("api", None, text.to_string())

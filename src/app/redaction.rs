@@ -46,6 +46,7 @@ pub fn redact_msg(r: &Redactor, msg: &mut Msg) {
         | Msg::Click { .. }
         | Msg::Metrics(_)
         | Msg::LogRows(_)
+        | Msg::LogCols(_)
         | Msg::LogsSaved { .. }
         | Msg::ActionConfirmed { .. }
         | Msg::CheckStarted { .. }
@@ -59,6 +60,24 @@ pub fn redact_msg(r: &Redactor, msg: &mut Msg) {
 pub fn redact_line(r: &Redactor, line: &mut LogLine) {
     if redact_string(r, &mut line.text) {
         line.styles.clear();
+    }
+    // A record's pieces were decoded from JSON (`\"`, `\u00e9`): a secret
+    // the raw text hid behind an escape shows in them, so they are masked
+    // on their own, then drawn anew.
+    if let Some(record) = line.structured.as_deref_mut() {
+        let mut changed = redact_string(r, &mut record.message);
+        for (key, value) in &mut record.fields {
+            changed |= redact_string(r, key);
+            changed |= redact_string(r, value);
+        }
+        if changed {
+            record.lay_out();
+        }
+        // A pattern may span pieces (`password=…` once drawn): the drawn
+        // form is masked whole too, losing its part styles if it changes.
+        if redact_string(r, &mut record.shown) {
+            record.parts.clear();
+        }
     }
 }
 
@@ -136,6 +155,25 @@ fn redact_record(r: &Redactor, record: &mut Record) {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_records_decoded_pieces_are_masked() {
+        let r = Redactor::new(["s3cr\"et".to_string(), "tok3n".to_string()]);
+        // The first secret hides behind a JSON escape in the raw text.
+        let raw = r#"{"level":"info","msg":"login s3cr\"et","auth":"tok3n","ok":1}"#;
+        let mut line = LogLine::new("api", None, raw.to_string());
+        assert!(line.structured.as_ref().unwrap().shown.contains("tok3n"));
+        redact_line(&r, &mut line);
+        let record = line.structured.as_ref().unwrap();
+        assert!(!line.text.contains("tok3n"), "{}", line.text);
+        for secret in ["s3cr\"et", "tok3n"] {
+            assert!(!record.shown.contains(secret), "{}", record.shown);
+            assert!(!record.message.contains(secret));
+            assert!(record.fields.iter().all(|(_, v)| !v.contains(secret)));
+        }
+        assert!(record.shown.starts_with("INFO login "), "{}", record.shown);
+        assert!(record.shown.ends_with("ok=1"), "{}", record.shown);
+    }
 
     #[test]
     fn a_log_line_with_a_secret_is_masked_and_loses_its_colours() {

@@ -107,6 +107,9 @@ pub enum Msg {
     /// The logs pane's height in rows as laid out, so paging and jumps
     /// match what is drawn.
     LogRows(usize),
+    /// Columns inside the logs pane, so scrolling wrapped lines moves by
+    /// the rows drawn.
+    LogCols(usize),
     /// The logs were saved (`S`): where, and how many lines.
     LogsSaved {
         path: PathBuf,
@@ -725,6 +728,10 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.log_rows = rows.max(1);
             Vec::new()
         }
+        Msg::LogCols(cols) => {
+            app.logs.cols = cols.max(1);
+            Vec::new()
+        }
         Msg::LogsSaved { path, lines } => {
             app.flash(format!("saved {lines} log lines to {}", path.display()));
             Vec::new()
@@ -1206,6 +1213,7 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
         | Command::FirstError
         | Command::WrapLogs
         | Command::LogTimestamps
+        | Command::RawLogs
         | Command::LogWindow
         | Command::LogContext
         | Command::SaveLogs => log_pane::command(app, command),

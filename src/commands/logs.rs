@@ -132,7 +132,9 @@ pub async fn stream(
 }
 
 /// Writes lines as [`LogLine::render`] with timestamps shows them, through
-/// one reused buffer; the text is redacted before it leaves.
+/// one reused buffer; the text is redacted before it leaves. The stamp is
+/// the line's own time when it has one (taken off its text, so it shows
+/// once); a JSON line stays as written, by design, for `jq` and friends.
 #[derive(Debug, Default)]
 struct Printer {
     stamps: StampWriter,
@@ -142,7 +144,7 @@ struct Printer {
 impl Printer {
     fn write(&mut self, out: &mut impl Write, line: &LogLine) -> std::io::Result<()> {
         self.buf.clear();
-        if let Some(at) = line.at {
+        if let Some(at) = line.time() {
             self.stamps.push(at, &mut self.buf);
             self.buf.push(' ');
         }
@@ -168,19 +170,24 @@ mod tests {
         let mut stamped = LogLine::new("web", Some(at), "GET / 200 pw=hunter2".into());
         stamped.replica = Some("web-1".into());
         let unstamped = LogLine::new("cmd", None, "plain".into());
+        let own = LogLine::new("app", Some(at), "2026-03-04T05:06:00Z INFO own".into());
         for redactor in [Redactor::default(), Redactor::new(["hunter2".to_string()])] {
             let mut printer = Printer::default();
             let mut out = Vec::new();
-            for line in [&stamped, &unstamped, &stamped] {
+            for line in [&stamped, &unstamped, &own] {
                 let mut line = line.clone();
                 redact_line(&redactor, &mut line);
                 printer.write(&mut out, &line).unwrap();
             }
-            let want: String = [&stamped, &unstamped, &stamped]
+            let want: String = [&stamped, &unstamped, &own]
                 .iter()
                 .map(|l| redactor.redact(&l.render(true)) + "\n")
                 .collect();
             assert_eq!(String::from_utf8(out).unwrap(), want);
+            assert!(
+                want.ends_with("2026-03-04T05:06:00.000Z app INFO own\n"),
+                "{want}"
+            );
         }
     }
 }

@@ -22,6 +22,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::app::log_order::{REORDER_WINDOW, Reorder};
 use crate::app::log_time::SinceFilter;
 use crate::app::logs::LogLine;
 use crate::io::command::{self, CommandSpec, Stream};
@@ -35,6 +36,8 @@ const MAX_LINE: usize = 16 * 1024;
 /// How much of an existing file is shown when following starts.
 const FILE_TAIL: u64 = 64 * 1024;
 const FILE_POLL: Duration = Duration::from_millis(200);
+/// Lines the merge of several sources holds at most.
+const MERGE_HELD_MAX: usize = 16 * BATCH;
 
 /// How sources are started.
 #[derive(Debug, Clone, Default)]
@@ -93,7 +96,9 @@ fn note(source: &str, text: String) -> LogLine {
 }
 
 /// Starts every source (or only `only`) and returns their tasks. They run
-/// until `stop` turns true or the receiver of `tx` is dropped.
+/// until `stop` turns true or the receiver of `tx` is dropped. Several
+/// sources are merged in time order within the reorder window
+/// ([`Reorder`]); one source's lines pass as they come.
 pub fn spawn_sources(
     sources: &[LogSource],
     only: Option<&str>,
@@ -101,8 +106,20 @@ pub fn spawn_sources(
     tx: mpsc::Sender<Vec<LogLine>>,
     stop: watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
+    let chosen: Vec<&LogSource> = sources
+        .iter()
+        .filter(|s| only.is_none_or(|o| o == s.id))
+        .collect();
     let mut tasks = Vec::new();
-    for source in sources.iter().filter(|s| only.is_none_or(|o| o == s.id)) {
+    let merging = chosen.len() > 1;
+    let tx = if merging {
+        let (merge_tx, merge_rx) = mpsc::channel(64);
+        tasks.push(tokio::spawn(merge(merge_rx, tx)));
+        merge_tx
+    } else {
+        tx
+    };
+    for source in chosen {
         let mut filters: Vec<Regex> = opts.grep.iter().cloned().collect();
         if let Some(re) = source.grep.as_deref().and_then(|g| Regex::new(g).ok()) {
             filters.push(re);
@@ -126,6 +143,10 @@ pub fn spawn_sources(
             LogKind::Docker(target) => {
                 let mut fo = FollowOptions::new(id);
                 fo.since = opts.since;
+                if merging {
+                    // The merge holds every source's lines for the window.
+                    fo.reorder = Duration::ZERO;
+                }
                 let host = docker::host_from(opts.docker_host.as_deref());
                 let (dtx, drx) = mpsc::channel(16);
                 let target = target.clone();
@@ -141,6 +162,49 @@ pub fn spawn_sources(
         tasks.push(task);
     }
     tasks
+}
+
+/// Holds the sources' lines for the reorder window and sends them on in
+/// time order; ends when every source has (its rest sent) or `tx` closed.
+async fn merge(mut rx: mpsc::Receiver<Vec<LogLine>>, tx: mpsc::Sender<Vec<LogLine>>) {
+    let mut held = Reorder::new(REORDER_WINDOW);
+    loop {
+        let due = held.next_due().map(tokio::time::Instant::from_std);
+        tokio::select! {
+            batch = rx.recv() => match batch {
+                Some(batch) => {
+                    held.push(batch, Instant::now());
+                    // A flood does not grow memory: past the bound, what is
+                    // held leaves at once, still sorted.
+                    if held.len() > MERGE_HELD_MAX {
+                        if tx.send(held.drain()).await.is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                }
+                None => {
+                    let rest = held.drain();
+                    if !rest.is_empty() {
+                        let _ = tx.send(rest).await;
+                    }
+                    return;
+                }
+            },
+            _ = sleep_until(due) => {}
+        }
+        let out = held.release(Instant::now());
+        if !out.is_empty() && tx.send(out).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn forward(mut rx: mpsc::Receiver<Vec<LogLine>>, mut batcher: Batcher) {

@@ -16,16 +16,11 @@ use ratatui::widgets::Paragraph;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{Theme, layout_with, pane_block_spans};
+use crate::app::log_layout::{Columns, TIME_WIDTH, chunks};
+use crate::app::log_parse::Part;
 use crate::app::logs::{LogLine, LogView, Severity, StyleRun, prefix_colour};
 use crate::app::state::log_pane::window_label;
 use crate::app::state::{App, Pane};
-
-/// The widest prefix column, so long replica names leave room for the text.
-const PREFIX_MAX: usize = 24;
-/// `HH:MM:SS ` before each line while timestamps are on.
-const TIME_WIDTH: usize = 9;
-/// The severity mark and its space.
-const MARK_WIDTH: usize = 2;
 
 /// Rows inside the logs pane on a `width`×`height` screen: the runtime tells
 /// the state, so paging and jumps move by what is drawn.
@@ -33,6 +28,13 @@ pub fn rows(width: u16, height: u16) -> usize {
     // Heights do not depend on the columns.
     let pane = layout_with(Rect::new(0, 0, width, height), None).logs;
     usize::from(pane.inner(Margin::new(1, 1)).height).max(1)
+}
+
+/// Columns inside the logs pane on a `width`×`height` screen, so the state
+/// counts wrapped rows as they are drawn.
+pub fn cols(width: u16, height: u16) -> usize {
+    let pane = layout_with(Rect::new(0, 0, width, height), None).logs;
+    usize::from(pane.inner(Margin::new(1, 1)).width).max(1)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -97,6 +99,9 @@ fn title_info(app: &App, visible: &[u64], theme: &Theme) -> Vec<Span<'static>> {
     if !view.timestamps {
         parts.push(Span::styled("no time", theme.muted()));
     }
+    if view.raw {
+        parts.push(Span::styled("raw", theme.muted()));
+    }
     joined(parts, theme)
 }
 
@@ -151,10 +156,7 @@ struct Rows<'a> {
     /// Lines shown one a row (the state's notion of the view).
     shown: Range<usize>,
     cursor: Option<usize>,
-    time: bool,
-    prefix_width: usize,
-    /// Columns left for the text after time, prefix and mark.
-    room: usize,
+    columns: Columns,
 }
 
 impl<'a> Rows<'a> {
@@ -165,31 +167,15 @@ impl<'a> Rows<'a> {
         width: usize,
         theme: &'a Theme,
     ) -> Self {
-        let shown = view.shown(visible, rows);
-        let lines = || shown.clone().filter_map(|p| view.line(visible[p]));
-        let time = view.timestamps && lines().any(|l| l.at.is_some());
-        let prefix_width = lines()
-            .map(|l| l.prefix().width())
-            .max()
-            .unwrap_or(0)
-            .min(PREFIX_MAX)
-            .min(width / 3);
-        let head = head_width(time, prefix_width);
         Self {
             view,
             visible,
             rows,
             theme,
             cursor: view.cursor.and_then(|c| visible.binary_search(&c).ok()),
-            shown,
-            time,
-            prefix_width,
-            room: width.saturating_sub(head).max(1),
+            shown: view.shown(visible, rows),
+            columns: Columns::of(view, visible, width),
         }
-    }
-
-    fn head_width(&self) -> usize {
-        head_width(self.time, self.prefix_width)
     }
 
     fn lay_out(&self) -> Vec<Line<'static>> {
@@ -200,14 +186,19 @@ impl<'a> Rows<'a> {
                 .flat_map(|p| self.line_rows(p, 1))
                 .collect();
         }
+        let bottom = self.shown.end.saturating_sub(1);
+        // Scrolled by rows: the state says which rows of the bottom line
+        // end the pane.
+        if let (Some(k), false) = (self.view.bottom_rows, self.view.follow) {
+            return self.pack_up(bottom, Some(k)).0;
+        }
         // Scrolled to the top (lines wait below): the first line leads.
         // Otherwise the bottom line is the anchor, as in the state.
-        let bottom = self.shown.end.saturating_sub(1);
         let at_top = self.shown.start == 0 && bottom + 1 < self.visible.len();
         let (rows, packed) = if at_top && !self.view.follow {
             self.pack_down(0)
         } else {
-            self.pack_up(bottom)
+            self.pack_up(bottom, None)
         };
         // Wrapped lines take more room than the state counts on: keep the
         // marked search match on screen even so.
@@ -231,15 +222,23 @@ impl<'a> Rows<'a> {
 
     /// Rows of the lines up to `to` (inclusive) that fill the pane from the
     /// bottom, and the positions whose first row is on screen; the topmost
-    /// line may show only its last rows.
-    fn pack_up(&self, to: usize) -> (Vec<Line<'static>>, Range<usize>) {
+    /// line may show only its last rows. With `bottom_rows`, only that many
+    /// of the bottom line's first rows are taken (its last ones on screen).
+    fn pack_up(&self, to: usize, bottom_rows: Option<usize>) -> (Vec<Line<'static>>, Range<usize>) {
         let mut blocks: Vec<Vec<Line<'static>>> = Vec::new();
         let mut used = 0;
         let mut first = to + 1;
         let mut p = to + 1;
         while p > 0 && used < self.rows {
             p -= 1;
-            let mut block = self.line_rows(p, self.rows);
+            let take = match bottom_rows {
+                Some(k) if p == to => k.max(1),
+                _ => self.rows,
+            };
+            let mut block = self.line_rows(p, take);
+            if p == to && bottom_rows.is_some() && block.len() > self.rows {
+                block.drain(..block.len() - self.rows);
+            }
             let room = self.rows - used;
             if block.len() <= room {
                 used += block.len();
@@ -271,9 +270,11 @@ impl<'a> Rows<'a> {
         let base = theme.severity(line.severity);
         let highlights = self.view.line_highlights(line);
         let marked = self.cursor == Some(position);
+        let text = line.shown(self.view.raw);
+        let room = self.columns.room;
         let mut head = Vec::with_capacity(4);
-        if self.time {
-            let time = line.at.map_or_else(
+        if self.columns.time {
+            let time = line.time().map_or_else(
                 || " ".repeat(TIME_WIDTH),
                 |t| t.format("%H:%M:%S ").to_string(),
             );
@@ -286,34 +287,37 @@ impl<'a> Rows<'a> {
                 },
             ));
         }
-        let prefix = fit_middle(line.prefix(), self.prefix_width);
-        let pad = self.prefix_width.saturating_sub(prefix.width());
-        head.push(Span::styled(
-            format!("{prefix}{}", " ".repeat(pad)),
-            if marked {
-                theme.selection()
-            } else {
-                theme.prefix(prefix_colour(line.prefix()))
-            },
-        ));
-        head.push(Span::raw(" "));
+        if self.columns.prefix > 0 {
+            let prefix = fit_middle(line.prefix(), self.columns.prefix);
+            let pad = self.columns.prefix.saturating_sub(prefix.width());
+            head.push(Span::styled(
+                format!("{prefix}{}", " ".repeat(pad)),
+                if marked {
+                    theme.selection()
+                } else {
+                    theme.prefix(prefix_colour(line.prefix()))
+                },
+            ));
+            head.push(Span::raw(" "));
+        }
         let mark = match line.severity {
             Severity::Error => "✘ ",
             Severity::Warn => "▲ ",
             _ => "  ",
         };
         head.push(Span::styled(mark, base));
+        let runs = self.runs(line);
         if !self.view.wrap {
-            let (range, cut) = cut(&line.text, self.room);
+            let (range, cut) = cut(text, room);
             let mut spans = head;
-            spans.extend(styled(line, range, &highlights, base, theme));
+            spans.extend(styled(text, &runs, range, &highlights, base, theme));
             if cut {
                 spans.push(Span::styled("…", theme.muted()));
             }
             return vec![Line::from(spans)];
         }
-        let indent = " ".repeat(self.head_width());
-        chunks(&line.text, self.room, max.max(1))
+        let indent = " ".repeat(self.columns.head());
+        chunks(text, room, max.max(1))
             .into_iter()
             .enumerate()
             .map(|(n, range)| {
@@ -322,10 +326,38 @@ impl<'a> Rows<'a> {
                 } else {
                     vec![Span::raw(indent.clone())]
                 };
-                spans.extend(styled(line, range, &highlights, base, theme));
+                spans.extend(styled(text, &runs, range, &highlights, base, theme));
                 Line::from(spans)
             })
             .collect()
+    }
+
+    /// The styles over the text drawn: a record's level (bold, in its
+    /// severity's colour), muted keys and plain values; else the colours
+    /// the line asked for.
+    fn runs(&self, line: &LogLine) -> Vec<(Range<usize>, Style)> {
+        let theme = self.theme;
+        match &line.structured {
+            Some(record) if !self.view.raw => record
+                .parts
+                .iter()
+                .filter_map(|(range, part)| {
+                    let style = match part {
+                        Part::Level => theme
+                            .severity(line.severity)
+                            .add_modifier(ratatui::style::Modifier::BOLD),
+                        Part::Key => theme.muted(),
+                        Part::Message | Part::Value => return None,
+                    };
+                    Some((range.clone(), style))
+                })
+                .collect(),
+            _ => line
+                .styles
+                .iter()
+                .map(|StyleRun { range, style }| (range.clone(), theme.ansi(style)))
+                .collect(),
+        }
     }
 }
 
@@ -360,12 +392,6 @@ fn fit_middle(text: &str, width: usize) -> String {
         .collect()
 }
 
-/// Columns before a line's text: time, prefix and a space, mark.
-fn head_width(time: bool, prefix_width: usize) -> usize {
-    let time = if time { TIME_WIDTH } else { 0 };
-    time + prefix_width + 1 + MARK_WIDTH
-}
-
 /// The bytes of `text` that fit `room` columns, and whether it goes on
 /// beyond them (then one column is left for `…`). Stops at the edge, so a
 /// 90k-character line costs what a short one does.
@@ -385,50 +411,29 @@ fn cut(text: &str, room: usize) -> (Range<usize>, bool) {
     (0..text.len(), false)
 }
 
-/// `text` in pieces of at most `room` columns, at most `max` of them: only
-/// what can be drawn is measured. An empty text is one empty piece.
-fn chunks(text: &str, room: usize, max: usize) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut used = 0;
-    for (i, c) in text.char_indices() {
-        let w = c.width().unwrap_or(0);
-        if used + w > room && i > start {
-            out.push(start..i);
-            if out.len() == max {
-                return out;
-            }
-            start = i;
-            used = 0;
-        }
-        used += w;
-    }
-    out.push(start..text.len());
-    out
-}
-
-/// The spans of `range` of the line's text: its severity's style, the
-/// line's own SGR colours over it, highlights on top.
+/// The spans of `range` of the text drawn: its severity's style, the runs'
+/// styles (the line's own SGR colours, or a record's parts) over it,
+/// highlights on top. `runs` are sorted and do not overlap.
 fn styled(
-    line: &LogLine,
+    text: &str,
+    runs: &[(Range<usize>, Style)],
     range: Range<usize>,
     highlights: &[Range<usize>],
     base: Style,
     theme: &Theme,
 ) -> Vec<Span<'static>> {
-    let text = &line.text;
-    let first = line.styles.partition_point(|r| r.range.end <= range.start);
-    let runs: Vec<&StyleRun> = line.styles[first..]
+    let first = runs.partition_point(|(r, _)| r.end <= range.start);
+    let runs: Vec<&(Range<usize>, Style)> = runs[first..]
         .iter()
-        .take_while(|r| r.range.start < range.end)
+        .take_while(|(r, _)| r.start < range.end)
         .collect();
     let touching: Vec<&Range<usize>> = highlights
         .iter()
         .filter(|h| h.start < range.end && h.end > range.start)
         .collect();
     let mut cuts = vec![range.start, range.end];
-    for r in &runs {
-        cuts.extend([r.range.start, r.range.end]);
+    for (r, _) in &runs {
+        cuts.extend([r.start, r.end]);
     }
     for h in &touching {
         cuts.extend([h.start, h.end]);
@@ -448,8 +453,8 @@ fn styled(
             continue;
         };
         let mut style = base;
-        if let Some(run) = runs.iter().find(|r| r.range.start <= a && a < r.range.end) {
-            style = style.patch(theme.ansi(&run.style));
+        if let Some((_, run)) = runs.iter().find(|(r, _)| r.start <= a && a < r.end) {
+            style = style.patch(*run);
         }
         if touching.iter().any(|h| h.start <= a && a < h.end) {
             style = style.patch(theme.highlight());
@@ -512,18 +517,16 @@ mod tests {
 
     #[test]
     fn styles_never_split_a_character() {
-        let mut line = LogLine::new("s", None, "aé日b".into());
+        let text = "aé日b";
         // Deliberately off the boundaries: inside é and inside 日.
-        line.styles = vec![StyleRun {
-            range: 2..4,
-            style: crate::app::sanitize::AnsiStyle {
-                bold: true,
-                ..Default::default()
-            },
-        }];
+        let runs = [(
+            2..4,
+            Style::default().add_modifier(ratatui::style::Modifier::BOLD),
+        )];
         let spans = styled(
-            &line,
-            0..line.text.len(),
+            text,
+            &runs,
+            0..text.len(),
             std::slice::from_ref(&(5..6)),
             Style::default(),
             &Theme::default(),

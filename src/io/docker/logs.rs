@@ -25,8 +25,9 @@ use crate::profile::DockerTarget;
 /// stall the pane).
 const MAX_LINE: usize = 16 * 1024;
 /// How long live lines are held to put several containers' lines in time
-/// order.
-const REORDER_WINDOW: Duration = Duration::from_millis(300);
+/// order: the engine's reorder window, the same the merge of several
+/// sources uses.
+const REORDER_WINDOW: Duration = crate::app::log_order::REORDER_WINDOW;
 /// How long the history (lines stamped before its stream opened) of a
 /// source naming one container is held: nothing to merge it with.
 const BACKLOG_WINDOW: Duration = Duration::ZERO;
@@ -44,6 +45,10 @@ pub struct FollowOptions {
     pub max_backoff: Duration,
     /// Lines per batch sent downstream.
     pub batch: usize,
+    /// How long lines are held to merge containers in time order; zero
+    /// when the lines go on to a merge of several sources that holds them
+    /// already (so they are not held twice).
+    pub reorder: Duration,
 }
 
 impl FollowOptions {
@@ -54,6 +59,7 @@ impl FollowOptions {
             rescan: Duration::from_secs(2),
             max_backoff: Duration::from_secs(5),
             batch: 256,
+            reorder: REORDER_WINDOW,
         }
     }
 }
@@ -100,7 +106,7 @@ pub async fn follow(
     // loaded machine), so they wait out the reorder window like live lines.
     let history_window = match target {
         DockerTarget::Container(_) => BACKLOG_WINDOW,
-        _ => REORDER_WINDOW,
+        _ => opts.reorder,
     };
     let (raw_tx, mut raw_rx) = mpsc::channel::<Vec<Raw>>(64);
     let discover = tokio::spawn(discover(host, target, opts.clone(), raw_tx, stop.clone()));
@@ -125,7 +131,7 @@ pub async fn follow(
                     let window = if batch.iter().all(|r| r.backlog) {
                         history_window
                     } else {
-                        REORDER_WINDOW
+                        opts.reorder
                     };
                     let due = tokio::time::Instant::now() + window;
                     // Due times stay in order, so a batch never leaves
