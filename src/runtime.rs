@@ -397,6 +397,8 @@ struct Driver {
     stop_logs: watch::Sender<bool>,
     save_dir: PathBuf,
     tasks: JoinSet<()>,
+    /// The notification sender's queue (`io::notify`).
+    outbox: crate::io::notify::Outbox,
 }
 
 impl Driver {
@@ -457,6 +459,16 @@ impl Driver {
             Some(Msg::Metrics(Box::new(r)))
         }));
         tasks.spawn(forward(log_rx, tx.clone(), |batch| Some(Msg::Logs(batch))));
+        let (notified_tx, notified_rx) = mpsc::channel(64);
+        let (outbox, sender) = crate::io::notify::spawn(
+            profile.notify.receivers.clone(),
+            Some(crate::io::notify::claims_dir(&options.journal)),
+            notified_tx,
+        );
+        tasks.spawn(watch_task(sender));
+        tasks.spawn(forward(notified_rx, tx.clone(), |d| {
+            Some(Msg::Notified(Box::new(d)))
+        }));
         #[cfg(debug_assertions)]
         debug_task_panic(&mut tasks);
         Ok(Self {
@@ -470,6 +482,7 @@ impl Driver {
             stop_logs,
             save_dir: options.save_dir.clone(),
             tasks,
+            outbox,
         })
     }
 
@@ -510,6 +523,17 @@ impl Driver {
             }
             Effect::SaveLogs(effect) => self.save_logs(effect),
             Effect::Mouse(on) => terminal::set_mouse(on),
+            Effect::Notify(n) => {
+                let (key, receiver) = (n.key.clone(), n.receiver.clone());
+                if !self.outbox.offer(*n) {
+                    let busy = crate::app::notify::Delivered {
+                        key,
+                        receiver,
+                        delivery: crate::app::notify::Delivery::Busy,
+                    };
+                    let _ = self.tx.try_send(Msg::Notified(Box::new(busy)));
+                }
+            }
             Effect::Quit => {}
         }
     }

@@ -21,6 +21,7 @@ pub mod live_checks;
 pub mod log_time;
 pub mod logs;
 pub mod metrics;
+pub mod notify;
 pub mod probe;
 pub mod probe_facts;
 pub mod reading;

@@ -142,6 +142,8 @@ pub enum Msg {
     Baseline(Result<Box<BaselineFile>, String>),
     /// Something an adapter could not do (journal append failed, ...): shown loudly.
     Problem(String),
+    /// How a notification's delivery ended (`app::notify`).
+    Notified(Box<super::notify::Delivered>),
 }
 
 /// What the runtime must do for the state.
@@ -162,6 +164,8 @@ pub enum Effect {
     /// Write the logs pane's lines to a file; the outcome comes back as
     /// `Msg::LogsSaved` or `Msg::Problem`.
     SaveLogs(LogEffect),
+    /// Deliver a notification; the outcome comes back as `Msg::Notified`.
+    Notify(Box<super::notify::Notification>),
     Quit,
 }
 
@@ -344,6 +348,8 @@ pub struct App {
     pub mouse: bool,
     /// What of the probes and metrics goes into the journal (`app::samples`).
     pub samples: Sampler,
+    /// The notifications folded from the journal and their deliveries.
+    pub notify: super::notify::Notifications,
 }
 
 impl App {
@@ -399,6 +405,7 @@ impl App {
             quit: false,
             mouse: true,
             samples: Sampler::default(),
+            notify: Default::default(),
         }
     }
 
@@ -647,6 +654,7 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             let mut effects = on_metrics(app);
             effects.extend(journal(live_checks::on_clock(app), app));
             effects.extend(rerun_verify(app));
+            effects.extend(super::notify::due(app));
             effects
         }
         Msg::Resize(w, h) => {
@@ -694,6 +702,7 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             app.checklist.apply_record(&record);
             app.lifecycle.apply(&record);
+            super::notify::on_record(app, &record);
             if let Event::JudgeVerdict { verdict, .. } = &record.event {
                 app.judge_trail.recorded(*verdict);
             }
@@ -778,6 +787,10 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
                 Err(reason) => app.metrics.set_captured_baseline_error(reason),
             }
             Vec::new()
+        }
+        Msg::Notified(done) => {
+            let event = super::notify::on_delivered(app, *done);
+            event.map(|e| app.record(e)).into_iter().collect()
         }
         Msg::Problem(text) => {
             app.flash(format!("⚠ {text}"));
@@ -887,6 +900,8 @@ fn on_metrics(app: &mut App) -> Vec<Effect> {
     }
     let gates = app.profile.gates.clone();
     app.gates = app.metrics.evaluate_gates(&gates, now);
+    let resolved = super::notify::resolutions(app, &gates);
+    effects.extend(resolved.into_iter().map(|e| app.record(e)));
     if !canary_started(app) {
         return effects;
     }
@@ -895,7 +910,10 @@ fn on_metrics(app: &mut App) -> Vec<Effect> {
             continue;
         };
         if state.newly_breached {
-            effects.push(app.record(state.breach_event(gate)));
+            // A restarted engine sees the journal's open breach anew: once.
+            if app.notify.claim_breach(&gate.id) {
+                effects.push(app.record(state.breach_event(gate)));
+            }
             match gate.on_breach {
                 OnBreach::Alert | OnBreach::AutoRollback => {
                     app.flash(format!("gate {} breached: {}", gate.id, state.detail));

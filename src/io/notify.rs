@@ -1,0 +1,226 @@
+//! Delivers notifications the engine decided on, and nothing else: a
+//! bounded queue, a claim beside the journal so two processes never both
+//! send one key, then per attempt a timeout, with retries and exponential
+//! back-off. Webhooks go through reqwest, commands run as argv with the
+//! payload on stdin. Each delivery runs in its own task, so a hanging
+//! receiver costs its own timeouts and never holds the cockpit or another
+//! receiver up. The outcome goes back to the engine, which journals it.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::{Semaphore, mpsc};
+
+use crate::app::notify::{Delivered, Delivery, Notification};
+use crate::profile::{Notifier, NotifyTarget};
+
+/// Notifications waiting for a free sender; a full queue is `Busy`.
+pub const QUEUE: usize = 64;
+/// Deliveries under way at once.
+const CONCURRENT: usize = 4;
+/// The first back-off; each retry doubles it, up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// How much of a receiver's answer is kept as the reason it refused.
+const REASON_CHARS: usize = 200;
+
+/// Where claims live: a directory beside the journal, one file per key and
+/// receiver, created with `create_new` so exactly one process wins.
+pub fn claims_dir(journal: &Path) -> PathBuf {
+    let mut name = journal.file_name().unwrap_or_default().to_os_string();
+    name.push(".notify");
+    journal.with_file_name(name)
+}
+
+/// The queue's sending half, held by the driver.
+#[derive(Clone)]
+pub struct Outbox {
+    tx: mpsc::Sender<Notification>,
+}
+
+impl Outbox {
+    /// Queues a notification without waiting; false when the queue is full.
+    pub fn offer(&self, notification: Notification) -> bool {
+        self.tx.try_send(notification).is_ok()
+    }
+}
+
+/// Starts the sender task. `claims` is None for `golive notify test`, which
+/// claims nothing. Outcomes go to `done`.
+pub fn spawn(
+    receivers: Vec<Notifier>,
+    claims: Option<PathBuf>,
+    done: mpsc::Sender<Delivered>,
+) -> (Outbox, tokio::task::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::channel::<Notification>(QUEUE);
+    let handle = tokio::spawn(async move {
+        let client = reqwest::Client::new();
+        let permits = Arc::new(Semaphore::new(CONCURRENT));
+        let receivers = Arc::new(receivers);
+        let mut running = tokio::task::JoinSet::new();
+        while let Some(n) = rx.recv().await {
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                return;
+            };
+            let (client, receivers, claims, done) = (
+                client.clone(),
+                receivers.clone(),
+                claims.clone(),
+                done.clone(),
+            );
+            running.spawn(async move {
+                let delivery = match receivers.iter().find(|r| r.id == n.receiver) {
+                    Some(r) => deliver(&client, r, claims.as_deref(), &n).await,
+                    None => Delivery::Failed {
+                        attempts: 0,
+                        status: None,
+                        reason: "no such receiver in the profile".into(),
+                    },
+                };
+                drop(permit);
+                let _ = done
+                    .send(Delivered {
+                        key: n.key,
+                        receiver: n.receiver,
+                        delivery,
+                    })
+                    .await;
+            });
+            while running.try_join_next().is_some() {}
+        }
+        while running.join_next().await.is_some() {}
+    });
+    (Outbox { tx }, handle)
+}
+
+/// Claims the key, then tries until the receiver accepts or the retries run out.
+pub async fn deliver(
+    client: &reqwest::Client,
+    receiver: &Notifier,
+    claims: Option<&Path>,
+    n: &Notification,
+) -> Delivery {
+    if let Some(dir) = claims {
+        match claim(dir, &n.key, &n.receiver) {
+            Ok(true) => {}
+            Ok(false) => return Delivery::ClaimedElsewhere,
+            Err(err) => {
+                return Delivery::Failed {
+                    attempts: 0,
+                    status: None,
+                    reason: format!("cannot claim in {}: {err}", dir.display()),
+                };
+            }
+        }
+    }
+    let body = serde_json::to_vec(&n.body).unwrap_or_default();
+    let mut backoff = FIRST_BACKOFF;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let answer = tokio::time::timeout(receiver.timeout, attempt(client, receiver, &body)).await;
+        let (status, reason) = match answer {
+            Ok(Ok(status)) => return Delivery::Sent { attempts, status },
+            Ok(Err((status, reason))) => (status, reason),
+            Err(_) => (None, format!("no answer within {:?}", receiver.timeout)),
+        };
+        if attempts > receiver.retries {
+            return Delivery::Failed {
+                attempts,
+                status,
+                reason,
+            };
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// Creates the claim file; false when another process made it first.
+fn claim(dir: &Path, key: &str, receiver: &str) -> std::io::Result<bool> {
+    std::fs::create_dir_all(dir)?;
+    let digest = Sha256::digest(format!("{key}\n{receiver}").as_bytes());
+    let name: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dir.join(name))
+    {
+        Ok(mut file) => {
+            use std::io::Write;
+            let _ = writeln!(file, "{key}\n{receiver}\npid {}", std::process::id());
+            Ok(true)
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
+/// One attempt: the receiver's status when it accepted, else its status (if
+/// it answered) and why not.
+async fn attempt(
+    client: &reqwest::Client,
+    receiver: &Notifier,
+    body: &[u8],
+) -> Result<Option<i32>, (Option<i32>, String)> {
+    match &receiver.target {
+        NotifyTarget::Webhook { url, headers, .. } => {
+            let mut request = client
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            let response = request
+                .send()
+                .await
+                .map_err(|e| (None, e.without_url().to_string()))?;
+            let status = response.status();
+            let code = Some(i32::from(status.as_u16()));
+            if status.is_success() {
+                Ok(code)
+            } else {
+                let text = response.text().await.unwrap_or_default();
+                let text: String = text.chars().take(REASON_CHARS).collect();
+                let text = crate::app::sanitize::clean_text(&text);
+                Err((code, format!("HTTP {status} {}", text.trim())))
+            }
+        }
+        NotifyTarget::Command { argv } => run_command(argv, body).await,
+    }
+}
+
+/// Runs the command with the payload on stdin; killed if the attempt's
+/// timeout drops it.
+async fn run_command(argv: &[String], body: &[u8]) -> Result<Option<i32>, (Option<i32>, String)> {
+    let Some((program, args)) = argv.split_first() else {
+        return Err((None, "empty command".into()));
+    };
+    let mut child = tokio::process::Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| (None, format!("cannot run {program}: {e}")))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A command that does not read its stdin still gets to answer.
+        let _ = stdin.write_all(body).await;
+        drop(stdin);
+    }
+    let status = child
+        .wait()
+        .await
+        .map_err(|e| (None, format!("{program}: {e}")))?;
+    match status.code() {
+        Some(0) => Ok(Some(0)),
+        Some(code) => Err((Some(code), format!("{program} exited {code}"))),
+        None => Err((None, format!("{program} was killed"))),
+    }
+}
