@@ -460,12 +460,12 @@ impl Driver {
         }));
         tasks.spawn(forward(log_rx, tx.clone(), |batch| Some(Msg::Logs(batch))));
         let (notified_tx, notified_rx) = mpsc::channel(64);
-        let (outbox, sender) = crate::io::notify::spawn(
+        let outbox = crate::io::notify::spawn(
             profile.notify.receivers.clone(),
             Some(crate::io::notify::claims_dir(&options.journal)),
             notified_tx,
+            &mut tasks,
         );
-        tasks.spawn(watch_task(sender));
         tasks.spawn(forward(notified_rx, tx.clone(), |d| {
             Some(Msg::Notified(Box::new(d)))
         }));

@@ -2,26 +2,24 @@
 //! bounded queue, a claim beside the journal so two processes never both
 //! send one key, then per attempt a timeout, with retries and exponential
 //! back-off. Webhooks go through reqwest, commands run as argv with the
-//! payload on stdin. Each delivery runs in its own task, so a hanging
-//! receiver costs its own timeouts and never holds the cockpit or another
-//! receiver up. The outcome goes back to the engine, which journals it.
+//! payload on stdin. Each receiver has its own task and queue, so a
+//! hanging receiver costs its own timeouts and never holds the cockpit or
+//! another receiver up. The outcome goes back to the engine, which journals it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::Arc;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 
 use crate::app::notify::{Delivered, Delivery, Notification};
 use crate::profile::{Notifier, NotifyTarget};
 
-/// Notifications waiting for a free sender; a full queue is `Busy`.
+/// Notifications waiting per receiver; a full queue is `Busy`.
 pub const QUEUE: usize = 64;
-/// Deliveries under way at once.
-const CONCURRENT: usize = 4;
 /// The first back-off; each retry doubles it, up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
@@ -36,65 +34,54 @@ pub fn claims_dir(journal: &Path) -> PathBuf {
     journal.with_file_name(name)
 }
 
-/// The queue's sending half, held by the driver.
-#[derive(Clone)]
+/// The queues' sending halves, one per receiver, held by the driver.
+#[derive(Clone, Default)]
 pub struct Outbox {
-    tx: mpsc::Sender<Notification>,
+    queues: BTreeMap<String, mpsc::Sender<Notification>>,
 }
 
 impl Outbox {
-    /// Queues a notification without waiting; false when the queue is full.
+    /// Queues a notification without waiting; false when its receiver's
+    /// queue is full (or the profile has no such receiver).
     pub fn offer(&self, notification: Notification) -> bool {
-        self.tx.try_send(notification).is_ok()
+        match self.queues.get(&notification.receiver) {
+            Some(queue) => queue.try_send(notification).is_ok(),
+            None => false,
+        }
     }
 }
 
-/// Starts the sender task. `claims` is None for `golive notify test`, which
-/// claims nothing. Outcomes go to `done`.
+/// Starts one sender task per receiver: each delivers its notifications in
+/// the order asked, so a receiver hears a breach before its resolution, and
+/// a hanging receiver holds up only itself. `claims` is None for `golive
+/// notify test`, which claims nothing. Outcomes go to `done`.
 pub fn spawn(
     receivers: Vec<Notifier>,
     claims: Option<PathBuf>,
     done: mpsc::Sender<Delivered>,
-) -> (Outbox, tokio::task::JoinHandle<()>) {
-    let (tx, mut rx) = mpsc::channel::<Notification>(QUEUE);
-    let handle = tokio::spawn(async move {
-        let client = reqwest::Client::new();
-        let permits = Arc::new(Semaphore::new(CONCURRENT));
-        let receivers = Arc::new(receivers);
-        let mut running = tokio::task::JoinSet::new();
-        while let Some(n) = rx.recv().await {
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                return;
-            };
-            let (client, receivers, claims, done) = (
-                client.clone(),
-                receivers.clone(),
-                claims.clone(),
-                done.clone(),
-            );
-            running.spawn(async move {
-                let delivery = match receivers.iter().find(|r| r.id == n.receiver) {
-                    Some(r) => deliver(&client, r, claims.as_deref(), &n).await,
-                    None => Delivery::Failed {
-                        attempts: 0,
-                        status: None,
-                        reason: "no such receiver in the profile".into(),
-                    },
+    tasks: &mut tokio::task::JoinSet<()>,
+) -> Outbox {
+    let client = reqwest::Client::new();
+    let mut outbox = Outbox::default();
+    for receiver in receivers {
+        let (tx, mut rx) = mpsc::channel::<Notification>(QUEUE);
+        outbox.queues.insert(receiver.id.clone(), tx);
+        let (client, claims, done) = (client.clone(), claims.clone(), done.clone());
+        tasks.spawn(async move {
+            while let Some(n) = rx.recv().await {
+                let delivery = deliver(&client, &receiver, claims.as_deref(), &n).await;
+                let delivered = Delivered {
+                    key: n.key,
+                    receiver: n.receiver,
+                    delivery,
                 };
-                drop(permit);
-                let _ = done
-                    .send(Delivered {
-                        key: n.key,
-                        receiver: n.receiver,
-                        delivery,
-                    })
-                    .await;
-            });
-            while running.try_join_next().is_some() {}
-        }
-        while running.join_next().await.is_some() {}
-    });
-    (Outbox { tx }, handle)
+                if done.send(delivered).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    outbox
 }
 
 /// Claims the key, then tries until the receiver accepts or the retries run out.
