@@ -32,6 +32,8 @@ impl Loader<'_> {
             let target = match (&r.webhook, &r.command) {
                 (Some(url), None) => {
                     let url = self.url(url);
+                    // A webhook URL (Slack's, say) is a credential itself.
+                    self.header_values.push(url.clone());
                     let format = self.notify_format(r.format.as_ref());
                     let headers = self.headers(&r.headers);
                     NotifyTarget::Webhook {
