@@ -448,3 +448,39 @@ async fn a_receiver_that_always_fails_gets_a_failed_record_and_the_header_says_s
     assert_eq!(journalled[0].2, "failed");
     assert!(app.notify.failure.as_deref().unwrap().contains("500"), "{:?}", app.notify.failure);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_test_sends_each_receiver_a_test_event_and_prints_its_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok_url, ok) = receiver(Behaviour::Accept).await;
+    let (bad_url, _bad) = receiver(Behaviour::FailFirst(usize::MAX)).await;
+    let text = format!(
+        "[service]\nname = \"shop\"\nversion = \"v2\"\n\n\
+         [[notify]]\nid = \"team\"\nwebhook = \"{ok_url}\"\nformat = \"slack\"\n\n\
+         [[notify]]\nid = \"broken\"\nwebhook = \"{bad_url}\"\nretries = 0\n"
+    );
+    let path = dir.path().join("p.toml");
+    std::fs::write(&path, text).unwrap();
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_golive"))
+                .args(args)
+                .output()
+                .unwrap();
+            (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+        })
+    };
+    let p = path.display().to_string();
+    let (code, out) = run(vec!["notify".into(), "test".into(), p.clone()]).await.unwrap();
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("✔ team: accepted (status 200)"), "{out}");
+    assert!(out.contains("✘ broken: failed (status 500)"), "{out}");
+    let got = ok.accepted.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    assert!(got[0]["text"].as_str().unwrap().contains("test notification"), "{:?}", got[0]);
+
+    let only = vec!["notify".into(), "test".into(), p, "--id".into(), "team".into()];
+    let (code, out) = run(only).await.unwrap();
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!out.contains("broken"), "{out}");
+}
