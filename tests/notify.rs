@@ -65,7 +65,11 @@ async fn receiver(behaviour: Behaviour) -> (String, Inbox) {
             let inbox = state.clone();
             async move {
                 let n = inbox.attempts.fetch_add(1, Ordering::SeqCst);
-                inbox.raw.lock().unwrap().push(format!("{headers:?} {body}"));
+                inbox
+                    .raw
+                    .lock()
+                    .unwrap()
+                    .push(format!("{headers:?} {body}"));
                 match behaviour {
                     Behaviour::Hang => {
                         tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -262,20 +266,41 @@ async fn a_breaching_canary_is_told_once_each_in_order_with_numbers_and_no_secre
     assert_eq!(breach["version"], "v2");
     assert_eq!(breach["subject"], "errors");
     assert_eq!(breach["key"], "shop@v2/gate_breached/errors/1");
-    assert!(breach["numbers"]["value"].as_f64().unwrap() > 0.05, "{breach}");
-    assert_eq!(breach["numbers"]["threshold"].as_f64(), Some(0.05), "{breach}");
-    assert!(breach["detail"].as_str().unwrap().contains("vs"), "{breach}");
+    assert!(
+        breach["numbers"]["value"].as_f64().unwrap() > 0.05,
+        "{breach}"
+    );
+    assert_eq!(
+        breach["numbers"]["threshold"].as_f64(),
+        Some(0.05),
+        "{breach}"
+    );
+    assert!(
+        breach["detail"].as_str().unwrap().contains("vs"),
+        "{breach}"
+    );
     assert_eq!(got[2]["numbers"]["exit_code"], 0);
-    assert!(got[3]["numbers"]["time_to_recovery_ms"].is_u64(), "{}", got[3]);
+    assert!(
+        got[3]["numbers"]["time_to_recovery_ms"].is_u64(),
+        "{}",
+        got[3]
+    );
     let resolved = &got[4];
     assert_eq!(resolved["key"], "shop@v2/gate_resolved/errors/1");
     assert!(resolved["numbers"]["for_ms"].is_u64(), "{resolved}");
-    assert!(resolved["numbers"]["value"].as_f64().unwrap() <= 0.05, "{resolved}");
+    assert!(
+        resolved["numbers"]["value"].as_f64().unwrap() <= 0.05,
+        "{resolved}"
+    );
     // The secret went as the header it is, and into no payload.
     for body in &got {
         assert!(!body.to_string().contains(TOKEN), "{body}");
     }
-    assert!(got[1]["detail"].as_str().unwrap().contains("touch"), "{}", got[1]);
+    assert!(
+        got[1]["detail"].as_str().unwrap().contains("touch"),
+        "{}",
+        got[1]
+    );
     // The hanging receiver was cut at its timeout (1 s, one retry) and its
     // failure journalled, while the other heard the whole story.
     assert!(hanging.attempts.load(Ordering::SeqCst) >= 1);
@@ -284,9 +309,11 @@ async fn a_breaching_canary_is_told_once_each_in_order_with_numbers_and_no_secre
     assert_eq!(sent.len(), 5, "{journalled:?}");
     assert!(sent.iter().all(|d| d.2 == "sent"), "{journalled:?}");
     assert!(started.elapsed() < Duration::from_secs(30));
-    assert!(!records(&journal)
-        .iter()
-        .any(|r| serde_json::to_string(r).unwrap().contains(TOKEN)));
+    assert!(
+        !records(&journal)
+            .iter()
+            .any(|r| serde_json::to_string(r).unwrap().contains(TOKEN))
+    );
     drop(app);
 }
 
@@ -325,7 +352,10 @@ async fn a_restart_between_breach_and_resolution_repeats_nothing_and_sends_the_r
         .iter()
         .filter(|r| matches!(r.event, Event::GateBreach { .. }))
         .count();
-    assert_eq!(breaches, 1, "the restarted engine journals the open breach once");
+    assert_eq!(
+        breaches, 1,
+        "the restarted engine journals the open breach once"
+    );
     assert_eq!(deliveries(&journal).len(), 2);
 }
 
@@ -390,8 +420,15 @@ async fn a_hanging_receiver_is_cut_at_its_timeout_and_a_claim_is_sent_once() {
     let r = notifier(hook(&url), Duration::from_millis(300), 0);
     let started = Instant::now();
     let delivery = golive::io::notify::deliver(&client, &r, None, &notification("k")).await;
-    assert!(matches!(delivery, Delivery::Failed { attempts: 1, .. }), "{delivery:?}");
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        matches!(delivery, Delivery::Failed { attempts: 1, .. }),
+        "{delivery:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
 
     // Two processes on one journal: the second finds the first's claim.
     let dir = tempfile::tempdir().unwrap();
@@ -442,11 +479,19 @@ async fn a_receiver_that_always_fails_gets_a_failed_record_and_the_header_says_s
         app.notify.failure.is_some() && app.notify.pending().count() == 0
     })
     .await;
-    assert_eq!(dead.attempts.load(Ordering::SeqCst), 2, "one try and one retry");
+    assert_eq!(
+        dead.attempts.load(Ordering::SeqCst),
+        2,
+        "one try and one retry"
+    );
     let journalled = deliveries(&journal);
     assert_eq!(journalled.len(), 1, "{journalled:?}");
     assert_eq!(journalled[0].2, "failed");
-    assert!(app.notify.failure.as_deref().unwrap().contains("500"), "{:?}", app.notify.failure);
+    assert!(
+        app.notify.failure.as_deref().unwrap().contains("500"),
+        "{:?}",
+        app.notify.failure
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -467,19 +512,37 @@ async fn notify_test_sends_each_receiver_a_test_event_and_prints_its_answer() {
                 .args(args)
                 .output()
                 .unwrap();
-            (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+            )
         })
     };
     let p = path.display().to_string();
-    let (code, out) = run(vec!["notify".into(), "test".into(), p.clone()]).await.unwrap();
+    let (code, out) = run(vec!["notify".into(), "test".into(), p.clone()])
+        .await
+        .unwrap();
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("✔ team: accepted (status 200)"), "{out}");
     assert!(out.contains("✘ broken: failed (status 500)"), "{out}");
     let got = ok.accepted.lock().unwrap().clone();
     assert_eq!(got.len(), 1);
-    assert!(got[0]["text"].as_str().unwrap().contains("test notification"), "{:?}", got[0]);
+    assert!(
+        got[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("test notification"),
+        "{:?}",
+        got[0]
+    );
 
-    let only = vec!["notify".into(), "test".into(), p, "--id".into(), "team".into()];
+    let only = vec![
+        "notify".into(),
+        "test".into(),
+        p,
+        "--id".into(),
+        "team".into(),
+    ];
     let (code, out) = run(only).await.unwrap();
     assert_eq!(code, Some(0), "{out}");
     assert!(!out.contains("broken"), "{out}");

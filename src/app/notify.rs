@@ -269,7 +269,12 @@ fn facts(app: &mut App, record: &Record) -> Vec<Fact> {
         } => {
             let by = trigger.clone().unwrap_or_else(|| record.operator.clone());
             let detail = format!("{what} (asked by {by})");
-            fact(NotifyEvent::ActionStarted, action, detail, Numbers::default())
+            fact(
+                NotifyEvent::ActionStarted,
+                action,
+                detail,
+                Numbers::default(),
+            )
         }
         Event::ActionFinished {
             action,
@@ -459,7 +464,14 @@ fn summary(profile: &Profile, event: NotifyEvent, subject: &str, detail: &str) -
 fn slack(payload: &Value) -> Value {
     let text = payload["summary"].as_str().unwrap_or_default();
     let mut fields = Vec::new();
-    for name in ["service", "version", "phase", "lifecycle", "operator", "event"] {
+    for name in [
+        "service",
+        "version",
+        "phase",
+        "lifecycle",
+        "operator",
+        "event",
+    ] {
         if let Some(v) = payload[name].as_str() {
             fields.push(json!({"title": name, "value": v, "short": true}));
         }

@@ -90,7 +90,10 @@ fn nothing_is_asked_while_the_journal_is_read_and_a_delivered_key_is_never_asked
     let got = asked(&effects);
     assert!(!got.iter().any(|(k, _)| *k == breach_key), "{got:?}");
     let resolution = key(&app.profile, NotifyEvent::GateResolved, "errors", 1);
-    assert!(got.contains(&(resolution.clone(), "team".into())), "{got:?}");
+    assert!(
+        got.contains(&(resolution.clone(), "team".into())),
+        "{got:?}"
+    );
     assert!(got.contains(&(resolution, "chat".into())), "{got:?}");
     // Asked once: a second tick does not ask again while it is on its way.
     assert!(asked(&due(&mut app)).is_empty());
@@ -108,7 +111,10 @@ fn a_resolution_pending_after_a_restart_is_asked_for_and_the_breach_is_not() {
     let resolution = key(&app.profile, NotifyEvent::GateResolved, "errors", 1);
     assert_eq!(
         got,
-        [(resolution.clone(), "team".into()), (resolution, "chat".into())]
+        [
+            (resolution.clone(), "team".into()),
+            (resolution, "chat".into())
+        ]
     );
     // The breach stays open in the engine's eyes until resolved: not re-journalled.
     let mut fresh = self::app();
@@ -183,9 +189,19 @@ fn payloads_carry_the_release_and_never_a_secret_and_slack_gets_text_and_fields(
     assert_eq!(started["operator"], "alice");
     assert_eq!(started["service"], app.profile.service.name.as_str());
     let slack = notes.iter().find(|n| n.receiver == "chat").unwrap();
-    assert!(slack.body["text"].as_str().unwrap().contains("gate errors resolved"));
+    assert!(
+        slack.body["text"]
+            .as_str()
+            .unwrap()
+            .contains("gate errors resolved")
+    );
     let fields = slack.body["attachments"][0]["fields"].as_array().unwrap();
-    assert!(fields.iter().any(|f| f["title"] == "for_ms" && f["value"] == "30000"), "{fields:?}");
+    assert!(
+        fields
+            .iter()
+            .any(|f| f["title"] == "for_ms" && f["value"] == "30000"),
+        "{fields:?}"
+    );
 }
 
 #[test]

@@ -41,7 +41,11 @@ pub fn run(args: NotifyArgs, global: &GlobalArgs) -> Result<ExitCode> {
         let delivery = runtime.block_on(notify::deliver(&client, receiver, None, n));
         let line = match &delivery {
             Delivery::Sent { attempts, status } => {
-                format!("✔ {}: accepted{} after {attempts} attempt(s)", n.receiver, answered(*status))
+                format!(
+                    "✔ {}: accepted{} after {attempts} attempt(s)",
+                    n.receiver,
+                    answered(*status)
+                )
             }
             Delivery::Failed {
                 attempts,

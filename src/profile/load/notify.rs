@@ -45,10 +45,7 @@ impl Loader<'_> {
                 (None, Some(argv)) => {
                     for (what, given) in [
                         ("format", r.format.as_ref().map(|f| f.span())),
-                        (
-                            "headers",
-                            r.headers.values().next().map(|v| v.span()),
-                        ),
+                        ("headers", r.headers.values().next().map(|v| v.span())),
                     ] {
                         if let Some(at) = given {
                             self.hint(
@@ -117,7 +114,11 @@ impl Loader<'_> {
                     Some(best) => format!("did you mean `{best}`?"),
                     None => format!("format is one of {}", quoted_list(&names)),
                 };
-                self.err(f.span(), format!("unknown notify format `{other}`"), Some(hint));
+                self.err(
+                    f.span(),
+                    format!("unknown notify format `{other}`"),
+                    Some(hint),
+                );
                 NotifyFormat::Json
             }
         }
