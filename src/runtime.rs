@@ -25,6 +25,7 @@ use crate::app::keys::Key;
 use crate::app::live_checks::docker_backlog;
 use crate::app::logs::{LogEffect, LogLine};
 use crate::app::metrics::MetricsReport;
+use crate::app::notify;
 use crate::app::probe::ProbeReport;
 use crate::app::record::Record;
 use crate::app::state::{App, Effect, Msg, update, update_at};
@@ -50,6 +51,9 @@ const MIN_FRAME: Duration = Duration::from_millis(500);
 /// How often the journal watcher looks at the file when no notification
 /// arrives: records from another shell show within a second either way.
 const JOURNAL_POLL: Duration = Duration::from_millis(400);
+/// How long a headless face that is done waits for its own last records to
+/// come back through the watcher, when the profile has receivers.
+const NOTIFY_SETTLE: Duration = Duration::from_millis(1200);
 /// The Docker targets are looked at no more often than this, however fast
 /// the endpoints are polled: one inspect per container each time keeps the
 /// daemon's load small.
@@ -129,7 +133,30 @@ pub async fn headless(
     for msg in first {
         step(&mut app, &mut driver, msg);
     }
-    while !watch(&app)? {
+    // Once the face is done, what is owed to the receivers still goes out,
+    // within their timeouts and retries.
+    let mut done = false;
+    let mut drain_until = None;
+    loop {
+        done = done || watch(&app)?;
+        if done {
+            let now = Instant::now();
+            let (settled, until) = *drain_until.get_or_insert_with(|| {
+                let budget = notify::drain_budget(&app.profile);
+                // Our last records come back through the watcher before
+                // they are owed to anyone.
+                let settle = if budget.is_zero() {
+                    budget
+                } else {
+                    NOTIFY_SETTLE
+                };
+                (now + settle, now + settle + budget)
+            });
+            let owed = app.notify.pending().next().is_some();
+            if (now >= settled && !owed) || now >= until {
+                break;
+            }
+        }
         let msg = tokio::select! {
             Some(msg) = rx.recv() => msg,
             Some(report) = probes.recv() => Msg::Probe(Box::new(report)),

@@ -547,3 +547,27 @@ async fn notify_test_sends_each_receiver_a_test_event_and_prints_its_answer() {
     assert_eq!(code, Some(0), "{out}");
     assert!(!out.contains("broken"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_headless_face_that_is_done_still_delivers_what_it_owes() {
+    let dir = tempfile::tempdir().unwrap();
+    let metrics = canary(dir.path().join("healthy")).await;
+    let (url, inbox) = receiver(Behaviour::Accept).await;
+    let notify = webhook("team", &url, r#""action_started", "action_finished""#, "");
+    let profile = profile(dir.path(), &metrics, "alert", &notify);
+    let journal = dir.path().join("journal.jsonl");
+    let app = App::new(profile, "alice", Utc::now());
+    let rollback = golive::app::state::Msg::ActionConfirmed {
+        name: "rollback".into(),
+        dry_run: false,
+        containers: Vec::new(),
+    };
+    // Done as soon as the action has finished, as `golive act` is.
+    golive::runtime::headless(app, journal.clone(), None, vec![rollback], |app| {
+        Ok(app.last_action.is_some())
+    })
+    .await
+    .unwrap();
+    assert_eq!(inbox.events(), ["action_started", "action_finished"]);
+    assert_eq!(deliveries(&journal).len(), 2);
+}

@@ -592,6 +592,24 @@ pub fn test_notifications(
     bodies(profile, &payload, |r| only.is_none_or(|id| r.id == id))
 }
 
+/// How long a face that is done may wait for what it still owes the
+/// receivers: the slowest receiver's attempts and back-offs, at most a minute.
+pub fn drain_budget(profile: &Profile) -> std::time::Duration {
+    let worst = profile
+        .notify
+        .receivers
+        .iter()
+        .map(|r| r.timeout * (r.retries + 1) + BACKOFF_ALLOWANCE * r.retries)
+        .max();
+    // One clock tick to hand them out, and a little for the journal.
+    worst.map_or_else(Default::default, |w| {
+        (w + std::time::Duration::from_secs(1)).min(std::time::Duration::from_secs(60))
+    })
+}
+
+/// What the adapter's back-offs may add per retry, at most.
+const BACKOFF_ALLOWANCE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A value's serde name (`fail`, `no-data`), as the journal spells it.
 fn serde_name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
