@@ -414,7 +414,7 @@ async fn a_flaky_receiver_gets_it_once_and_a_dead_one_fails_after_the_retries() 
 }
 
 #[tokio::test]
-async fn a_hanging_receiver_is_cut_at_its_timeout_and_a_claim_is_sent_once() {
+async fn a_hanging_receiver_is_cut_at_its_timeout_and_a_claim_is_sent_once_or_taken_over() {
     let client = reqwest::Client::new();
     let (url, _inbox) = receiver(Behaviour::Hang).await;
     let r = notifier(hook(&url), Duration::from_millis(300), 0);
@@ -436,11 +436,36 @@ async fn a_hanging_receiver_is_cut_at_its_timeout_and_a_claim_is_sent_once() {
     let (url, inbox) = receiver(Behaviour::Accept).await;
     let r = notifier(hook(&url), Duration::from_secs(2), 0);
     let n = notification("once");
-    let one = golive::io::notify::deliver(&client, &r, Some(&claims), &n).await;
-    let two = golive::io::notify::deliver(&client, &r, Some(&claims), &n).await;
-    assert!(matches!(one, Delivery::Sent { .. }), "{one:?}");
-    assert_eq!(two, Delivery::ClaimedElsewhere);
+    let (one, two) = tokio::join!(
+        golive::io::notify::deliver(&client, &r, Some(&claims), &n),
+        golive::io::notify::deliver(&client, &r, Some(&claims), &n)
+    );
+    let mut both = [one, two];
+    both.sort_by_key(|d| matches!(d, Delivery::ClaimedElsewhere));
+    assert!(matches!(both[0], Delivery::Sent { .. }), "{both:?}");
+    assert_eq!(both[1], Delivery::ClaimedElsewhere);
+    let again = golive::io::notify::deliver(&client, &r, Some(&claims), &n).await;
+    assert_eq!(
+        again,
+        Delivery::ClaimedElsewhere,
+        "a delivered claim stays taken"
+    );
     assert_eq!(inbox.accepted.lock().unwrap().len(), 1);
+
+    // A sender that died mid-delivery left its claim unlocked and without
+    // an outcome: the next one takes it over.
+    golive::io::notify::deliver(&client, &r, Some(&claims), &notification("probe")).await;
+    for entry in std::fs::read_dir(&claims).unwrap() {
+        let path = entry.unwrap().path();
+        if std::fs::read_to_string(&path).unwrap().starts_with("probe") {
+            std::fs::write(&path, "").unwrap();
+            let taken =
+                golive::io::notify::deliver(&client, &r, Some(&claims), &notification("probe"))
+                    .await;
+            assert!(matches!(taken, Delivery::Sent { .. }), "{taken:?}");
+        }
+    }
+    assert_eq!(inbox.accepted.lock().unwrap().len(), 3);
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Delivers notifications the engine decided on, and nothing else: a
-//! bounded queue, a claim beside the journal so two processes never both
-//! send one key, then per attempt a timeout, with retries and exponential
+//! bounded queue, a locked claim beside the journal so two processes never
+//! both send one key, then per attempt a timeout, with retries and exponential
 //! back-off. Webhooks go through reqwest, commands run as argv with the
 //! payload on stdin. Each receiver has its own task and queue, so a
 //! hanging receiver costs its own timeouts and never holds the cockpit or
@@ -27,7 +27,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 const REASON_CHARS: usize = 200;
 
 /// Where claims live: a directory beside the journal, one file per key and
-/// receiver, created with `create_new` so exactly one process wins.
+/// receiver, locked while its delivery runs and then holding its outcome.
 pub fn claims_dir(journal: &Path) -> PathBuf {
     let mut name = journal.file_name().unwrap_or_default().to_os_string();
     name.push(".notify");
@@ -84,26 +84,34 @@ pub fn spawn(
     outbox
 }
 
-/// Claims the key, then tries until the receiver accepts or the retries run out.
+/// Claims the key, then tries until the receiver accepts or the retries
+/// run out; the claim then records the outcome.
 pub async fn deliver(
     client: &reqwest::Client,
     receiver: &Notifier,
     claims: Option<&Path>,
     n: &Notification,
 ) -> Delivery {
-    if let Some(dir) = claims {
-        match claim(dir, &n.key, &n.receiver) {
-            Ok(true) => {}
-            Ok(false) => return Delivery::ClaimedElsewhere,
-            Err(err) => {
-                return Delivery::Failed {
-                    attempts: 0,
-                    status: None,
-                    reason: format!("cannot claim in {}: {err}", dir.display()),
-                };
-            }
+    let claim = match claims.map(|dir| claim(dir, &n.key, &n.receiver)) {
+        None => None,
+        Some(Ok(Claim::Ours(file))) => Some(file),
+        Some(Ok(Claim::Taken)) => return Delivery::ClaimedElsewhere,
+        Some(Err(err)) => {
+            return Delivery::Failed {
+                attempts: 0,
+                status: None,
+                reason: format!("cannot claim the notification: {err}"),
+            };
         }
+    };
+    let delivery = attempts(client, receiver, n).await;
+    if let Some(file) = claim {
+        settle(file, n, &delivery);
     }
+    delivery
+}
+
+async fn attempts(client: &reqwest::Client, receiver: &Notifier, n: &Notification) -> Delivery {
     let body = serde_json::to_vec(&n.body).unwrap_or_default();
     let mut backoff = FIRST_BACKOFF;
     let mut attempts = 0;
@@ -127,24 +135,50 @@ pub async fn deliver(
     }
 }
 
-/// Creates the claim file; false when another process made it first.
-fn claim(dir: &Path, key: &str, receiver: &str) -> std::io::Result<bool> {
+enum Claim {
+    /// Locked by us and not delivered yet: ours to send.
+    Ours(std::fs::File),
+    /// Another process is sending it, or it was delivered (or failed).
+    Taken,
+}
+
+/// The claim file of a key and receiver, locked for as long as its delivery
+/// runs. The lock goes with the process, so a claim whose sender died
+/// mid-delivery is taken over; one that records an outcome is never sent
+/// again.
+fn claim(dir: &Path, key: &str, receiver: &str) -> std::io::Result<Claim> {
+    use std::io::Read;
     std::fs::create_dir_all(dir)?;
     let digest = Sha256::digest(format!("{key}\n{receiver}").as_bytes());
     let name: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    match std::fs::OpenOptions::new()
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
         .write(true)
-        .create_new(true)
-        .open(dir.join(name))
-    {
-        Ok(mut file) => {
-            use std::io::Write;
-            let _ = writeln!(file, "{key}\n{receiver}\npid {}", std::process::id());
-            Ok(true)
-        }
-        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(err) => Err(err),
+        .create(true)
+        .truncate(false)
+        .open(dir.join(name))?;
+    if !fs4::fs_std::FileExt::try_lock_exclusive(&file)? {
+        return Ok(Claim::Taken);
     }
+    let mut text = String::new();
+    file.read_to_string(&mut text)?;
+    if text.lines().any(|l| l.starts_with("outcome ")) {
+        return Ok(Claim::Taken);
+    }
+    Ok(Claim::Ours(file))
+}
+
+/// Writes the outcome into the claim; closing the file releases the lock.
+fn settle(mut file: std::fs::File, n: &Notification, delivery: &Delivery) {
+    use std::io::{Seek, Write};
+    let outcome = match delivery {
+        Delivery::Sent { .. } => "sent",
+        _ => "failed",
+    };
+    let _ = file.set_len(0);
+    let _ = file.rewind();
+    let _ = writeln!(file, "{}\n{}\noutcome {outcome}", n.key, n.receiver);
+    let _ = file.sync_all();
 }
 
 /// One attempt: the receiver's status when it accepted, else its status (if
