@@ -276,7 +276,9 @@ where
             }
             _ = clock.tick() => {
                 let before = app.now.timestamp();
-                update(&mut app, Msg::Tick(Utc::now()));
+                for effect in update(&mut app, Msg::Tick(Utc::now())) {
+                    driver.carry_out(effect);
+                }
                 dirty |= app.now.timestamp() != before || std::mem::take(&mut probed);
                 now_draw = true;
             }

@@ -596,3 +596,69 @@ async fn a_headless_face_that_is_done_still_delivers_what_it_owes() {
     assert_eq!(inbox.events(), ["action_started", "action_finished"]);
     assert_eq!(deliveries(&journal).len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_receiver_does_not_hold_the_cockpit_up() {
+    use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+    use golive::runtime::{Options, event_loop};
+    use golive::ui::Theme;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use tokio_stream::wrappers::ReceiverStream;
+
+    let key = |c: char| TermEvent::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    let dir = tempfile::tempdir().unwrap();
+    let metrics = canary(dir.path().join("healthy")).await;
+    let (url, inbox) = receiver(Behaviour::Accept).await;
+    let (hang_url, hanging) = receiver(Behaviour::Hang).await;
+    let actions = r#""action_started", "action_finished""#;
+    let notify = format!(
+        "{}{}",
+        webhook("team", &url, actions, ""),
+        webhook("stuck", &hang_url, actions, "").replace("timeout = \"1s\"", "timeout = \"30s\"")
+    );
+    let profile = profile(dir.path(), &metrics, "alert", &notify);
+    let journal = dir.path().join("journal.jsonl");
+    let app = App::new(profile, "alice", Utc::now());
+    let options = Options {
+        journal: journal.clone(),
+        theme: Theme::default(),
+        save_dir: dir.path().to_path_buf(),
+    };
+    let (keys, keys_rx) = tokio::sync::mpsc::channel(16);
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let watched = (inbox.clone(), hanging.clone());
+    let script = async move {
+        keys.send(key('R')).await.unwrap();
+        keys.send(key('y')).await.unwrap();
+        let start = Instant::now();
+        while watched.0.events().len() < 2 || watched.1.attempts.load(Ordering::SeqCst) == 0 {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{:?}",
+                watched.0.events()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // The stuck receiver still holds its first request open.
+        keys.send(key('q')).await.unwrap();
+        Instant::now()
+    };
+    let (result, quit_at) = tokio::join!(
+        event_loop(&mut terminal, app, options, 0, ReceiverStream::new(keys_rx)),
+        script
+    );
+    let app = result.unwrap();
+    assert!(
+        quit_at.elapsed() < Duration::from_secs(2),
+        "q took {:?}",
+        quit_at.elapsed()
+    );
+    assert!(app.quit);
+    assert_eq!(inbox.events(), ["action_started", "action_finished"]);
+    assert_eq!(
+        hanging.attempts.load(Ordering::SeqCst),
+        1,
+        "still its first attempt"
+    );
+}
