@@ -662,3 +662,44 @@ async fn a_hanging_receiver_does_not_hold_the_cockpit_up() {
         "still its first attempt"
     );
 }
+
+#[test]
+fn a_failed_delivery_shows_in_the_header_with_its_reason() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let dir = tempfile::tempdir().unwrap();
+    let notify = webhook("team", "http://127.0.0.1:9/hook", r#""gate_breached""#, "");
+    let profile = profile(dir.path(), "http://127.0.0.1:9/metrics", "alert", &notify);
+    let mut app = App::new(profile, "alice", Utc::now());
+    let screen = |app: &App| {
+        let mut terminal = Terminal::new(TestBackend::new(160, 30)).unwrap();
+        terminal
+            .draw(|f| golive::ui::draw(f, app, &golive::ui::Theme::default()))
+            .unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        buffer
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect::<String>()
+    };
+    assert!(!screen(&app).contains("notify failed"));
+    let failed = golive::app::notify::Delivered {
+        key: "k".into(),
+        receiver: "team".into(),
+        delivery: Delivery::Failed {
+            attempts: 2,
+            status: Some(503),
+            reason: "HTTP 503 busy".into(),
+        },
+    };
+    golive::app::state::update(
+        &mut app,
+        golive::app::state::Msg::Notified(Box::new(failed)),
+    );
+    assert!(
+        screen(&app).contains("✉✘ notify failed: team: HTTP 503 busy"),
+        "{}",
+        screen(&app)
+    );
+}
