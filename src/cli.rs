@@ -52,6 +52,8 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Check the release journal (its hash chain).
     Journal(JournalArgs),
+    /// Try the profile's notification receivers.
+    Notify(NotifyArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print golive's man page (roff) on standard output.
@@ -254,5 +256,24 @@ pub enum JournalCommand {
         /// Find the journal the way other commands do for this profile.
         #[arg(long)]
         profile: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    #[command(subcommand)]
+    pub command: NotifyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Send a test event to each `[[notify]]` receiver and print what each
+    /// answered: exit 0 when all accepted, 1 when one did not.
+    Test {
+        /// The profile whose receivers to try.
+        profile: PathBuf,
+        /// Only the receiver with this id.
+        #[arg(long)]
+        id: Option<String>,
     },
 }

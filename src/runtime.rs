@@ -26,6 +26,7 @@ use crate::app::keys::Key;
 use crate::app::live_checks::docker_backlog;
 use crate::app::logs::{LogEffect, LogLine};
 use crate::app::metrics::MetricsReport;
+use crate::app::notify;
 use crate::app::probe::ProbeReport;
 use crate::app::record::Record;
 use crate::app::state::{App, Effect, Msg, update, update_at};
@@ -51,6 +52,9 @@ const MIN_FRAME: Duration = Duration::from_millis(500);
 /// How often the journal watcher looks at the file when no notification
 /// arrives: records from another shell show within a second either way.
 const JOURNAL_POLL: Duration = Duration::from_millis(400);
+/// How long a headless face that is done waits for its own last records to
+/// come back through the watcher, when the profile has receivers.
+const NOTIFY_SETTLE: Duration = Duration::from_millis(1200);
 /// The Docker targets are looked at no more often than this, however fast
 /// the endpoints are polled: one inspect per container each time keeps the
 /// daemon's load small.
@@ -159,9 +163,34 @@ pub async fn headless(
     for msg in run.first {
         step(&mut app, &mut driver, msg);
     }
-    let last = loop {
-        if let Some(last) = watch(&app)? {
-            break last;
+    // Once the face is done, what is owed to the receivers still goes out,
+    // within their timeouts and retries.
+    let mut done = false;
+    let mut drain_until = None;
+    loop {
+        if !done && let Some(last) = watch(&app)? {
+            done = true;
+            for record in last {
+                driver.carry_out(Effect::Append(Box::new(record)));
+            }
+        }
+        if done {
+            let now = Instant::now();
+            let (settled, until) = *drain_until.get_or_insert_with(|| {
+                let budget = notify::drain_budget(&app.profile);
+                // Our last records come back through the watcher before
+                // they are owed to anyone.
+                let settle = if budget.is_zero() {
+                    budget
+                } else {
+                    NOTIFY_SETTLE
+                };
+                (now + settle, now + settle + budget)
+            });
+            let owed = app.notify.pending().next().is_some();
+            if (now >= settled && !owed) || now >= until {
+                break;
+            }
         }
         let msg = tokio::select! {
             Some(msg) = rx.recv() => msg,
@@ -187,9 +216,6 @@ pub async fn headless(
             }
         };
         step(&mut app, &mut driver, msg);
-    };
-    for record in last {
-        driver.carry_out(Effect::Append(Box::new(record)));
     }
     driver.finish().await;
     Ok(app)
@@ -302,7 +328,9 @@ where
             }
             _ = clock.tick() => {
                 let before = app.now.timestamp();
-                update(&mut app, Msg::Tick(Utc::now()));
+                for effect in update(&mut app, Msg::Tick(Utc::now())) {
+                    driver.carry_out(effect);
+                }
                 dirty |= app.now.timestamp() != before || std::mem::take(&mut probed);
                 now_draw = true;
             }
@@ -454,6 +482,8 @@ struct Driver {
     stop_logs: watch::Sender<bool>,
     save_dir: PathBuf,
     tasks: JoinSet<()>,
+    /// The notification sender's queue (`io::notify`).
+    outbox: crate::io::notify::Outbox,
 }
 
 impl Driver {
@@ -517,6 +547,19 @@ impl Driver {
             Some(Msg::Metrics(Box::new(r)))
         }));
         tasks.spawn(forward(log_rx, tx.clone(), |batch| Some(Msg::Logs(batch))));
+        let (notified_tx, notified_rx) = mpsc::channel(64);
+        let outbox = crate::io::notify::spawn(
+            profile.notify.receivers.clone(),
+            options
+                .journal
+                .as_deref()
+                .map(crate::io::notify::claims_dir),
+            notified_tx,
+            &mut tasks,
+        );
+        tasks.spawn(forward(notified_rx, tx.clone(), |d| {
+            Some(Msg::Notified(Box::new(d)))
+        }));
         #[cfg(debug_assertions)]
         debug_task_panic(&mut tasks);
         Ok(Self {
@@ -530,6 +573,7 @@ impl Driver {
             stop_logs,
             save_dir: options.save_dir.clone(),
             tasks,
+            outbox,
         })
     }
 
@@ -570,6 +614,17 @@ impl Driver {
             }
             Effect::SaveLogs(effect) => self.save_logs(effect),
             Effect::Mouse(on) => terminal::set_mouse(on),
+            Effect::Notify(n) => {
+                let (key, receiver) = (n.key.clone(), n.receiver.clone());
+                if !self.outbox.offer(*n) {
+                    let busy = crate::app::notify::Delivered {
+                        key,
+                        receiver,
+                        delivery: crate::app::notify::Delivery::Busy,
+                    };
+                    let _ = self.tx.try_send(Msg::Notified(Box::new(busy)));
+                }
+            }
             Effect::Quit => {}
         }
     }

@@ -55,6 +55,7 @@ fn profile(actions: Vec<Action>, phases: Vec<Phase>) -> Profile {
             .into_iter()
             .map(|a| (a.name.clone(), a))
             .collect::<BTreeMap<_, _>>(),
+        notify: Default::default(),
         redactor: Redactor::new([SECRET.to_string()]),
         unresolved: vec![],
         warnings: vec![],

@@ -39,6 +39,7 @@ fn profile(actions: Vec<Action>, secrets: &[&str]) -> Profile {
             .into_iter()
             .map(|a| (a.name.clone(), a))
             .collect::<BTreeMap<_, _>>(),
+        notify: Default::default(),
         redactor: Redactor::new(secrets.iter().map(|s| s.to_string())),
         unresolved: vec![],
         warnings: vec![],

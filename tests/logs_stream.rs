@@ -33,6 +33,7 @@ fn profile(logs: Vec<LogSource>) -> Profile {
         phases: vec![],
         gates: vec![],
         actions: BTreeMap::new(),
+        notify: Default::default(),
         redactor: Redactor::new([SECRET.to_string()]),
         unresolved: vec![],
         warnings: vec![],

@@ -34,6 +34,20 @@ const fn case(
 
 const CASES: &[Case] = &[
     case(
+        "bad_notify_event",
+        9,
+        28,
+        "unknown notify event `gate_resolvd`",
+        Some("did you mean `gate_resolved`?"),
+    ),
+    case(
+        "notify_webhook_and_command",
+        9,
+        11,
+        "notify `team` has both `webhook` and `command`",
+        Some("a receiver is one webhook or one command; add another [[notify]] for the other"),
+    ),
+    case(
         "unknown_kpi_key",
         7,
         1,

@@ -527,6 +527,7 @@ pub(crate) mod tests {
             phases,
             gates: vec![],
             actions: Default::default(),
+            notify: Default::default(),
             redactor: Redactor::default(),
             unresolved: vec![],
             warnings: vec![],

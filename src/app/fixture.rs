@@ -233,6 +233,7 @@ pub fn sample_profile() -> Profile {
             },
         ],
         actions,
+        notify: Default::default(),
         redactor: Redactor::new(["s3cr3t-token".to_string()]),
         unresolved: Vec::new(),
         warnings: Vec::new(),

@@ -26,6 +26,7 @@ pub mod log_time;
 pub mod logs;
 pub mod logs_check;
 pub mod metrics;
+pub mod notify;
 pub mod probe;
 pub mod probe_facts;
 pub mod reading;

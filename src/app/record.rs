@@ -93,6 +93,29 @@ pub enum Event {
         observed: String,
         on_breach: String,
     },
+    /// A breached gate is back within its threshold: journalled once per
+    /// breach, by whichever engine sees it first (see `app::notify`).
+    GateResolved {
+        gate: String,
+        observed: String,
+        /// From the breach record to this one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        breached_ms: Option<u64>,
+    },
+    /// What became of one notification for one receiver (`app::notify`):
+    /// a key with a record is never sent again, by any process.
+    NotifyDelivery {
+        key: String,
+        receiver: String,
+        /// `sent` or `failed`.
+        outcome: String,
+        attempts: u32,
+        /// The receiver's HTTP status or a command's exit code, when it answered.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<i32>,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        detail: String,
+    },
     /// The statistical judge's verdict, when it changed (cockpit) or once per
     /// headless check that judged. A new kind: journals written before it
     /// simply have none, and every field but the verdict may be missing.

@@ -39,6 +39,11 @@ pub fn redact_msg(r: &Redactor, msg: &mut Msg) {
         Msg::ActionOutput { line, .. } | Msg::Problem(line) => {
             redact_string(r, line);
         }
+        Msg::Notified(done) => {
+            if let super::notify::Delivery::Failed { reason, .. } = &mut done.delivery {
+                redact_string(r, reason);
+            }
+        }
         Msg::Key(_)
         | Msg::Tick(_)
         | Msg::Resize(..)

@@ -169,6 +169,8 @@ impl Signoffs {
             | Event::Verified { .. }
             | Event::Lifecycle { .. }
             | Event::GateBreach { .. }
+            | Event::GateResolved { .. }
+            | Event::NotifyDelivery { .. }
             | Event::JudgeVerdict { .. }
             | Event::Health { .. }
             | Event::Sample { .. }

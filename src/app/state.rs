@@ -145,6 +145,8 @@ pub enum Msg {
     Baseline(Result<Box<BaselineFile>, String>),
     /// Something an adapter could not do (journal append failed, ...): shown loudly.
     Problem(String),
+    /// How a notification's delivery ended (`app::notify`).
+    Notified(Box<super::notify::Delivered>),
 }
 
 /// What the runtime must do for the state.
@@ -165,6 +167,8 @@ pub enum Effect {
     /// Write the logs pane's lines to a file; the outcome comes back as
     /// `Msg::LogsSaved` or `Msg::Problem`.
     SaveLogs(LogEffect),
+    /// Deliver a notification; the outcome comes back as `Msg::Notified`.
+    Notify(Box<super::notify::Notification>),
     Quit,
 }
 
@@ -350,6 +354,8 @@ pub struct App {
     /// Set by a face without a terminal (`golive check`): the phase it
     /// takes as under way, and whether a gate may act on its own.
     pub headless: Option<HeadlessScope>,
+    /// The notifications folded from the journal and their deliveries.
+    pub notify: super::notify::Notifications,
 }
 
 impl App {
@@ -406,6 +412,7 @@ impl App {
             mouse: true,
             samples: Sampler::default(),
             headless: None,
+            notify: Default::default(),
         }
     }
 
@@ -654,6 +661,7 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             let mut effects = on_metrics(app);
             effects.extend(journal(live_checks::on_clock(app), app));
             effects.extend(rerun_verify(app));
+            effects.extend(super::notify::due(app));
             effects
         }
         Msg::Resize(w, h) => {
@@ -701,6 +709,7 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             app.checklist.apply_record(&record);
             app.lifecycle.apply(&record);
+            super::notify::on_record(app, &record);
             if let Event::JudgeVerdict { verdict, .. } = &record.event {
                 app.judge_trail.recorded(*verdict);
             }
@@ -789,6 +798,10 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
                 Err(reason) => app.metrics.set_captured_baseline_error(reason),
             }
             Vec::new()
+        }
+        Msg::Notified(done) => {
+            let event = super::notify::on_delivered(app, *done);
+            event.map(|e| app.record(e)).into_iter().collect()
         }
         Msg::Problem(text) => {
             app.flash(format!("⚠ {text}"));
@@ -901,6 +914,8 @@ fn on_metrics(app: &mut App) -> Vec<Effect> {
     }
     let gates = app.profile.gates.clone();
     app.gates = app.metrics.evaluate_gates(&gates, now);
+    let resolved = super::notify::resolutions(app, &gates);
+    effects.extend(resolved.into_iter().map(|e| app.record(e)));
     if !canary_started(app) {
         return effects;
     }
@@ -909,7 +924,10 @@ fn on_metrics(app: &mut App) -> Vec<Effect> {
             continue;
         };
         if state.newly_breached {
-            effects.push(app.record(state.breach_event(gate)));
+            // A restarted engine sees the journal's open breach anew: once.
+            if app.notify.claim_breach(&gate.id) {
+                effects.push(app.record(state.breach_event(gate)));
+            }
             match gate.on_breach {
                 OnBreach::Alert | OnBreach::AutoRollback => {
                     app.flash(format!("gate {} breached: {}", gate.id, state.detail));

@@ -14,6 +14,7 @@ pub mod completions;
 pub mod demo;
 pub mod journal;
 pub mod logs;
+pub mod notify;
 pub mod output;
 pub mod report;
 pub mod run;
@@ -47,6 +48,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Logs(args) => logs::run(args, &cli.global),
         Command::Baseline(args) => baseline::run(args),
         Command::Journal(args) => journal::run(args, &cli.global),
+        Command::Notify(args) => notify::run(args, &cli.global),
         Command::Demo(args) => demo::run(&args, &cli.global),
         Command::DemoCtl(args) => demo::run_ctl(&args),
         Command::Run(args) => run::run(&cli.global, &args),

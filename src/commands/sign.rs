@@ -295,6 +295,7 @@ pub(crate) mod tests {
             ],
             gates: vec![],
             actions: Default::default(),
+            notify: Default::default(),
             redactor: Redactor::new(["s3cr3t".to_string()]),
             unresolved: vec![],
             warnings: vec![],

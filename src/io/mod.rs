@@ -6,6 +6,7 @@ pub mod docker;
 pub mod journal;
 pub mod logs;
 pub mod metrics;
+pub mod notify;
 pub mod operator;
 pub mod poller;
 pub mod probe;

@@ -12,9 +12,9 @@ use toml::Spanned;
 pub type Str = Spanned<String>;
 
 /// The top-level keys a profile may have, for did-you-mean on the rest.
-pub const SECTIONS: [&str; 11] = [
+pub const SECTIONS: [&str; 12] = [
     "service", "settings", "endpoint", "metrics", "baseline", "judge", "logs", "phase", "gate",
-    "actions", "kpi",
+    "actions", "kpi", "notify",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -149,6 +149,23 @@ pub struct RawItem {
     pub title: Option<Str>,
     pub description: Option<Str>,
     pub check: Option<Spanned<RawCheck>>,
+    /// Announce this item's sign-off to the `[[notify]]` receivers.
+    pub notify: Option<bool>,
+}
+
+/// One `[[notify]]` receiver as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNotify {
+    pub id: Str,
+    pub webhook: Option<Str>,
+    pub format: Option<Str>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, Str>,
+    pub command: Option<Spanned<Vec<Str>>>,
+    pub events: Option<Spanned<Vec<Str>>>,
+    pub timeout: Option<Str>,
+    pub retries: Option<Spanned<i64>>,
 }
 
 /// Every key any kind of check may have; which kind it is (and whether the

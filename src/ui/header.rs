@@ -1,7 +1,7 @@
 //! The header: service, version → previous, current phase, elapsed release
 //! time, operator, the overall verdict (or the release's lifecycle once a
 //! promote or rollback moved it: `ROLLED BACK by alice 03:12 · recovered in
-//! 42s`) and every gate's state.
+//! 42s`), every gate's state, and a marker when a notification failed.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -108,6 +108,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 gate.metric.name()
             ),
             theme.muted(),
+        ));
+    }
+    if let Some(reason) = &app.notify.failure {
+        second.push(Span::styled(
+            format!("✉✘ notify failed: {reason}  "),
+            theme.bad(),
         ));
     }
     if let Some((name, summary)) = &app.last_action {

@@ -120,6 +120,7 @@ pub fn profile(metrics: Vec<MetricsSource>, poll: Duration) -> Profile {
         phases: Vec::new(),
         gates: Vec::new(),
         actions: BTreeMap::new(),
+        notify: Default::default(),
         redactor: Redactor::default(),
         unresolved: Vec::new(),
         warnings: Vec::new(),

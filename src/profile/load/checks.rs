@@ -99,6 +99,9 @@ impl Loader<'_> {
                     None => item_id.clone(),
                 };
                 let description = self.expand_opt(&i.description);
+                if i.notify == Some(true) {
+                    known.notify_items.push(item_id.clone());
+                }
                 let check = i
                     .check
                     .as_ref()

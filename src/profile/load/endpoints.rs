@@ -85,22 +85,7 @@ impl Loader<'_> {
                     upper
                 }
             };
-            let mut headers = Vec::new();
-            for (name, value) in &r.headers {
-                let v = self.expand(value);
-                if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                    self.err(value.span(), format!("bad header name `{name}`"), None);
-                }
-                if !v.contains("${") && reqwest::header::HeaderValue::from_str(&v).is_err() {
-                    self.err(
-                        value.span(),
-                        format!("header `{name}` has characters a header value cannot carry"),
-                        None,
-                    );
-                }
-                self.header_values.push(v.clone());
-                headers.push((name.clone(), v));
-            }
+            let headers = self.headers(&r.headers);
             let body = r.body.as_ref().map(|b| match b.get_ref() {
                 serde_json::Value::String(s) => {
                     RequestBody::Text(self.expand(&Spanned::new(b.span(), s.clone())))
@@ -143,6 +128,31 @@ impl Loader<'_> {
             }
             _ => {}
         }
+    }
+
+    /// Request headers, interpolated and checked; every value is kept as a
+    /// secret for redaction (endpoints and webhooks alike).
+    pub(super) fn headers(
+        &mut self,
+        raw: &std::collections::BTreeMap<String, Str>,
+    ) -> Vec<(String, String)> {
+        let mut headers = Vec::new();
+        for (name, value) in raw {
+            let v = self.expand(value);
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                self.err(value.span(), format!("bad header name `{name}`"), None);
+            }
+            if !v.contains("${") && reqwest::header::HeaderValue::from_str(&v).is_err() {
+                self.err(
+                    value.span(),
+                    format!("header `{name}` has characters a header value cannot carry"),
+                    None,
+                );
+            }
+            self.header_values.push(v.clone());
+            headers.push((name.clone(), v));
+        }
+        headers
     }
 
     pub(super) fn url(&mut self, s: &Str) -> String {

@@ -36,6 +36,7 @@ mod endpoints;
 mod gates;
 mod logs;
 mod metrics;
+mod notify;
 mod service;
 
 /// Header values shorter than this are masked where headers are shown, but
@@ -134,6 +135,7 @@ struct Sections<'i> {
     phase: Option<Value<'i>>,
     gate: Option<Value<'i>>,
     actions: Option<Value<'i>>,
+    notify: Option<Value<'i>>,
 }
 
 fn split_sections<'i>(issues: &mut Issues<'_>, root: Spanned<DeTable<'i>>) -> Sections<'i> {
@@ -151,6 +153,7 @@ fn split_sections<'i>(issues: &mut Issues<'_>, root: Spanned<DeTable<'i>>) -> Se
             "phase" => &mut s.phase,
             "gate" => &mut s.gate,
             "actions" => &mut s.actions,
+            "notify" => &mut s.notify,
             other => {
                 let hint = match suggest(other, &raw::SECTIONS) {
                     Some(best) => format!("did you mean `{best}`?"),
@@ -200,6 +203,8 @@ struct Known {
     has_baseline_file: bool,
     logs: Vec<String>,
     items: Vec<String>,
+    /// Items marked `notify = true`.
+    notify_items: Vec<String>,
     actions: Vec<String>,
 }
 
@@ -468,6 +473,7 @@ impl<'a> Loader<'a> {
         let phases = self.phases(s.phase, &settings, &mut known);
         let actions = self.actions(s.actions, &mut known);
         let gates = self.gates(s.gate, &known);
+        let notify = self.notify(s.notify, &known);
 
         let mut warnings = Vec::new();
         if phases.is_empty() {
@@ -488,6 +494,7 @@ impl<'a> Loader<'a> {
             phases,
             gates,
             actions,
+            notify,
             redactor: Redactor::default(),
             unresolved: Vec::new(),
             warnings,
