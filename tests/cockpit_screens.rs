@@ -59,6 +59,14 @@ fn rollback_modal_masks_the_secret_120x40() {
     let screen = text(&render(&app, &Theme::default(), 120, 40));
     assert!(!screen.contains("s3cr3t"), "secret shown:\n{screen}");
     assert!(screen.contains("kubectl --token •••• rollout undo deployment/api-canary"));
+    // During the fixture's breach it says why: the gate, its value, since when.
+    assert!(screen.contains("why: gate errors: "), "{screen}");
+    assert!(screen.contains("8.08% (0.0808) vs > 5.00%"), "{screen}");
+    assert!(screen.contains("judge: fail"), "{screen}");
+    assert!(
+        screen.contains("runs rollback"),
+        "the prompt is cut off:\n{screen}"
+    );
     insta::assert_snapshot!(screen);
 }
 

@@ -244,6 +244,7 @@ mod tests {
             what: "run: x".into(),
             dry_run: false,
             trigger: None,
+            reason: None,
         }
     }
 
@@ -313,6 +314,7 @@ mod tests {
             what: String::new(),
             dry_run: true,
             trigger: None,
+            reason: None,
         };
         assert!(!l.apply(&rec("2026-12-01T03:12:00Z", "a", dry)));
         assert!(!l.apply(&rec("2026-12-01T03:12:00Z", "a", started("restart"))));

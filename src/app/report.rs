@@ -604,6 +604,7 @@ mod tests {
                     what: "kubectl rollout undo".into(),
                     dry_run: false,
                     trigger: None,
+                    reason: None,
                 },
             ),
             rec(

@@ -48,6 +48,9 @@ pub struct ActionRun {
     /// What ran, secrets masked.
     pub what: String,
     pub dry_run: bool,
+    /// Why it ran, as the confirmation said it (`app::action_reason`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     pub started_at: DateTime<Utc>,
     /// None while it runs (or if the journal never heard its end).
     pub end: Option<ActionEnd>,
@@ -126,12 +129,14 @@ impl Story {
                     what,
                     dry_run,
                     trigger,
+                    reason,
                 } => story.actions.push(ActionRun {
                     action: action.clone(),
                     by: r.operator.clone(),
                     trigger: trigger.clone().filter(|t| t != &r.operator),
                     what: what.clone(),
                     dry_run: *dry_run,
+                    reason: reason.clone(),
                     started_at: r.at,
                     end: None,
                     recovery: None,
@@ -225,6 +230,7 @@ mod tests {
                     what: "kubectl rollout undo".into(),
                     dry_run: false,
                     trigger: None,
+                    reason: None,
                 },
             ),
             rec(
