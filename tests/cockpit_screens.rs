@@ -679,3 +679,51 @@ fn charts_one_minute_in_fill_the_width_and_tell_tracks_apart_by_marker() {
     );
     insta::assert_snapshot!("charts_one_minute_in", screen);
 }
+
+#[test]
+fn charts_mark_the_breach_and_the_rollback_on_the_time_axis() {
+    let mut app = sample_app();
+    app.focus = Pane::Charts;
+    let decided = app.now - chrono::Duration::seconds(60);
+    update(
+        &mut app,
+        golive::app::fixture::record(
+            decided,
+            "alice",
+            golive::app::record::Event::ActionStarted {
+                action: "rollback".into(),
+                what: "kubectl rollout undo".into(),
+                dry_run: false,
+                trigger: None,
+                reason: None,
+            },
+        ),
+    );
+    let theme = Theme::default();
+    let mut terminal = Terminal::new(TestBackend::new(160, 16)).unwrap();
+    terminal
+        .draw(|f| ui::charts::draw(f, f.area(), &app, &theme))
+        .unwrap();
+    let buf = terminal.backend().buffer().clone();
+    let screen = text(&buf);
+    // Labelled in the title: the gates' breaches (7m ago) and the rollback.
+    assert!(screen.contains("┊breach -"), "{screen}");
+    assert!(screen.contains("┊rollback -1m"), "{screen}");
+    assert!(screen.contains("threshold 300"), "{screen}");
+    // A vertical line: one column drawn in the mark's colour down the plot.
+    let warn = theme.warn().fg;
+    let tallest = (0..buf.area.width)
+        .map(|x| {
+            (0..buf.area.height)
+                .filter(|y| {
+                    let cell = &buf[(x, *y)];
+                    Some(cell.fg) == warn
+                        && ('\u{2801}'..='\u{28ff}')
+                            .contains(&cell.symbol().chars().next().unwrap_or(' '))
+                })
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    assert!(tallest >= 5, "no vertical mark:\n{screen}");
+}

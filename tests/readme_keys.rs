@@ -52,5 +52,8 @@ fn the_readme_key_table_lists_every_bound_key() {
         .collect();
     missing.sort();
     missing.dedup();
-    assert!(missing.is_empty(), "not in the README's key table: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "not in the README's key table: {missing:?}"
+    );
 }
