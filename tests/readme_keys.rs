@@ -1,6 +1,7 @@
 //! The README's cockpit key table lists every key the cockpit binds
 //! (`app::keys`), so the page an on-call engineer reads cannot drift from
 //! what the keys do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use golive::app::keys::{Context, Key, bindings_for};
 
