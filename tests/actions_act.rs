@@ -209,13 +209,28 @@ fn arguments_never_go_through_a_shell_and_secrets_are_masked() {
     assert!(!text.contains(SECRET), "{text}");
     match events.as_slice() {
         [
-            Event::ActionStarted { dry_run: false, .. },
+            Event::ActionStarted {
+                dry_run: false,
+                reason: Some(reason),
+                ..
+            },
             Event::ActionFinished {
                 exit_code: Some(0),
                 output,
                 ..
             },
-        ] => assert!(output.contains("token=••••"), "{output}"),
+        ] => {
+            assert!(output.contains("token=••••"), "{output}");
+            // `act` gives the same reason the cockpit's confirm would.
+            let mut lines = reason.lines();
+            assert_eq!(lines.next(), Some("why: operator's decision"), "{reason}");
+            assert!(
+                lines
+                    .next()
+                    .is_some_and(|l| l.starts_with("run: DEPLOY_TOKEN=•••• sh -c")),
+                "{reason}"
+            );
+        }
         other => panic!("unexpected journal: {other:?}"),
     }
 }

@@ -59,6 +59,14 @@ fn rollback_modal_masks_the_secret_120x40() {
     let screen = text(&render(&app, &Theme::default(), 120, 40));
     assert!(!screen.contains("s3cr3t"), "secret shown:\n{screen}");
     assert!(screen.contains("kubectl --token •••• rollout undo deployment/api-canary"));
+    // During the fixture's breach it says why: the gate, its value, since when.
+    assert!(screen.contains("why: gate errors: "), "{screen}");
+    assert!(screen.contains("8.08% (0.0808) vs > 5.00%"), "{screen}");
+    assert!(screen.contains("judge: fail"), "{screen}");
+    assert!(
+        screen.contains("runs rollback"),
+        "the prompt is cut off:\n{screen}"
+    );
     insta::assert_snapshot!(screen);
 }
 
@@ -780,4 +788,52 @@ fn wrap_mode_scrolls_a_90k_character_line_to_its_end() {
         last = pane;
     }
     panic!("never reached the end of the line");
+}
+
+#[test]
+fn charts_mark_the_breach_and_the_rollback_on_the_time_axis() {
+    let mut app = sample_app();
+    app.focus = Pane::Charts;
+    let decided = app.now - chrono::Duration::seconds(60);
+    update(
+        &mut app,
+        golive::app::fixture::record(
+            decided,
+            "alice",
+            golive::app::record::Event::ActionStarted {
+                action: "rollback".into(),
+                what: "kubectl rollout undo".into(),
+                dry_run: false,
+                trigger: None,
+                reason: None,
+            },
+        ),
+    );
+    let theme = Theme::default();
+    let mut terminal = Terminal::new(TestBackend::new(160, 16)).unwrap();
+    terminal
+        .draw(|f| ui::charts::draw(f, f.area(), &app, &theme))
+        .unwrap();
+    let buf = terminal.backend().buffer().clone();
+    let screen = text(&buf);
+    // Labelled in the title: the gates' breaches (7m ago) and the rollback.
+    assert!(screen.contains("┊breach -"), "{screen}");
+    assert!(screen.contains("┊rollback -1m"), "{screen}");
+    assert!(screen.contains("threshold 300"), "{screen}");
+    // A vertical line: one column drawn in the mark's colour down the plot.
+    let warn = theme.warn().fg;
+    let tallest = (0..buf.area.width)
+        .map(|x| {
+            (0..buf.area.height)
+                .filter(|y| {
+                    let cell = &buf[(x, *y)];
+                    Some(cell.fg) == warn
+                        && ('\u{2801}'..='\u{28ff}')
+                            .contains(&cell.symbol().chars().next().unwrap_or(' '))
+                })
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    assert!(tallest >= 5, "no vertical mark:\n{screen}");
 }

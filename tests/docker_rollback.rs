@@ -118,7 +118,14 @@ async fn rollback_recreates_on_previous_tag_keeping_settings() {
     assert!(outcome.succeeded(), "{outcome:?}");
     // The records the engine journals for it (the adapter journals none).
     let events: Vec<Event> = vec![
-        started_event(&action, &p.redactor, false, Some("tester".into()), &[]),
+        started_event(
+            &action,
+            &p.redactor,
+            false,
+            Some("tester".into()),
+            &[],
+            "why: operator's decision".into(),
+        ),
         finished_event(&action, &outcome, &p.redactor),
     ];
 

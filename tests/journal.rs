@@ -411,6 +411,7 @@ fn secrets_never_reach_the_file() {
             what: "curl -H 'X-Key: s3cr3t' http://x".into(),
             dry_run: false,
             trigger: Some("s3cr3t".into()),
+            reason: None,
         },
         Event::Verified {
             action: "rollback".into(),

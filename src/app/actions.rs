@@ -68,7 +68,11 @@ pub fn confirm_lines(action: &Action, redactor: &Redactor) -> Vec<String> {
     let mut lines = vec![format!("{verb}: {}", describe(action, redactor))];
     lines.push(format!("timeout: {}s", action.timeout.as_secs()));
     if !action.verify.is_empty() {
-        lines.push(format!("then re-checks: {}", action.verify.join(", ")));
+        lines.push(format!(
+            "then re-checks: {} (for up to {}s)",
+            action.verify.join(", "),
+            action.verify_timeout.as_secs()
+        ));
     }
     lines
 }
@@ -84,18 +88,22 @@ pub fn describe_touching(action: &Action, redactor: &Redactor, containers: &[Str
     redactor.redact(&format!("{what}; containers: {}", containers.join(", ")))
 }
 
+/// The start record, with the reason the confirmation showed
+/// (`app::action_reason`).
 pub fn started_event(
     action: &Action,
     redactor: &Redactor,
     dry_run: bool,
     trigger: Option<String>,
     containers: &[String],
+    reason: String,
 ) -> Event {
     Event::ActionStarted {
         action: action.name.clone(),
         what: describe_touching(action, redactor, containers),
         dry_run,
         trigger,
+        reason: Some(redactor.redact(&reason)),
     }
 }
 

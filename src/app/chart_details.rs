@@ -12,6 +12,44 @@ use super::metrics::{GateState, fmt_value};
 use super::state::App;
 use crate::profile::{Gate, OnBreach};
 
+/// An event on the charts' time axis: when, and its short label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartMark {
+    pub at: DateTime<Utc>,
+    pub label: String,
+}
+
+/// The events the charts mark, oldest first: each gate's breach (its run of
+/// breaching values plus its `for`), the rollback's decision and start, its
+/// verified recovery. From the engine's gate states and lifecycle.
+pub fn chart_marks(app: &App) -> Vec<ChartMark> {
+    let mut marks: Vec<ChartMark> = app
+        .gates
+        .iter()
+        .filter(|g| g.breached)
+        .filter_map(|state| {
+            let gate = app.profile.gates.iter().find(|g| g.id == state.id)?;
+            let since = state.since?;
+            let held = chrono::Duration::from_std(gate.for_).unwrap_or_default();
+            Some(ChartMark {
+                at: since + held,
+                label: format!("breach {}", state.id),
+            })
+        })
+        .collect();
+    let life = &app.lifecycle;
+    marks.extend(life.rollback_at.map(|at| ChartMark {
+        at,
+        label: "rollback".into(),
+    }));
+    marks.extend(life.recovered_at.map(|at| ChartMark {
+        at,
+        label: "recovered".into(),
+    }));
+    marks.sort_by_key(|m| m.at);
+    marks
+}
+
 /// The modal's title and lines.
 pub fn chart_details(app: &App) -> (String, Vec<String>) {
     let mut lines = Vec::new();

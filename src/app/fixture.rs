@@ -287,7 +287,8 @@ fn report(endpoint: &str, replica: usize, url: &str, at: DateTime<Utc>, o: Obser
     }))
 }
 
-fn record(at: DateTime<Utc>, operator: &str, event: Event) -> Msg {
+/// A journal record of the fixture's release, as the journal tail delivers it.
+pub fn record(at: DateTime<Utc>, operator: &str, event: Event) -> Msg {
     Msg::Record(Box::new(Record {
         at,
         operator: operator.into(),

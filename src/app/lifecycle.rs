@@ -66,6 +66,13 @@ pub struct Lifecycle {
     pub time_to_recovery_ms: Option<u64>,
     /// One sentence on how it got here.
     pub detail: String,
+    /// When the rollback was decided (started: the operator's `y`, or an
+    /// auto-rollback gate) and when its recovery was verified: the charts
+    /// mark them on the time axis.
+    #[serde(skip)]
+    pub rollback_at: Option<DateTime<Utc>>,
+    #[serde(skip)]
+    pub recovered_at: Option<DateTime<Utc>>,
 }
 
 impl Lifecycle {
@@ -82,6 +89,8 @@ impl Lifecycle {
                 self.stage = Stage::RollingBack;
                 self.by = Some(record.operator.clone());
                 self.at = Some(record.at);
+                self.rollback_at = Some(record.at);
+                self.recovered_at = None;
                 self.time_to_recovery_ms = None;
                 self.detail = match trigger {
                     Some(t) if t != &record.operator => format!("rollback started by {t}"),
@@ -128,6 +137,7 @@ impl Lifecycle {
             } if action == ROLLBACK && self.stage.rolled_back() => {
                 if *recovered {
                     self.stage = Stage::Recovered;
+                    self.recovered_at = Some(record.at);
                     self.time_to_recovery_ms = *time_to_recovery_ms;
                     self.detail = format!(
                         "recovered in {}: {} passed",
@@ -244,6 +254,7 @@ mod tests {
             what: "run: x".into(),
             dry_run: false,
             trigger: None,
+            reason: None,
         }
     }
 
@@ -313,6 +324,7 @@ mod tests {
             what: String::new(),
             dry_run: true,
             trigger: None,
+            reason: None,
         };
         assert!(!l.apply(&rec("2026-12-01T03:12:00Z", "a", dry)));
         assert!(!l.apply(&rec("2026-12-01T03:12:00Z", "a", started("restart"))));

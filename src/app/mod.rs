@@ -2,6 +2,7 @@
 //! here does I/O or imports tokio; adapters feed it facts and carry out the
 //! effects it asks for.
 
+pub mod action_reason;
 pub mod actions;
 pub mod chart_details;
 pub mod checklist;

@@ -266,9 +266,20 @@ fn facts(app: &mut App, record: &Record) -> Vec<Fact> {
             what,
             dry_run: false,
             trigger,
+            reason,
         } => {
             let by = trigger.clone().unwrap_or_else(|| record.operator.clone());
-            let detail = format!("{what} (asked by {by})");
+            let mut detail = format!("{what} (asked by {by})");
+            // Why it runs, as the operator confirmed it: the gate and its
+            // numbers, the judge, or "operator's decision".
+            let why = reason
+                .iter()
+                .flat_map(|r| r.lines())
+                .filter(|l| l.starts_with("why:") || l.starts_with("judge:"));
+            for line in why {
+                detail.push_str("; ");
+                detail.push_str(line);
+            }
             fact(
                 NotifyEvent::ActionStarted,
                 action,
@@ -284,12 +295,7 @@ fn facts(app: &mut App, record: &Record) -> Vec<Fact> {
             timed_out,
             ..
         } => {
-            let how = match (exit_code, cancelled, timed_out) {
-                (_, true, _) => "cancelled".to_string(),
-                (_, _, true) => "timed out".to_string(),
-                (Some(code), _, _) => format!("exit {code}"),
-                (None, _, _) => "did not start".to_string(),
-            };
+            let how = super::story::how_it_ended(*exit_code, *cancelled, *timed_out);
             let numbers = Numbers {
                 exit_code: *exit_code,
                 duration_ms: Some(*duration_ms),

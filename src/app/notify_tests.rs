@@ -175,6 +175,9 @@ fn payloads_carry_the_release_and_never_a_secret_and_slack_gets_text_and_fields(
             what: "deploy --token s3cr3t-token".into(),
             dry_run: false,
             trigger: None,
+            reason: Some(
+                "why: gate canary-errors: 9.1% vs > 5%\nrun: deploy --token s3cr3t-token".into(),
+            ),
         },
     );
     fold(&mut app, 2, breach());
@@ -218,6 +221,7 @@ fn records_of_another_release_and_dry_runs_tell_nobody() {
             what: "x".into(),
             dry_run: true,
             trigger: None,
+            reason: None,
         },
     );
     assert_eq!(app.notify.pending().count(), 0);

@@ -59,6 +59,10 @@ pub enum Event {
         /// Who asked: an operator, or golive itself for an auto-rollback gate.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         trigger: Option<String>,
+        /// Why it runs and what it will do, the text the confirmation showed
+        /// (`app::action_reason`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     ActionFinished {
         action: String,

@@ -600,6 +600,7 @@ mod tests {
                     what: "kubectl rollout undo".into(),
                     dry_run: false,
                     trigger: None,
+                    reason: None,
                 },
             ),
             rec(

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::actions::{confirm_lines, finished_event, started_event};
+use super::action_reason;
+use super::actions::{finished_event, started_event};
 use super::checklist::{self, Checklist, ItemChange, ItemState, ItemStatus};
 use super::command::CommandOutcome;
 use super::containers::{Containers, TargetState, target_label};
@@ -774,14 +775,18 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             dry_run,
             containers,
         } => match app.profile.actions.get(&name) {
-            Some(action) if dry_run => vec![app.record(started_event(
-                action,
-                &app.profile.redactor,
-                true,
-                None,
-                &containers,
-            ))],
-            Some(_) if app.action.is_none() => start_confirmed(app, name, containers),
+            Some(action) if dry_run => {
+                let reason = reason_now(app, action, &containers);
+                vec![app.record(started_event(
+                    action,
+                    &app.profile.redactor,
+                    true,
+                    None,
+                    &containers,
+                    reason,
+                ))]
+            }
+            Some(_) if app.action.is_none() => start_confirmed(app, name, containers, None),
             Some(_) => {
                 app.flash(format!("{name}: another action is running"));
                 Vec::new()
@@ -944,7 +949,13 @@ fn on_metrics(app: &mut App) -> Vec<Effect> {
         let may_act = app.headless.as_ref().is_none_or(|h| h.may_act);
         if let Some(action) = rollback.filter(|_| may_act && state.fired && app.action.is_none()) {
             let trigger = format!("gate {} (auto-rollback)", gate.id);
-            effects.extend(start_action(app, &action.name, Some(trigger), Vec::new()));
+            effects.extend(start_action(
+                app,
+                &action.name,
+                Some(trigger),
+                Vec::new(),
+                None,
+            ));
         }
     }
     effects
@@ -976,13 +987,31 @@ fn check_result(change: ItemChange, duration_ms: u64) -> Event {
     }
 }
 
+/// Why `action` would run now, in the text the confirmation shows and the
+/// journal keeps (`action_reason`).
+fn reason_lines_now(
+    app: &App,
+    action: &crate::profile::Action,
+    containers: &[String],
+) -> Vec<String> {
+    let triggers =
+        action_reason::trigger_lines(&app.gates, &app.profile.gates, app.judge.as_ref(), app.now);
+    action_reason::reason_lines(action, &app.profile.redactor, triggers, containers)
+}
+
+fn reason_now(app: &App, action: &crate::profile::Action, containers: &[String]) -> String {
+    action_reason::reason_text(&reason_lines_now(app, action, containers))
+}
+
 /// Starts an action the operator (or an auto-rollback gate) asked for: it
-/// is journalled, with the lifecycle it moves, and the driver runs it.
+/// is journalled, with the lifecycle it moves, and the driver runs it. The
+/// reason is the one the operator confirmed, or, with none, the one now.
 fn start_action(
     app: &mut App,
     name: &str,
     trigger: Option<String>,
     containers: Vec<String>,
+    reason: Option<String>,
 ) -> Vec<Effect> {
     let Some(action) = app.profile.actions.get(name).cloned() else {
         return Vec::new();
@@ -992,6 +1021,7 @@ fn start_action(
     } else {
         containers
     };
+    let reason = reason.unwrap_or_else(|| reason_now(app, &action, &containers));
     app.action = Some(RunningAction {
         name: name.to_string(),
         started: app.now,
@@ -1004,6 +1034,7 @@ fn start_action(
         false,
         trigger,
         &containers,
+        reason,
     ));
     effects.push(Effect::RunAction {
         name: name.to_string(),
@@ -1262,7 +1293,10 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
 
 fn confirm(app: &mut App) -> Vec<Effect> {
     match app.modal.take() {
-        Some(Modal::ConfirmAction { name, .. }) => start_confirmed(app, name, Vec::new()),
+        Some(Modal::ConfirmAction { name, lines }) => {
+            let reason = action_reason::reason_text(&lines);
+            start_confirmed(app, name, Vec::new(), Some(reason))
+        }
         Some(Modal::ConfirmQuit) => {
             app.quit = true;
             vec![Effect::CancelAction, Effect::Quit]
@@ -1284,13 +1318,18 @@ fn confirm(app: &mut App) -> Vec<Effect> {
 }
 
 /// An action the operator confirmed, with the evidence of what they saw.
-fn start_confirmed(app: &mut App, name: String, containers: Vec<String>) -> Vec<Effect> {
+fn start_confirmed(
+    app: &mut App,
+    name: String,
+    containers: Vec<String>,
+    reason: Option<String>,
+) -> Vec<Effect> {
     let seen = evidence::snapshot(app, &name);
     let mut effects = vec![app.record(Event::Evidence {
         about: name.clone(),
         seen,
     })];
-    effects.extend(start_action(app, &name, None, containers));
+    effects.extend(start_action(app, &name, None, containers, reason));
     effects
 }
 
@@ -1373,11 +1412,8 @@ fn open_action(app: &mut App, name: &str) -> Vec<Effect> {
     }
     match app.profile.actions.get(name) {
         Some(action) => {
-            let mut lines = confirm_lines(action, &app.profile.redactor);
             let containers = known_containers(app, action);
-            if !containers.is_empty() {
-                lines.push(format!("touches: {}", containers.join(", ")));
-            }
+            let lines = reason_lines_now(app, action, &containers);
             app.help = None;
             app.modal = Some(Modal::ConfirmAction {
                 name: name.to_string(),

@@ -1150,6 +1150,34 @@ fn a_persisting_breach_offers_the_rollback_once_and_journals_it() {
 }
 
 #[test]
+fn the_rollback_confirm_says_why_and_the_journal_keeps_the_same_text() {
+    let mut app = gated_app(OnBreach::Rollback);
+    scrape(&mut app, 0, 100, 0);
+    scrape(&mut app, 5, 150, 50);
+    scrape(&mut app, 16, 200, 100);
+    let Some(Modal::ConfirmAction { lines, .. }) = app.modal.clone() else {
+        panic!("no rollback confirm: {:?}", app.modal);
+    };
+    let why = &lines[0];
+    assert!(why.starts_with("why: gate errors: "), "{lines:?}");
+    assert!(
+        why.contains(" vs ") && why.contains("breached 11s (since "),
+        "{why}"
+    );
+    // Later, the confirmed text is the one journalled, not a re-worded one.
+    app.now += Span::seconds(30);
+    let effects = update(&mut app, Msg::Key(Key::Char('y')));
+    let reason = appended(&effects)
+        .into_iter()
+        .find_map(|r| match &r.event {
+            Event::ActionStarted { reason, .. } => reason.clone(),
+            _ => None,
+        })
+        .expect("an action_started record with its reason");
+    assert_eq!(reason, lines.join("\n"));
+}
+
+#[test]
 fn auto_rollback_runs_exactly_once_recorded_as_golive() {
     let mut app = gated_app(OnBreach::AutoRollback);
     scrape(&mut app, 0, 100, 0);

@@ -48,6 +48,9 @@ pub struct ActionRun {
     /// What ran, secrets masked.
     pub what: String,
     pub dry_run: bool,
+    /// Why it ran, as the confirmation said it (`app::action_reason`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     pub started_at: DateTime<Utc>,
     /// None while it runs (or if the journal never heard its end).
     pub end: Option<ActionEnd>,
@@ -67,14 +70,18 @@ impl ActionEnd {
     /// How the action ended, in the words every face prints: `cancelled`,
     /// `timed out`, `exit N` or `no exit code`.
     pub fn how(&self) -> String {
-        if self.cancelled {
-            "cancelled".to_string()
-        } else if self.timed_out {
-            "timed out".to_string()
-        } else {
-            self.exit_code
-                .map_or("no exit code".into(), |c| format!("exit {c}"))
-        }
+        how_it_ended(self.exit_code, self.cancelled, self.timed_out)
+    }
+}
+
+/// [`ActionEnd::how`] from an `action_finished` record's fields.
+pub fn how_it_ended(exit_code: Option<i32>, cancelled: bool, timed_out: bool) -> String {
+    if cancelled {
+        "cancelled".to_string()
+    } else if timed_out {
+        "timed out".to_string()
+    } else {
+        exit_code.map_or("no exit code".into(), |c| format!("exit {c}"))
     }
 }
 
@@ -126,12 +133,14 @@ impl Story {
                     what,
                     dry_run,
                     trigger,
+                    reason,
                 } => story.actions.push(ActionRun {
                     action: action.clone(),
                     by: r.operator.clone(),
                     trigger: trigger.clone().filter(|t| t != &r.operator),
                     what: what.clone(),
                     dry_run: *dry_run,
+                    reason: reason.clone(),
                     started_at: r.at,
                     end: None,
                     recovery: None,
@@ -225,6 +234,7 @@ mod tests {
                     what: "kubectl rollout undo".into(),
                     dry_run: false,
                     trigger: None,
+                    reason: None,
                 },
             ),
             rec(

@@ -293,6 +293,12 @@ fn action_text(a: &ActionRun, at: &dyn Fn(DateTime<Utc>) -> String) -> String {
         at(a.started_at),
         clean_text(&a.what)
     );
+    // The trigger half of the confirmed reason: the rest repeats `ran:`.
+    for why in a.reason.iter().flat_map(|r| r.lines()) {
+        if why.starts_with("why: ") || why.starts_with("judge: ") {
+            line.push_str(&format!("\n    {}", clean_text(why)));
+        }
+    }
     if let Some(end) = &a.end {
         let how = end.how();
         line.push_str(&format!(

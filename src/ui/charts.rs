@@ -13,6 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
 
 use super::{Theme, pane_block};
+use crate::app::chart_details::chart_marks;
 use crate::app::judge::{Verdict, verdict_mark};
 use crate::app::state::{App, Pane, TrackSample};
 use crate::profile::MetricKind;
@@ -118,10 +119,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         window.label().to_string()
     };
+    // The engine's events, as offsets before now within the span shown.
+    let marks: Vec<(f64, String)> = chart_marks(app)
+        .into_iter()
+        .map(|m| ((m.at - app.now).num_milliseconds() as f64 / 1000.0, m.label))
+        .filter(|(x, _)| (-span..=0.0).contains(x))
+        .collect();
     let scale = |max: f64| Scale {
         secs: span,
         label: label.clone(),
         max,
+        marks: marks.clone(),
     };
     chart(
         frame,
@@ -262,6 +270,9 @@ struct Scale {
     secs: f64,
     label: String,
     max: f64,
+    /// Events to mark with a vertical line: offset before now, label (the
+    /// labels go in the chart's title, where they cannot hide data).
+    marks: Vec<(f64, String)>,
 }
 
 fn chart(
@@ -301,6 +312,33 @@ fn chart(
                 .data(line),
         );
     }
+    let verticals: Vec<Vec<(f64, f64)>> = x
+        .marks
+        .iter()
+        .map(|(at, _)| vec![(*at, 0.0), (*at, max)])
+        .collect();
+    for line in &verticals {
+        datasets.push(
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.warn())
+                .data(line),
+        );
+    }
+    // The marks' labels follow the title as far as the plot's width allows
+    // (a title wider than the plot is not drawn at all).
+    let room = usize::from(area.width.saturating_sub(10));
+    let mut title = title.to_string();
+    let mut shown = std::collections::HashSet::new();
+    for (at, label) in &x.marks {
+        // One label per kind of event ("breach" for every gate's breach).
+        let kind = label.split(' ').next().unwrap_or(label);
+        let more = format!(" ┊{kind} -{}", span_label(-at));
+        if shown.insert(kind) && title.chars().count() + more.chars().count() <= room {
+            title.push_str(&more);
+        }
+    }
     let labels = |a: String, b: String| vec![Line::from(a), Line::from(b)];
     let chart = Chart::new(datasets)
         .x_axis(
@@ -311,7 +349,7 @@ fn chart(
         )
         .y_axis(
             Axis::default()
-                .title(Span::styled(title.to_string(), theme.muted()))
+                .title(Span::styled(title, theme.muted()))
                 .bounds([0.0, max])
                 .style(theme.muted())
                 .labels(labels("0".into(), format!("{max:.0}"))),

@@ -134,10 +134,16 @@ const DETAILS_WIDTH: u16 = 96;
 fn wrapped_rows(line: &Line, width: usize) -> usize {
     let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
     let mut rows = 1;
-    let mut used = 0;
-    for (i, word) in text.split(' ').enumerate() {
+    // A leading indent is kept on the first row (the paragraph does not trim).
+    let body = text.trim_start_matches(' ');
+    let mut used = (text.len() - body.len()).min(width);
+    for (i, word) in body.split(' ').enumerate() {
         let w = word.width();
-        let need = if i == 0 || used == 0 { w } else { used + 1 + w };
+        let need = if i == 0 || used == 0 {
+            used + w
+        } else {
+            used + 1 + w
+        };
         if need <= width {
             used = need;
         } else if w <= width {
