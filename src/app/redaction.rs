@@ -88,6 +88,7 @@ fn redact_outcome(r: &Redactor, outcome: &mut CommandOutcome) {
     outcome.tail.iter_mut().for_each(|l| {
         redact_string(r, l);
     });
+    redact_string(r, &mut outcome.stdout);
     if let Some(err) = &mut outcome.spawn_error {
         redact_string(r, err);
     }

@@ -726,7 +726,13 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::CheckFinished { item, outcome } => {
-            let change = app.checklist.command_finished(&item, &outcome, app.now);
+            let conditions = match app.profile.item(&item).and_then(|(_, i)| i.check.as_ref()) {
+                Some(Check::Command(c)) => c.conditions.as_slice(),
+                _ => &[],
+            };
+            let change = app
+                .checklist
+                .command_finished(&item, &outcome, conditions, app.now);
             let ms = outcome.duration.as_millis() as u64;
             change
                 .map(|c| app.record(check_result(c, ms)))
@@ -1461,7 +1467,10 @@ fn item_details(app: &App, item: &ItemState) -> Vec<String> {
     match spec.and_then(|i| i.check.as_ref()) {
         None => lines.push("check: manual sign-off".into()),
         Some(Check::Command(c)) => {
-            lines.push(format!("check: run {}", r.redact(&shell_words(&c.argv))))
+            lines.push(format!("check: run {}", r.redact(&shell_words(&c.argv))));
+            for c in &c.conditions {
+                lines.push(format!("  condition: {}", c.source));
+            }
         }
         Some(Check::Endpoint(e)) => {
             lines.push(format!(

@@ -544,7 +544,7 @@ async fn run_one(
                 ..CommandSpec::from(cmd)
             };
             let outcome = command::run(&spec, None, None).await;
-            settle(command_evaluation(&outcome))
+            settle(command_evaluation(&outcome, &cmd.conditions))
         }
         Check::Endpoint(ep) => run_endpoint(profile, prober, ep, options).await,
         // Decided by the shared metrics watcher; kept for a lone call.

@@ -244,6 +244,9 @@ pub struct CommandCheck {
     pub timeout: Duration,
     pub cwd: Option<PathBuf>,
     pub env: Vec<(String, String)>,
+    /// Empty: exit 0 passes. Otherwise these decide, over `[BODY]` (stdout)
+    /// and `[EXIT]`.
+    pub conditions: Vec<Condition>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -509,6 +512,7 @@ impl std::fmt::Debug for CommandCheck {
             .field("timeout", &self.timeout)
             .field("cwd", &self.cwd)
             .field("env", &masked_env(&self.env))
+            .field("conditions", &self.conditions)
             .finish()
     }
 }

@@ -188,6 +188,7 @@ impl Loader<'_> {
                     timeout: self.duration_or(&r.timeout, settings.timeout),
                     cwd: self.expand_opt(&r.cwd).map(PathBuf::from),
                     env: self.expand_env(&r.env),
+                    conditions: self.conditions(&r.conditions),
                 }))
             }
             "endpoint" => {
@@ -296,7 +297,10 @@ impl Loader<'_> {
 
 /// The kinds of check and the keys each one takes.
 const CHECK_KINDS: [(&str, &[&str]); 5] = [
-    ("command", &["command", "timeout", "cwd", "env"]),
+    (
+        "command",
+        &["command", "timeout", "cwd", "env", "conditions"],
+    ),
     (
         "endpoint",
         &["endpoint", "conditions", "all_replicas", "hold", "requests"],
