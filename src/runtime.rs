@@ -484,9 +484,17 @@ impl Driver {
             }
             Effect::PollNow => self.poller.poll_all_now(),
             Effect::RunCheck { item } => {
-                let Some(Check::Command(check)) =
-                    self.profile.item(&item).and_then(|(_, i)| i.check.clone())
-                else {
+                let check = self.profile.item(&item).and_then(|(_, i)| i.check.clone());
+                if let Some(Check::Swarm(swarm)) = check {
+                    let host = crate::io::docker::host_from(self.docker_host.as_deref());
+                    let tx = self.tx.clone();
+                    self.tasks.spawn(async move {
+                        let state = crate::io::docker::swarm_once(&host, &swarm.service).await;
+                        let _ = tx.send(Msg::SwarmChecked { item, state }).await;
+                    });
+                    return;
+                }
+                let Some(Check::Command(check)) = check else {
                     return;
                 };
                 let spec = CommandSpec {

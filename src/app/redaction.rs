@@ -36,6 +36,19 @@ pub fn redact_msg(r: &Redactor, msg: &mut Msg) {
         Msg::CheckFinished { outcome, .. } | Msg::ActionFinished { outcome, .. } => {
             redact_outcome(r, outcome)
         }
+        Msg::SwarmChecked { state, .. } => {
+            let task_texts = state
+                .tasks
+                .iter_mut()
+                .flat_map(|t| [Some(&mut t.image), t.error.as_mut()].into_iter().flatten());
+            for s in task_texts
+                .chain(state.error.iter_mut())
+                .chain(state.update_message.iter_mut())
+                .chain(std::iter::once(&mut state.image))
+            {
+                redact_string(r, s);
+            }
+        }
         Msg::ActionOutput { line, .. } | Msg::Problem(line) => {
             redact_string(r, line);
         }

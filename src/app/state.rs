@@ -116,6 +116,11 @@ pub enum Msg {
         item: String,
         outcome: CommandOutcome,
     },
+    /// A swarm check's look at its service (run as a command check is).
+    SwarmChecked {
+        item: String,
+        state: super::swarm::SwarmState,
+    },
     ActionOutput {
         name: String,
         line: String,
@@ -402,11 +407,12 @@ impl App {
         }
     }
 
-    /// What the cockpit asks for as soon as it opens: run every command check once.
+    /// What the cockpit asks for as soon as it opens: run every command and
+    /// swarm check once.
     pub fn startup_effects(&self) -> Vec<Effect> {
         self.profile
             .items()
-            .filter(|(_, i)| matches!(i.check, Some(Check::Command(_))))
+            .filter(|(_, i)| matches!(i.check, Some(Check::Command(_) | Check::Swarm(_))))
             .map(|(_, i)| Effect::RunCheck { item: i.id.clone() })
             .collect()
     }
@@ -739,6 +745,24 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
                 .into_iter()
                 .collect()
         }
+        Msg::SwarmChecked { item, state } => {
+            let Some(Check::Swarm(check)) =
+                app.profile.item(&item).and_then(|(_, i)| i.check.as_ref())
+            else {
+                return Vec::new();
+            };
+            let (passed, detail) = super::swarm::evaluate_swarm_check(check, &state);
+            let evaluation = if passed {
+                super::checklist::Evaluation::Pass(detail)
+            } else {
+                super::checklist::Evaluation::Fail(detail)
+            };
+            app.checklist
+                .apply_evaluation(&item, None, evaluation, app.now)
+                .map(|c| app.record(check_result(c, 0)))
+                .into_iter()
+                .collect()
+        }
         Msg::ActionOutput { name, line } => {
             if let Some(action) = app.action.as_mut().filter(|a| a.name == name) {
                 if action.output.len() == ACTION_TAIL {
@@ -1058,7 +1082,7 @@ fn recheck(app: &mut App, items: &[String]) -> Vec<Effect> {
     let mut poll = false;
     for id in items {
         match app.profile.item(id).and_then(|(_, i)| i.check.as_ref()) {
-            Some(Check::Command(_)) => {
+            Some(Check::Command(_) | Check::Swarm(_)) => {
                 app.checklist.start(id, app.now);
                 effects.push(Effect::RunCheck { item: id.clone() });
             }
@@ -1510,6 +1534,12 @@ fn item_details(app: &App, item: &ItemState) -> Vec<String> {
             let target = super::containers::target_label(&d.target);
             lines.push(format!("check: docker {target}"));
             for c in &d.conditions {
+                lines.push(format!("  condition: {}", c.source));
+            }
+        }
+        Some(Check::Swarm(s)) => {
+            lines.push(format!("check: swarm service {}", s.service));
+            for c in &s.conditions {
                 lines.push(format!("  condition: {}", c.source));
             }
         }

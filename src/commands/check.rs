@@ -565,6 +565,17 @@ async fn run_one(
             };
             (status, verdict.explanation)
         }
+        Check::Swarm(swarm) => {
+            let host = crate::io::docker::host_from(None);
+            let state = crate::io::docker::swarm_once(&host, &swarm.service).await;
+            let (passed, detail) = crate::app::swarm::evaluate_swarm_check(swarm, &state);
+            let status = if passed {
+                ItemStatus::Pass
+            } else {
+                ItemStatus::Fail
+            };
+            (status, detail)
+        }
         Check::Docker(docker) => {
             let host = crate::io::docker::host_from(None);
             let state = crate::io::docker::inspect_once(&host, &docker.target).await;

@@ -236,6 +236,7 @@ pub enum Check {
     Metric(MetricCheck),
     Logs(LogsCheck),
     Docker(DockerCheck),
+    Swarm(SwarmCheck),
 }
 
 #[derive(Clone, PartialEq)]
@@ -399,6 +400,15 @@ pub fn compose_project_name(dir_name: &str) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DockerCheck {
     pub target: DockerTarget,
+    pub conditions: Vec<Condition>,
+}
+
+/// A Swarm service's tasks and update: `[TASKS_RUNNING]`, `[TASKS_DESIRED]`,
+/// `[VERSIONS]`, `[UPDATE_STATE]`, `[IMAGE]`. Empty conditions: every
+/// desired task runs, on one image, with no update in flight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SwarmCheck {
+    pub service: String,
     pub conditions: Vec<Condition>,
 }
 

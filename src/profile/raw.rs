@@ -180,6 +180,15 @@ pub struct RawCheck {
     pub window: Option<Str>,
     // docker
     pub docker: Option<Spanned<RawDockerTarget>>,
+    // swarm
+    pub swarm: Option<Spanned<RawSwarmService>>,
+}
+
+/// `swarm = { service = "NAME" }`: a Swarm service (a stack's is `STACK_SERVICE`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSwarmService {
+    pub service: Str,
 }
 
 #[derive(Debug, Deserialize)]
