@@ -44,6 +44,9 @@ pub struct SwarmState {
     /// `rollback_paused`, `rollback_completed`; None before any update.
     pub update_state: Option<String>,
     pub update_message: Option<String>,
+    /// When the last update began, as the engine wrote it: tells a new
+    /// update from the one before it.
+    pub update_started: Option<String>,
     /// Tasks the orchestrator still wants, and those that just ended.
     pub tasks: Vec<SwarmTask>,
     pub error: Option<String>,
@@ -175,6 +178,28 @@ pub fn evaluate_swarm_check(check: &SwarmCheck, state: &SwarmState) -> (bool, St
     (passed, detail.join("; "))
 }
 
+/// How an update or rollback golive started ended, judged from the state
+/// the service reached: None while it goes on, Ok(evidence) when it did what
+/// was asked, Err(why) when it paused or the engine rolled it back.
+pub fn update_end(rollback: bool, state: &SwarmState) -> Option<Result<String, String>> {
+    let said = state
+        .update_message
+        .as_deref()
+        .filter(|m| !m.is_empty())
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default();
+    match (state.update_state(), rollback) {
+        ("completed", false) | ("rollback_completed", true) => Some(Ok(state.summary())),
+        ("rollback_completed", false) => {
+            Some(Err(format!("the engine rolled the update back{said}")))
+        }
+        ("paused" | "rollback_paused", _) => {
+            Some(Err(format!("the update {} {said}", state.update_state())))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -204,6 +229,7 @@ mod tests {
             image: "api:v2".into(),
             update_state: Some("updating".into()),
             update_message: Some("update in progress".into()),
+            update_started: None,
             tasks: vec![
                 task(1, "running", "api:v2"),
                 task(2, "running", "api:v1"),
@@ -265,6 +291,21 @@ mod tests {
         let s = SwarmState::failed("api", "no such service: api".into());
         let (passed, why) = evaluate_swarm_check(&check(&["[TASKS_RUNNING] >= 1"]), &s);
         assert!(!passed && why.contains("no such service"), "{why}");
+    }
+
+    #[test]
+    fn an_update_ends_by_its_state() {
+        let mut s = rolling();
+        assert_eq!(update_end(false, &s), None);
+        s.update_state = Some("completed".into());
+        assert!(update_end(false, &s).unwrap().is_ok());
+        s.update_state = Some("paused".into());
+        s.update_message = Some("update paused due to failure".into());
+        let why = update_end(false, &s).unwrap().unwrap_err();
+        assert!(why.contains("paused due to failure"), "{why}");
+        s.update_state = Some("rollback_completed".into());
+        assert!(update_end(false, &s).unwrap().is_err());
+        assert!(update_end(true, &s).unwrap().is_ok());
     }
 
     #[test]

@@ -505,6 +505,22 @@ pub enum ActionKind {
         target: DockerTarget,
         op: DockerOp,
     },
+    /// A Swarm service, changed through the engine's API.
+    Swarm {
+        service: String,
+        op: SwarmOp,
+    },
+}
+
+/// What a swarm action does to its service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SwarmOp {
+    /// A rolling update to this image, as the service's update config says.
+    Image(String),
+    /// The engine's rollback to the service's previous spec.
+    Rollback,
+    /// Replicas wanted.
+    Scale(u64),
 }
 
 /// Environment values handed to commands often carry credentials
@@ -539,6 +555,11 @@ impl std::fmt::Debug for ActionKind {
             ActionKind::Docker { target, op } => f
                 .debug_struct("Docker")
                 .field("target", target)
+                .field("op", op)
+                .finish(),
+            ActionKind::Swarm { service, op } => f
+                .debug_struct("Swarm")
+                .field("service", service)
                 .field("op", op)
                 .finish(),
         }

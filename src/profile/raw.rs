@@ -215,11 +215,22 @@ pub struct RawActionDocker {
     pub restart: Option<Spanned<bool>>,
 }
 
+/// `swarm = { service, image | rollback = true | scale = N }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawActionSwarm {
+    pub service: Str,
+    pub image: Option<Str>,
+    pub rollback: Option<Spanned<bool>>,
+    pub scale: Option<Spanned<i64>>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAction {
     pub command: Option<Spanned<Vec<Str>>>,
     pub docker: Option<Spanned<RawActionDocker>>,
+    pub swarm: Option<Spanned<RawActionSwarm>>,
     #[serde(default)]
     pub verify: Vec<Str>,
     pub verify_timeout: Option<Str>,

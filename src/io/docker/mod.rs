@@ -14,12 +14,14 @@ mod logs;
 mod operations;
 mod states;
 mod swarm;
+mod swarm_actions;
 
 pub use connection::{DEFAULT_HOST, Engine, host_from};
 pub use logs::{FollowOptions, follow};
 pub use operations::{ContainerRef, PROJECT_LABEL};
 pub use states::{inspect_once, watch_states};
 pub use swarm::{inspect_service, swarm_once};
+pub use swarm_actions::apply_swarm;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DockerError {

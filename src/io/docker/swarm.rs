@@ -68,6 +68,7 @@ fn state_of(name: &str, service: &Service, tasks: &[Task]) -> SwarmState {
             .map(|s| s.to_string())
             .filter(|s| !s.is_empty()),
         update_message: update.and_then(|u| u.message.clone()),
+        update_started: update.and_then(|u| u.started_at.clone()),
         tasks: kept,
         error: None,
     }
