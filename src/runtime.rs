@@ -435,7 +435,7 @@ impl Driver {
             .logs
             .iter()
             .cloned()
-            .partition(|s| matches!(s.kind, LogKind::Docker(_)));
+            .partition(|s| matches!(s.kind, LogKind::Docker(_) | LogKind::Swarm(_)));
         let backlog = chrono::Duration::from_std(docker_backlog(profile)).ok();
         let docker_opts = SourceOptions {
             since: backlog.and_then(|b| Utc::now().checked_sub_signed(b)),

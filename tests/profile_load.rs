@@ -397,6 +397,9 @@ id = "rollout"
   id = "kubectl"
   check = { command = ["kubectl", "get", "deployment", "api", "-o", "json"], conditions = ["[BODY].status.updatedReplicas == [BODY].spec.replicas"] }
 
+[[logs]]
+swarm = { service = "shop_api" }
+
 [actions.promote]
 swarm = { service = "shop_api", image = "shop:${service.version}" }
 
@@ -428,6 +431,11 @@ swarm = { service = "shop_api", scale = 1 }
     assert_eq!(op("promote"), SwarmOp::Image("shop:v2".into()));
     assert_eq!(op("undo"), SwarmOp::Rollback);
     assert_eq!(op("shrink"), SwarmOp::Scale(1));
+    assert_eq!(
+        p.logs[0].id, "shop_api",
+        "a swarm source is named after its service"
+    );
+    assert_eq!(p.logs[0].kind, LogKind::Swarm("shop_api".into()));
 
     let text = "[service]\nname = \"s\"\nversion = \"v\"\n\n[actions.both]\nswarm = { service = \"a\", scale = 2, rollback = true }\n";
     let err = profile::load_with(Path::new("t.toml"), text, &env).unwrap_err();

@@ -475,6 +475,8 @@ pub struct BaselineConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogKind {
     Docker(DockerTarget),
+    /// A Swarm service's tasks, each line's replica `service.slot`.
+    Swarm(String),
     Command(Vec<String>),
     File(PathBuf),
 }

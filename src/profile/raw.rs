@@ -125,6 +125,7 @@ pub struct RawDockerTarget {
 pub struct RawLogs {
     pub id: Option<Str>,
     pub docker: Option<Spanned<RawDockerTarget>>,
+    pub swarm: Option<Spanned<RawSwarmService>>,
     pub command: Option<Spanned<Vec<Str>>>,
     pub file: Option<Str>,
     #[serde(default)]

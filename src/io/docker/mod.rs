@@ -15,6 +15,7 @@ mod operations;
 mod states;
 mod swarm;
 mod swarm_actions;
+mod swarm_logs;
 
 pub use connection::{DEFAULT_HOST, Engine, host_from};
 pub use logs::{FollowOptions, follow};
@@ -22,6 +23,7 @@ pub use operations::{ContainerRef, PROJECT_LABEL};
 pub use states::{inspect_once, watch_states};
 pub use swarm::{inspect_service, swarm_once};
 pub use swarm_actions::apply_swarm;
+pub use swarm_logs::follow_swarm;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DockerError {
