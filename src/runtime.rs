@@ -429,6 +429,7 @@ impl Driver {
         let (log_tx, log_rx) = mpsc::channel::<Vec<LogLine>>(64);
         let (stop_logs, stop_rx) = watch::channel(false);
         spawn_container_watcher(profile, &tx, stop_rx.clone(), &mut tasks);
+        spawn_swarm_watcher(profile, &tx, stop_rx.clone(), &mut tasks);
         // Containers from a bounded past (their engine keeps it); files and
         // commands from their tail, as `tail -f` and the tools themselves do.
         let (docker, others): (Vec<LogSource>, Vec<LogSource>) = profile
@@ -622,6 +623,37 @@ fn spawn_container_watcher(
         let target = targets.get(index).cloned()?;
         Some(Msg::Containers { target, state })
     }));
+}
+
+/// Looks at every Swarm service the profile names each poll interval: the
+/// health pane's rows and the swarm items' verdicts come from these looks.
+fn spawn_swarm_watcher(
+    profile: &Profile,
+    tx: &mpsc::Sender<Msg>,
+    mut stop: watch::Receiver<bool>,
+    tasks: &mut JoinSet<()>,
+) {
+    let services = crate::app::swarm::swarm_services(profile);
+    if services.is_empty() {
+        return;
+    }
+    let every = profile.settings.poll_interval.max(CONTAINER_POLL_FLOOR);
+    let tx = tx.clone();
+    tasks.spawn(async move {
+        loop {
+            for service in &services {
+                let host = docker::host_from(None);
+                let state = docker::swarm_once(&host, service).await;
+                if tx.send(Msg::Swarm(state)).await.is_err() {
+                    return;
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    });
 }
 
 /// Passes an adapter's reports on to the loop as messages (None skips one),

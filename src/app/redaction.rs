@@ -36,7 +36,7 @@ pub fn redact_msg(r: &Redactor, msg: &mut Msg) {
         Msg::CheckFinished { outcome, .. } | Msg::ActionFinished { outcome, .. } => {
             redact_outcome(r, outcome)
         }
-        Msg::SwarmChecked { state, .. } => {
+        Msg::SwarmChecked { state, .. } | Msg::Swarm(state) => {
             let task_texts = state
                 .tasks
                 .iter_mut()

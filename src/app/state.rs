@@ -116,6 +116,8 @@ pub enum Msg {
         item: String,
         outcome: CommandOutcome,
     },
+    /// The swarm watcher's latest look at a service.
+    Swarm(super::swarm::SwarmState),
     /// A swarm check's look at its service (run as a command check is).
     SwarmChecked {
         item: String,
@@ -319,6 +321,9 @@ pub struct App {
     pub judge_trail: VerdictTrail,
     /// Every Docker target of the profile, as the engine last described it.
     pub containers: Containers,
+    /// Every Swarm service of the profile, by name, as last seen (absent
+    /// until the first look).
+    pub swarms: BTreeMap<String, super::swarm::SwarmState>,
     /// Matching lines per logs check item, within its window.
     pub log_checks: LogChecks,
     /// The logs pane: lines, filter, search, follow and where it is scrolled.
@@ -387,6 +392,7 @@ impl App {
             judge: None,
             judge_trail: VerdictTrail::default(),
             containers,
+            swarms: BTreeMap::new(),
             log_checks,
             logs,
             log_rows: 10,
@@ -744,6 +750,12 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
                 .map(|c| app.record(check_result(c, ms)))
                 .into_iter()
                 .collect()
+        }
+        Msg::Swarm(state) => {
+            let changes =
+                super::swarm::settle_items(&app.profile, &mut app.checklist, &state, app.now);
+            app.swarms.insert(state.service.clone(), state);
+            journal(changes, app)
         }
         Msg::SwarmChecked { item, state } => {
             let Some(Check::Swarm(check)) =

@@ -8,8 +8,10 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::checklist::{Checklist, Evaluation, ItemChange};
 use super::condition::{FactMap, Verdict};
-use crate::profile::SwarmCheck;
+use super::health::HealthState;
+use crate::profile::{ActionKind, Check, LogKind, Profile, SwarmCheck};
 
 /// One task of a service, as the engine reported it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -91,6 +93,22 @@ impl SwarmState {
     /// (or a stuck one) is half way.
     pub fn mixed(&self) -> bool {
         self.versions().len() > 1
+    }
+
+    /// The heading's state: up when every desired task runs one image with
+    /// no update in flight; down when none runs or the service cannot be read.
+    pub fn health(&self) -> HealthState {
+        let in_flight = matches!(
+            self.update_state(),
+            "updating" | "paused" | "rollback_started" | "rollback_paused"
+        );
+        if self.error.is_some() || (self.running() == 0 && self.wanted() > 0) {
+            HealthState::Down
+        } else if self.running() as u64 == self.wanted() && !self.mixed() && !in_flight {
+            HealthState::Up
+        } else {
+            HealthState::Degraded
+        }
     }
 
     /// `none` before the service was ever updated.
@@ -200,6 +218,57 @@ pub fn update_end(rollback: bool, state: &SwarmState) -> Option<Result<String, S
     }
 }
 
+/// Every Swarm service the profile names (checks, log sources, actions),
+/// each once, in the order first named: what the health pane watches.
+pub fn swarm_services(profile: &Profile) -> Vec<String> {
+    let checks = profile.items().filter_map(|(_, i)| match &i.check {
+        Some(Check::Swarm(s)) => Some(&s.service),
+        _ => None,
+    });
+    let logs = profile.logs.iter().filter_map(|s| match &s.kind {
+        LogKind::Swarm(service) => Some(service),
+        _ => None,
+    });
+    let actions = profile.actions.values().filter_map(|a| match &a.kind {
+        ActionKind::Swarm { service, .. } => Some(service),
+        _ => None,
+    });
+    let mut out: Vec<String> = Vec::new();
+    for s in checks.chain(logs).chain(actions) {
+        if !out.contains(s) {
+            out.push(s.clone());
+        }
+    }
+    out
+}
+
+/// A fresh look at a service settles every swarm item on it, as a fresh
+/// container state settles the docker items.
+pub fn settle_items(
+    profile: &Profile,
+    checklist: &mut Checklist,
+    state: &SwarmState,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<ItemChange> {
+    let mut changes = Vec::new();
+    for (_, item) in profile.items() {
+        let Some(Check::Swarm(check)) = &item.check else {
+            continue;
+        };
+        if check.service != state.service {
+            continue;
+        }
+        let (passed, detail) = evaluate_swarm_check(check, state);
+        let evaluation = if passed {
+            Evaluation::Pass(detail)
+        } else {
+            Evaluation::Fail(detail)
+        };
+        changes.extend(checklist.apply_evaluation(&item.id, None, evaluation, now));
+    }
+    changes
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -272,6 +341,7 @@ mod tests {
             !evaluate_swarm_check(&check(&[]), &s).0,
             "an update in flight is not settled"
         );
+        assert_eq!(s.health(), HealthState::Degraded);
     }
 
     #[test]
