@@ -8,7 +8,7 @@ mod docker_support;
 
 use std::time::Duration;
 
-use docker_support::{Cleanup, SwarmService, build_swarm_image, docker, swarm_or_skip, unique};
+use docker_support::{Cleanup, docker, swarm_or_skip, swarm_releases, unique};
 use golive::io::actions::{ExecOptions, execute};
 use golive::io::docker::inspect_service;
 use golive::profile::{Action, ActionKind, SwarmOp};
@@ -44,29 +44,7 @@ async fn update_rollback_and_scale_are_followed_to_their_end() {
         return;
     };
     let mut cleanup = Cleanup::default();
-    let repo = unique("swarm-act");
-    let (v1, v2) = (format!("{repo}:v1"), format!("{repo}:v2"));
-    build_swarm_image(&mut cleanup, &v1, "v1");
-    build_swarm_image(&mut cleanup, &v2, "v2");
-    let name = unique("svc");
-    let _service = SwarmService(name.clone());
-    docker(&[
-        "service",
-        "create",
-        "--detach",
-        "--no-resolve-image",
-        "--name",
-        &name,
-        "--replicas",
-        "3",
-        "--update-parallelism",
-        "1",
-        "--update-delay",
-        "1s",
-        "--stop-grace-period",
-        "1s",
-        &v1,
-    ]);
+    let (_service, name, v1, v2) = swarm_releases(&mut cleanup, "swarm-act", "1s");
     let opts = ExecOptions::default();
     // A scale to what it already asks waits for the tasks to run.
     let out = execute(&action(&name, SwarmOp::Scale(3)), &opts, None, None).await;

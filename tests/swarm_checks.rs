@@ -8,7 +8,7 @@ mod docker_support;
 
 use std::time::Duration;
 
-use docker_support::{Cleanup, SwarmService, build_swarm_image, docker, swarm_or_skip, unique};
+use docker_support::{Cleanup, docker, swarm_or_skip, swarm_releases, unique};
 use golive::app::swarm::{SwarmState, evaluate_swarm_check};
 use golive::io::docker::{Engine, inspect_service};
 use golive::model::condition::Condition;
@@ -53,29 +53,7 @@ async fn a_rolling_image_update_shows_two_versions_then_one() {
         return;
     };
     let mut cleanup = Cleanup::default();
-    let repo = unique("swarm");
-    let (v1, v2) = (format!("{repo}:v1"), format!("{repo}:v2"));
-    build_swarm_image(&mut cleanup, &v1, "v1");
-    build_swarm_image(&mut cleanup, &v2, "v2");
-    let name = unique("svc");
-    let service = SwarmService(name.clone());
-    docker(&[
-        "service",
-        "create",
-        "--detach",
-        "--no-resolve-image",
-        "--name",
-        &name,
-        "--replicas",
-        "3",
-        "--update-parallelism",
-        "1",
-        "--update-delay",
-        "3s",
-        "--stop-grace-period",
-        "1s",
-        &v1,
-    ]);
+    let (service, name, v1, v2) = swarm_releases(&mut cleanup, "swarm", "3s");
     let settled = watch(&engine, &name, Duration::from_secs(60), |s| {
         s.running() == 3
     })

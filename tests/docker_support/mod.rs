@@ -79,6 +79,40 @@ impl Drop for SwarmService {
     }
 }
 
+/// `<repo>:v1` and `<repo>:v2` swarm images (see [`build_swarm_image`]) and
+/// a 3-replica service on v1 that updates one task at a time with `delay`
+/// between them: (the service, its name, v1, v2).
+pub fn swarm_releases(
+    cleanup: &mut Cleanup,
+    what: &str,
+    delay: &str,
+) -> (SwarmService, String, String, String) {
+    let repo = unique(what);
+    let (v1, v2) = (format!("{repo}:v1"), format!("{repo}:v2"));
+    build_swarm_image(cleanup, &v1, "v1");
+    build_swarm_image(cleanup, &v2, "v2");
+    let name = unique("svc");
+    let service = SwarmService(name.clone());
+    docker(&[
+        "service",
+        "create",
+        "--detach",
+        "--no-resolve-image",
+        "--name",
+        &name,
+        "--replicas",
+        "3",
+        "--update-parallelism",
+        "1",
+        "--update-delay",
+        delay,
+        "--stop-grace-period",
+        "1s",
+        &v1,
+    ]);
+    (service, name, v1, v2)
+}
+
 /// Builds `tag` FROM scratch: busybox httpd on :8080 serving `/health` as
 /// `{"version":"<version>"}` and printing `serving <version>` once a
 /// second, so a service's tasks have logs to follow.
