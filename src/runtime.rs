@@ -519,13 +519,14 @@ impl Driver {
         let (log_tx, log_rx) = mpsc::channel::<Vec<LogLine>>(64);
         let (stop_logs, stop_rx) = watch::channel(false);
         spawn_container_watcher(profile, &tx, stop_rx.clone(), &mut tasks);
+        spawn_swarm_watcher(profile, &tx, stop_rx.clone(), &mut tasks);
         // Containers from a bounded past (their engine keeps it); files and
         // commands from their tail, as `tail -f` and the tools themselves do.
         let (docker, others): (Vec<LogSource>, Vec<LogSource>) = profile
             .logs
             .iter()
             .cloned()
-            .partition(|s| matches!(s.kind, LogKind::Docker(_)));
+            .partition(|s| matches!(s.kind, LogKind::Docker(_) | LogKind::Swarm(_)));
         let backlog = chrono::Duration::from_std(docker_backlog(profile)).ok();
         let docker_opts = SourceOptions {
             since: backlog.and_then(|b| Utc::now().checked_sub_signed(b)),
@@ -588,9 +589,17 @@ impl Driver {
             }
             Effect::PollNow => self.poller.poll_all_now(),
             Effect::RunCheck { item } => {
-                let Some(Check::Command(check)) =
-                    self.profile.item(&item).and_then(|(_, i)| i.check.clone())
-                else {
+                let check = self.profile.item(&item).and_then(|(_, i)| i.check.clone());
+                if let Some(Check::Swarm(swarm)) = check {
+                    let host = crate::io::docker::host_from(self.docker_host.as_deref());
+                    let tx = self.tx.clone();
+                    self.tasks.spawn(async move {
+                        let state = crate::io::docker::swarm_once(&host, &swarm.service).await;
+                        let _ = tx.send(Msg::SwarmChecked { item, state }).await;
+                    });
+                    return;
+                }
+                let Some(Check::Command(check)) = check else {
                     return;
                 };
                 let spec = CommandSpec {
@@ -729,6 +738,37 @@ fn spawn_container_watcher(
         let target = targets.get(index).cloned()?;
         Some(Msg::Containers { target, state })
     }));
+}
+
+/// Looks at every Swarm service the profile names each poll interval: the
+/// health pane's rows and the swarm items' verdicts come from these looks.
+fn spawn_swarm_watcher(
+    profile: &Profile,
+    tx: &mpsc::Sender<Msg>,
+    mut stop: watch::Receiver<bool>,
+    tasks: &mut JoinSet<()>,
+) {
+    let services = crate::app::swarm::swarm_services(profile);
+    if services.is_empty() {
+        return;
+    }
+    let every = profile.settings.poll_interval.max(CONTAINER_POLL_FLOOR);
+    let tx = tx.clone();
+    tasks.spawn(async move {
+        loop {
+            for service in &services {
+                let host = docker::host_from(None);
+                let state = docker::swarm_once(&host, service).await;
+                if tx.send(Msg::Swarm(state)).await.is_err() {
+                    return;
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    });
 }
 
 /// Passes an adapter's reports on to the loop as messages (None skips one),

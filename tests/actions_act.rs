@@ -293,6 +293,7 @@ fn verify_items_rerun_until_they_pass_and_recovery_is_recorded() {
                 timeout: Duration::from_secs(5),
                 cwd: None,
                 env: vec![],
+                conditions: Vec::new(),
             })),
         }],
     }];

@@ -946,3 +946,68 @@ fn json_spells_no_data_as_the_text_does() {
     );
     assert!(!stdout.contains("no_data"), "{stdout}");
 }
+
+/// A command check with conditions reads stdout as `[BODY]` (JSON when it
+/// parses, text otherwise) and the exit code as `[EXIT]`; two body paths
+/// compare with each other, as a `kubectl get deployment -o json` check
+/// needs (`updatedReplicas == spec.replicas`).
+#[test]
+fn command_checks_with_conditions_read_json_and_text_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let deployment = dir.path().join("deployment.json");
+    std::fs::write(
+        &deployment,
+        r#"{"metadata":{"generation":4},"spec":{"replicas":3},
+            "status":{"observedGeneration":4,"updatedReplicas":2,
+              "conditions":[{"type":"Progressing","reason":"ReplicaSetUpdated"}]}}"#,
+    )
+    .unwrap();
+    let profile = write_profile(
+        dir.path(),
+        &format!(
+            r#"
+[[phase]]
+id = "rollout"
+
+  [[phase.item]]
+  id = "observed"
+  check = {{ command = ["cat", "{d}"], conditions = ["[EXIT] == 0", "[BODY].status.observedGeneration >= [BODY].metadata.generation", "[BODY].status.conditions[0].reason != ProgressDeadlineExceeded"] }}
+
+  [[phase.item]]
+  id = "updated"
+  check = {{ command = ["cat", "{d}"], conditions = ["[BODY].status.updatedReplicas == [BODY].spec.replicas"] }}
+
+  [[phase.item]]
+  id = "text"
+  check = {{ command = ["echo", "deployment api successfully rolled out"], conditions = ["[BODY] == pat(*successfully rolled out*)"] }}
+
+  [[phase.item]]
+  id = "exit"
+  check = {{ command = ["false"], conditions = ["[EXIT] == 1"] }}
+"#,
+            d = deployment.display()
+        ),
+    );
+    let out = golive(dir.path())
+        .args(["check", profile.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "one item fails");
+    let items = json_items(&out.stdout);
+    for id in ["observed", "text", "exit"] {
+        assert_eq!(
+            item(&items, id)["status"],
+            "pass",
+            "{id}: {}",
+            item(&items, id)
+        );
+    }
+    let updated = item(&items, "updated");
+    assert_eq!(updated["status"], "fail");
+    let detail = updated["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("[BODY].status.updatedReplicas = 2")
+            && detail.contains("[BODY].spec.replicas = 3"),
+        "{detail}"
+    );
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use golive::profile::{
     self, ActionKind, Check, Cmp, DockerOp, DockerTarget, HealthFormat, LogKind, MetricKind,
-    Profile, ProfileError, RequestBody, secrets::MASK,
+    Profile, ProfileError, RequestBody, SwarmOp, secrets::MASK,
 };
 
 const PROFILE: &str = r#"
@@ -376,4 +376,68 @@ fn seed_profiles_keep_the_guides_endpoints_and_formats() {
         orq.endpoint("health").unwrap().urls,
         vec!["http://localhost:8000/health"]
     );
+}
+
+#[test]
+fn swarm_checks_and_actions_and_command_conditions_load() {
+    let p = load(
+        r#"
+[service]
+name = "shop"
+version = "v2"
+
+[[phase]]
+id = "rollout"
+
+  [[phase.item]]
+  id = "tasks"
+  check = { swarm = { service = "shop_api" }, conditions = ["[VERSIONS] == 1"] }
+
+  [[phase.item]]
+  id = "kubectl"
+  check = { command = ["kubectl", "get", "deployment", "api", "-o", "json"], conditions = ["[BODY].status.updatedReplicas == [BODY].spec.replicas"] }
+
+[[logs]]
+swarm = { service = "shop_api" }
+
+[actions.promote]
+swarm = { service = "shop_api", image = "shop:${service.version}" }
+
+[actions.undo]
+swarm = { service = "shop_api", rollback = true }
+
+[actions.shrink]
+swarm = { service = "shop_api", scale = 1 }
+"#,
+    );
+    match &p.item("tasks").unwrap().1.check {
+        Some(Check::Swarm(s)) => {
+            assert_eq!(s.service, "shop_api");
+            assert_eq!(s.conditions.len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    match &p.item("kubectl").unwrap().1.check {
+        Some(Check::Command(c)) => assert_eq!(c.conditions.len(), 1),
+        other => panic!("{other:?}"),
+    }
+    let op = |name: &str| match &p.actions[name].kind {
+        ActionKind::Swarm { service, op } => {
+            assert_eq!(service, "shop_api");
+            op.clone()
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(op("promote"), SwarmOp::Image("shop:v2".into()));
+    assert_eq!(op("undo"), SwarmOp::Rollback);
+    assert_eq!(op("shrink"), SwarmOp::Scale(1));
+    assert_eq!(
+        p.logs[0].id, "shop_api",
+        "a swarm source is named after its service"
+    );
+    assert_eq!(p.logs[0].kind, LogKind::Swarm("shop_api".into()));
+
+    let text = "[service]\nname = \"s\"\nversion = \"v\"\n\n[actions.both]\nswarm = { service = \"a\", scale = 2, rollback = true }\n";
+    let err = profile::load_with(Path::new("t.toml"), text, &env).unwrap_err();
+    assert!(err.to_string().contains("exactly one of"), "{err}");
 }

@@ -7,7 +7,7 @@
 use crate::app::command::CommandOutcome;
 use crate::app::containers::target_label;
 use crate::app::record::Event;
-use crate::profile::{Action, ActionKind, DockerOp, Redactor};
+use crate::profile::{Action, ActionKind, DockerOp, Redactor, SwarmOp};
 
 /// Output kept in a journal record: enough to explain a failure, bounded so a
 /// chatty deploy script cannot bloat the release record.
@@ -54,6 +54,17 @@ pub fn describe(action: &Action, redactor: &Redactor) -> String {
             ),
             DockerOp::Restart => format!("restart every container of {}", target_label(target)),
         },
+        ActionKind::Swarm { service, op } => match op {
+            SwarmOp::Image(image) => format!(
+                "update swarm service {service} to image {image}, rolling as its update config says, and wait for the update to complete, pause or roll back"
+            ),
+            SwarmOp::Rollback => {
+                format!(
+                    "roll swarm service {service} back to its previous spec (the engine's rollback)"
+                )
+            }
+            SwarmOp::Scale(n) => format!("scale swarm service {service} to {n} replicas"),
+        },
     };
     redactor.redact(&text)
 }
@@ -64,6 +75,7 @@ pub fn confirm_lines(action: &Action, redactor: &Redactor) -> Vec<String> {
     let verb = match action.kind {
         ActionKind::Command { .. } => "run",
         ActionKind::Docker { .. } => "docker",
+        ActionKind::Swarm { .. } => "swarm",
     };
     let mut lines = vec![format!("{verb}: {}", describe(action, redactor))];
     lines.push(format!("timeout: {}s", action.timeout.as_secs()));

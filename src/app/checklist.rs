@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::command::CommandOutcome;
-use super::condition::Verdict;
+use super::command::{CommandFacts, CommandOutcome};
+use super::condition::{Condition, Verdict};
 use super::health::HealthState;
 use super::probe::Observation;
 use super::reading::reading;
@@ -237,14 +237,16 @@ impl Checklist {
         }
     }
 
-    /// A command check ended: exit 0 passes, and the last lines are the evidence.
+    /// A command check ended: exit 0 passes, or its conditions hold when it
+    /// has some; the last lines or the verdicts are the evidence.
     pub fn command_finished(
         &mut self,
         id: &str,
         outcome: &CommandOutcome,
+        conditions: &[Condition],
         now: DateTime<Utc>,
     ) -> Option<ItemChange> {
-        let evaluation = command_evaluation(outcome);
+        let evaluation = command_evaluation(outcome, conditions);
         let change = self.apply_evaluation(id, None, evaluation, now);
         if let Some(item) = self.get_mut(id) {
             item.duration_ms = Some(outcome.duration.as_millis() as u64);
@@ -433,8 +435,31 @@ fn http_facts(obs: &Observation) -> String {
     }
 }
 
-/// A command check's evaluation: exit 0 passes; the last lines are the evidence.
-pub fn command_evaluation(outcome: &CommandOutcome) -> Evaluation {
+/// A command check's evaluation. Without conditions exit 0 passes and the
+/// last lines are the evidence. With conditions they decide, over `[BODY]`
+/// and `[EXIT]` (so `[EXIT] == 0` is written when it matters), but a command
+/// that could not start, timed out or was cancelled fails: its output is
+/// not an answer.
+pub fn command_evaluation(outcome: &CommandOutcome, conditions: &[Condition]) -> Evaluation {
+    if !conditions.is_empty() {
+        if outcome.exit_code.is_none() {
+            return Evaluation::Fail(outcome.summary());
+        }
+        let facts = CommandFacts::new(outcome);
+        let verdicts: Vec<Verdict> = conditions.iter().map(|c| c.evaluate(&facts)).collect();
+        let summary = outcome.summary();
+        return match verdicts.iter().find(|v| !v.passed) {
+            Some(failed) => Evaluation::Fail(format!("{summary}: {}", failed.explanation)),
+            None => Evaluation::Pass(format!(
+                "{summary}: {}",
+                verdicts
+                    .iter()
+                    .map(|v| v.explanation.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        };
+    }
     let tail: Vec<&str> = outcome
         .tail
         .iter()
@@ -765,6 +790,7 @@ pub(crate) mod tests {
                 timeout: Duration::from_secs(1),
                 cwd: None,
                 env: vec![],
+                conditions: Vec::new(),
             })),
         };
         let p = profile_with(
@@ -785,7 +811,7 @@ pub(crate) mod tests {
             duration: Duration::from_millis(20),
             ..CommandOutcome::default()
         };
-        c.command_finished("asset", &outcome, at(1));
+        c.command_finished("asset", &outcome, &[], at(1));
         let item = c.get("asset").unwrap();
         assert_eq!(item.status, ItemStatus::Fail);
         assert!(item.detail.contains("exit 1") && item.detail.contains("missing file"));
@@ -816,7 +842,7 @@ pub(crate) mod tests {
         assert_eq!(c.get("ci").unwrap().status, ItemStatus::Signed);
         assert_eq!(c.get("asset").unwrap().status, ItemStatus::Waived);
         // A waived item is not reopened by later facts.
-        c.command_finished("asset", &outcome, at(6));
+        c.command_finished("asset", &outcome, &[], at(6));
         assert_eq!(c.get("asset").unwrap().status, ItemStatus::Waived);
         assert_eq!(c.phase_progress("t-30"), (2, 2));
         assert_eq!(c.current_phase(&p).as_deref(), Some("post"));

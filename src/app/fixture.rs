@@ -159,6 +159,7 @@ pub fn sample_profile() -> Profile {
                             timeout: Duration::from_secs(5),
                             cwd: None,
                             env: Vec::new(),
+                            conditions: Vec::new(),
                         })),
                     ),
                     item(

@@ -26,6 +26,14 @@ pub enum HealthRow {
         target: usize,
         container: usize,
     },
+    /// A Swarm service's heading (the n-th of `App::swarms`): desired and
+    /// running tasks, update status, mixed-version marker.
+    Swarm(usize),
+    /// One task of that service.
+    SwarmTask {
+        service: usize,
+        task: usize,
+    },
 }
 
 impl HealthRow {
@@ -38,7 +46,10 @@ impl HealthRow {
             HealthRow::Target(t)
             | HealthRow::TargetNote(t)
             | HealthRow::Container { target: t, .. } => Some(endpoints + t),
-            HealthRow::NoEndpoints | HealthRow::ContainersTitle => None,
+            HealthRow::NoEndpoints
+            | HealthRow::ContainersTitle
+            | HealthRow::Swarm(_)
+            | HealthRow::SwarmTask { .. } => None,
         }
     }
 }
@@ -68,7 +79,7 @@ pub fn health_rows(app: &App) -> Vec<HealthRow> {
         }));
     }
     let targets = &app.containers.targets;
-    if rows.is_empty() && targets.is_empty() {
+    if rows.is_empty() && targets.is_empty() && app.swarms.is_empty() {
         rows.push(HealthRow::NoEndpoints);
     }
     if !targets.is_empty() {
@@ -87,6 +98,10 @@ pub fn health_rows(app: &App) -> Vec<HealthRow> {
             }
             _ => rows.push(HealthRow::TargetNote(t)),
         }
+    }
+    for (n, state) in app.swarms.values().enumerate() {
+        rows.push(HealthRow::Swarm(n));
+        rows.extend((0..state.tasks.len()).map(|task| HealthRow::SwarmTask { service: n, task }));
     }
     rows
 }
@@ -157,6 +172,55 @@ mod tests {
                 height,
             },
         );
+    }
+
+    #[test]
+    fn swarm_services_show_their_tasks_after_the_containers_and_settle_their_items() {
+        use crate::app::swarm::{SwarmState, SwarmTask};
+        use crate::model::condition::Condition;
+        use crate::profile::{Check, SwarmCheck};
+        let mut app = app_with_containers();
+        app.profile.phases[0].items[0].check = Some(Check::Swarm(SwarmCheck {
+            service: "shop_api".into(),
+            conditions: vec![Condition::parse("[VERSIONS] == 1").unwrap()],
+        }));
+        let item = app.profile.phases[0].items[0].id.clone();
+        let task = |slot, image: &str| SwarmTask {
+            slot: Some(slot),
+            state: "running".into(),
+            desired: "running".into(),
+            image: image.into(),
+            node: "n1".into(),
+            error: None,
+        };
+        let before = health_rows(&app).len();
+        let effects = update(
+            &mut app,
+            Msg::Swarm(SwarmState {
+                service: "shop_api".into(),
+                desired: Some(2),
+                image: "shop:v2".into(),
+                update_state: Some("updating".into()),
+                tasks: vec![task(1, "shop:v2"), task(2, "shop:v1")],
+                ..SwarmState::default()
+            }),
+        );
+        let rows = health_rows(&app);
+        assert_eq!(rows.len(), before + 3);
+        assert_eq!(rows[before], HealthRow::Swarm(0));
+        assert_eq!(
+            rows[before + 2],
+            HealthRow::SwarmTask {
+                service: 0,
+                task: 1
+            }
+        );
+        assert_eq!(rows[before].selection(app.endpoints.len()), None);
+        assert!(app.swarms["shop_api"].mixed());
+        let status = app.checklist.get(&item).unwrap();
+        assert_eq!(status.status.as_str(), "fail", "{}", status.detail);
+        assert!(status.detail.contains("observed 2"), "{}", status.detail);
+        assert!(!effects.is_empty(), "the verdict is journalled");
     }
 
     #[test]

@@ -41,3 +41,4 @@ pub mod sanitize;
 pub mod signoffs;
 pub mod state;
 pub mod story;
+pub mod swarm;

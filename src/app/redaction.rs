@@ -36,6 +36,19 @@ pub fn redact_msg(r: &Redactor, msg: &mut Msg) {
         Msg::CheckFinished { outcome, .. } | Msg::ActionFinished { outcome, .. } => {
             redact_outcome(r, outcome)
         }
+        Msg::SwarmChecked { state, .. } | Msg::Swarm(state) => {
+            let task_texts = state
+                .tasks
+                .iter_mut()
+                .flat_map(|t| [Some(&mut t.image), t.error.as_mut()].into_iter().flatten());
+            for s in task_texts
+                .chain(state.error.iter_mut())
+                .chain(state.update_message.iter_mut())
+                .chain(std::iter::once(&mut state.image))
+            {
+                redact_string(r, s);
+            }
+        }
         Msg::ActionOutput { line, .. } | Msg::Problem(line) => {
             redact_string(r, line);
         }
@@ -112,6 +125,7 @@ fn redact_outcome(r: &Redactor, outcome: &mut CommandOutcome) {
     outcome.tail.iter_mut().for_each(|l| {
         redact_string(r, l);
     });
+    redact_string(r, &mut outcome.stdout);
     if let Some(err) = &mut outcome.spawn_error {
         redact_string(r, err);
     }

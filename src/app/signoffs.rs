@@ -374,6 +374,7 @@ mod tests {
                     argv: vec!["true".into()],
                     cwd: None,
                     env: Vec::new(),
+                    conditions: Vec::new(),
                     timeout: std::time::Duration::from_secs(1),
                 },
             )),

@@ -120,6 +120,13 @@ pub enum Msg {
         item: String,
         outcome: CommandOutcome,
     },
+    /// The swarm watcher's latest look at a service.
+    Swarm(super::swarm::SwarmState),
+    /// A swarm check's look at its service (run as a command check is).
+    SwarmChecked {
+        item: String,
+        state: super::swarm::SwarmState,
+    },
     ActionOutput {
         name: String,
         line: String,
@@ -322,6 +329,9 @@ pub struct App {
     pub judge_trail: VerdictTrail,
     /// Every Docker target of the profile, as the engine last described it.
     pub containers: Containers,
+    /// Every Swarm service of the profile, by name, as last seen (absent
+    /// until the first look).
+    pub swarms: BTreeMap<String, super::swarm::SwarmState>,
     /// Matching lines per logs check item, within its window.
     pub log_checks: LogChecks,
     /// The logs pane: lines, filter, search, follow and where it is scrolled.
@@ -395,6 +405,7 @@ impl App {
             judge: None,
             judge_trail: VerdictTrail::default(),
             containers,
+            swarms: BTreeMap::new(),
             log_checks,
             logs,
             log_rows: 10,
@@ -417,11 +428,12 @@ impl App {
         }
     }
 
-    /// What the cockpit asks for as soon as it opens: run every command check once.
+    /// What the cockpit asks for as soon as it opens: run every command and
+    /// swarm check once.
     pub fn startup_effects(&self) -> Vec<Effect> {
         self.profile
             .items()
-            .filter(|(_, i)| matches!(i.check, Some(Check::Command(_))))
+            .filter(|(_, i)| matches!(i.check, Some(Check::Command(_) | Check::Swarm(_))))
             .map(|(_, i)| Effect::RunCheck { item: i.id.clone() })
             .collect()
     }
@@ -747,10 +759,40 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::CheckFinished { item, outcome } => {
-            let change = app.checklist.command_finished(&item, &outcome, app.now);
+            let conditions = match app.profile.item(&item).and_then(|(_, i)| i.check.as_ref()) {
+                Some(Check::Command(c)) => c.conditions.as_slice(),
+                _ => &[],
+            };
+            let change = app
+                .checklist
+                .command_finished(&item, &outcome, conditions, app.now);
             let ms = outcome.duration.as_millis() as u64;
             change
                 .map(|c| app.record(check_result(c, ms)))
+                .into_iter()
+                .collect()
+        }
+        Msg::Swarm(state) => {
+            let changes =
+                super::swarm::settle_items(&app.profile, &mut app.checklist, &state, app.now);
+            app.swarms.insert(state.service.clone(), state);
+            journal(changes, app)
+        }
+        Msg::SwarmChecked { item, state } => {
+            let Some(Check::Swarm(check)) =
+                app.profile.item(&item).and_then(|(_, i)| i.check.as_ref())
+            else {
+                return Vec::new();
+            };
+            let (passed, detail) = super::swarm::evaluate_swarm_check(check, &state);
+            let evaluation = if passed {
+                super::checklist::Evaluation::Pass(detail)
+            } else {
+                super::checklist::Evaluation::Fail(detail)
+            };
+            app.checklist
+                .apply_evaluation(&item, None, evaluation, app.now)
+                .map(|c| app.record(check_result(c, 0)))
                 .into_iter()
                 .collect()
         }
@@ -1119,7 +1161,7 @@ fn recheck(app: &mut App, items: &[String]) -> Vec<Effect> {
     let mut poll = false;
     for id in items {
         match app.profile.item(id).and_then(|(_, i)| i.check.as_ref()) {
-            Some(Check::Command(_)) => {
+            Some(Check::Command(_) | Check::Swarm(_)) => {
                 app.checklist.start(id, app.now);
                 effects.push(Effect::RunCheck { item: id.clone() });
             }
@@ -1534,7 +1576,10 @@ fn item_details(app: &App, item: &ItemState) -> Vec<String> {
     match spec.and_then(|i| i.check.as_ref()) {
         None => lines.push("check: manual sign-off".into()),
         Some(Check::Command(c)) => {
-            lines.push(format!("check: run {}", r.redact(&shell_words(&c.argv))))
+            lines.push(format!("check: run {}", r.redact(&shell_words(&c.argv))));
+            for c in &c.conditions {
+                lines.push(format!("  condition: {}", c.source));
+            }
         }
         Some(Check::Endpoint(e)) => {
             lines.push(format!(
@@ -1574,6 +1619,12 @@ fn item_details(app: &App, item: &ItemState) -> Vec<String> {
             let target = super::containers::target_label(&d.target);
             lines.push(format!("check: docker {target}"));
             for c in &d.conditions {
+                lines.push(format!("  condition: {}", c.source));
+            }
+        }
+        Some(Check::Swarm(s)) => {
+            lines.push(format!("check: swarm service {}", s.service));
+            for c in &s.conditions {
                 lines.push(format!("  condition: {}", c.source));
             }
         }

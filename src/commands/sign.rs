@@ -265,6 +265,7 @@ pub(crate) mod tests {
                 timeout: Duration::from_secs(1),
                 cwd: None,
                 env: vec![],
+                conditions: Vec::new(),
             })),
         };
         Profile {

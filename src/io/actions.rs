@@ -44,6 +44,14 @@ pub async fn execute(
             let prepared = prepare(target, opts).await;
             run_docker(action, prepared, op, lines, cancel).await
         }
+        ActionKind::Swarm { service, op } => {
+            let host = docker::host_from(opts.docker_host.as_deref());
+            let work = async {
+                let engine = Engine::connect(&host, Duration::from_secs(10)).await?;
+                docker::apply_swarm(&engine, service, op, lines.as_ref()).await
+            };
+            bounded(action, work, None, cancel).await
+        }
     }
 }
 
@@ -73,7 +81,7 @@ pub async fn containers_touched(
         ActionKind::Docker { target, .. } => {
             Some(prepare(target, opts).await.map(|(_, refs)| names(&refs)))
         }
-        ActionKind::Command { .. } => None,
+        ActionKind::Command { .. } | ActionKind::Swarm { .. } => None,
     }
 }
 
@@ -84,11 +92,23 @@ async fn run_docker(
     lines: Option<mpsc::Sender<(Stream, String)>>,
     cancel: Option<watch::Receiver<bool>>,
 ) -> CommandOutcome {
-    let started = Instant::now();
     let work = async {
         let (engine, refs) = prepared?;
         engine.apply_to(&refs, op, action.timeout).await
     };
+    bounded(action, work, lines, cancel).await
+}
+
+/// Runs an engine operation within the action's timeout and cancel; its
+/// lines of evidence become the outcome's tail (and are sent to `lines`
+/// when the operation did not stream them itself).
+async fn bounded(
+    action: &Action,
+    work: impl Future<Output = Result<Vec<String>, DockerError>>,
+    lines: Option<mpsc::Sender<(Stream, String)>>,
+    cancel: Option<watch::Receiver<bool>>,
+) -> CommandOutcome {
+    let started = Instant::now();
     let cancelled = async {
         match cancel {
             Some(mut rx) => {

@@ -11,7 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::{mpsc, watch};
 
-use crate::app::command::CommandOutcome;
+use crate::app::command::{CommandOutcome, MAX_STDOUT};
 use crate::app::sanitize::clean_bytes;
 use crate::profile::CommandCheck;
 
@@ -126,8 +126,13 @@ async fn run_with(
     drop(tx);
 
     let mut tail: VecDeque<String> = VecDeque::new();
-    let keep = async |stream: Stream, raw: Vec<u8>, tail: &mut VecDeque<String>| {
+    let mut stdout = String::new();
+    let mut keep = async |stream: Stream, raw: Vec<u8>, tail: &mut VecDeque<String>| {
         let line = clean_bytes(&raw);
+        if stream == Stream::Stdout && stdout.len() + line.len() < MAX_STDOUT {
+            stdout.push_str(&line);
+            stdout.push('\n');
+        }
         if tail.len() == TAIL_LINES {
             tail.pop_front();
         }
@@ -187,6 +192,7 @@ async fn run_with(
         cancelled,
         spawn_error: None,
         tail: tail.into_iter().collect(),
+        stdout,
         duration: started.elapsed(),
     }
 }
@@ -265,6 +271,7 @@ mod tests {
         assert_eq!(out.exit_code, Some(3));
         assert!(out.tail.contains(&"one".to_string()));
         assert!(out.tail.contains(&"two".to_string()));
+        assert_eq!(out.stdout, "one\n", "stderr is not part of stdout");
         assert!(!out.succeeded());
     }
 
@@ -322,6 +329,7 @@ mod tests {
         )
         .await;
         assert_eq!(out.tail, vec!["ab".to_string()]);
+        assert_eq!(out.stdout, "ab\n");
         assert_eq!(rx.recv().await, Some((Stream::Stdout, "ab".to_string())));
     }
 

@@ -140,6 +140,18 @@ pub fn spawn_sources(
                 Batcher::new(tx.clone(), filters),
                 stop.clone(),
             )),
+            LogKind::Swarm(service) => {
+                let host = docker::host_from(opts.docker_host.as_deref());
+                let (dtx, drx) = mpsc::channel(16);
+                let follow =
+                    docker::follow_swarm(host, service.clone(), id, opts.since, dtx, stop.clone());
+                let batcher = Batcher::new(tx.clone(), filters);
+                tokio::spawn(async move {
+                    let fwd = tokio::spawn(forward(drx, batcher));
+                    follow.await;
+                    let _ = fwd.await;
+                })
+            }
             LogKind::Docker(target) => {
                 let mut fo = FollowOptions::new(id);
                 fo.since = opts.since;

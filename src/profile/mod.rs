@@ -239,6 +239,7 @@ pub enum Check {
     Metric(MetricCheck),
     Logs(LogsCheck),
     Docker(DockerCheck),
+    Swarm(SwarmCheck),
 }
 
 #[derive(Clone, PartialEq)]
@@ -247,6 +248,9 @@ pub struct CommandCheck {
     pub timeout: Duration,
     pub cwd: Option<PathBuf>,
     pub env: Vec<(String, String)>,
+    /// Empty: exit 0 passes. Otherwise these decide, over `[BODY]` (stdout)
+    /// and `[EXIT]`.
+    pub conditions: Vec<Condition>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -402,6 +406,15 @@ pub struct DockerCheck {
     pub conditions: Vec<Condition>,
 }
 
+/// A Swarm service's tasks and update: `[TASKS_RUNNING]`, `[TASKS_DESIRED]`,
+/// `[VERSIONS]`, `[UPDATE_STATE]`, `[IMAGE]`. Empty conditions: every
+/// desired task runs, on one image, with no update in flight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SwarmCheck {
+    pub service: String,
+    pub conditions: Vec<Condition>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnBreach {
     Alert,
@@ -465,6 +478,8 @@ pub struct BaselineConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogKind {
     Docker(DockerTarget),
+    /// A Swarm service's tasks, each line's replica `service.slot`.
+    Swarm(String),
     Command(Vec<String>),
     File(PathBuf),
 }
@@ -495,6 +510,22 @@ pub enum ActionKind {
         target: DockerTarget,
         op: DockerOp,
     },
+    /// A Swarm service, changed through the engine's API.
+    Swarm {
+        service: String,
+        op: SwarmOp,
+    },
+}
+
+/// What a swarm action does to its service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SwarmOp {
+    /// A rolling update to this image, as the service's update config says.
+    Image(String),
+    /// The engine's rollback to the service's previous spec.
+    Rollback,
+    /// Replicas wanted.
+    Scale(u64),
 }
 
 /// Environment values handed to commands often carry credentials
@@ -512,6 +543,7 @@ impl std::fmt::Debug for CommandCheck {
             .field("timeout", &self.timeout)
             .field("cwd", &self.cwd)
             .field("env", &masked_env(&self.env))
+            .field("conditions", &self.conditions)
             .finish()
     }
 }
@@ -528,6 +560,11 @@ impl std::fmt::Debug for ActionKind {
             ActionKind::Docker { target, op } => f
                 .debug_struct("Docker")
                 .field("target", target)
+                .field("op", op)
+                .finish(),
+            ActionKind::Swarm { service, op } => f
+                .debug_struct("Swarm")
+                .field("service", service)
                 .field("op", op)
                 .finish(),
         }

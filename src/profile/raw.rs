@@ -125,6 +125,7 @@ pub struct RawDockerTarget {
 pub struct RawLogs {
     pub id: Option<Str>,
     pub docker: Option<Spanned<RawDockerTarget>>,
+    pub swarm: Option<Spanned<RawSwarmService>>,
     pub command: Option<Spanned<Vec<Str>>>,
     pub file: Option<Str>,
     #[serde(default)]
@@ -197,6 +198,15 @@ pub struct RawCheck {
     pub window: Option<Str>,
     // docker
     pub docker: Option<Spanned<RawDockerTarget>>,
+    // swarm
+    pub swarm: Option<Spanned<RawSwarmService>>,
+}
+
+/// `swarm = { service = "NAME" }`: a Swarm service (a stack's is `STACK_SERVICE`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSwarmService {
+    pub service: Str,
 }
 
 #[derive(Debug, Deserialize)]
@@ -223,11 +233,22 @@ pub struct RawActionDocker {
     pub restart: Option<Spanned<bool>>,
 }
 
+/// `swarm = { service, image | rollback = true | scale = N }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawActionSwarm {
+    pub service: Str,
+    pub image: Option<Str>,
+    pub rollback: Option<Spanned<bool>>,
+    pub scale: Option<Spanned<i64>>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAction {
     pub command: Option<Spanned<Vec<Str>>>,
     pub docker: Option<Spanned<RawActionDocker>>,
+    pub swarm: Option<Spanned<RawActionSwarm>>,
     #[serde(default)]
     pub verify: Vec<Str>,
     pub verify_timeout: Option<Str>,

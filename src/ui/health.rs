@@ -15,6 +15,7 @@ use super::{Theme, fit, pane_block, spark};
 use crate::app::containers::{ContainerHealth, ContainerState, TargetView, target_label};
 use crate::app::health_rows::{HealthRow, first_visible, health_rows, selected_row};
 use crate::app::state::{App, EndpointView, Pane, replica_state};
+use crate::app::swarm::{SwarmState, SwarmTask};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Pane::Health && app.modal.is_none();
@@ -65,6 +66,19 @@ fn draw_row<'a>(
             .targets
             .get(t)
             .map(|view| target_note(view, width, theme))
+            .unwrap_or_default(),
+        HealthRow::Swarm(n) => app
+            .swarms
+            .values()
+            .nth(n)
+            .map(|s| swarm_line(s, width, theme))
+            .unwrap_or_default(),
+        HealthRow::SwarmTask { service, task } => app
+            .swarms
+            .values()
+            .nth(service)
+            .and_then(|s| Some((s, s.tasks.get(task)?)))
+            .map(|(s, t)| swarm_task_line(s, t, width, theme))
             .unwrap_or_default(),
         HealthRow::Container { target, container } => app
             .containers
@@ -184,6 +198,49 @@ fn target_line<'a>(view: &TargetView, selected: bool, width: usize, theme: &Them
         ));
     }
     Line::from(spans)
+}
+
+/// `● swarm api 2/3 running  update updating  ⚑ mixed versions`.
+fn swarm_line<'a>(s: &SwarmState, width: usize, theme: &Theme) -> Line<'a> {
+    let state = s.health();
+    let mut text = format!("{} swarm {}", health_symbol(state), s.service);
+    if let Some(err) = &s.error {
+        return Line::styled(fit(&format!("{text}: {err}"), width), theme.bad());
+    }
+    text.push_str(&format!(
+        " {}/{} running  update {}",
+        s.running(),
+        s.wanted(),
+        s.update_state()
+    ));
+    if let Some(m) = s.update_message.as_deref().filter(|m| !m.is_empty()) {
+        text.push_str(&format!(": {m}"));
+    }
+    let mut spans = vec![Span::styled(fit(&text, width), theme.health(state))];
+    if s.mixed() {
+        spans.push(Span::styled("  ⚑ mixed versions", theme.warn()));
+    }
+    Line::from(spans)
+}
+
+/// `   api.2 running v2 node 3f2a…: error`.
+fn swarm_task_line<'a>(s: &SwarmState, t: &SwarmTask, width: usize, theme: &Theme) -> Line<'a> {
+    let slot = t.slot.map_or_else(|| "-".to_string(), |n| n.to_string());
+    let style = if t.is_running() {
+        theme.text()
+    } else if t.error.is_some() {
+        theme.bad()
+    } else {
+        theme.muted()
+    };
+    let mut text = format!(
+        "   {}.{slot} {:<9} {} node {}",
+        s.service, t.state, t.image, t.node
+    );
+    if let Some(err) = &t.error {
+        text.push_str(&format!(": {err}"));
+    }
+    Line::styled(fit(&text, width), style)
 }
 
 fn target_note<'a>(view: &TargetView, width: usize, theme: &Theme) -> Line<'a> {

@@ -43,6 +43,95 @@ pub async fn engine_or_skip(test: &str) -> Option<Engine> {
     }
 }
 
+/// The engine when it is a manager of an active swarm, or None after
+/// printing why the test is skipped; a required engine that is not in a
+/// swarm fails the test ("engine not in a swarm": `.ci/run` makes one).
+pub async fn swarm_or_skip(test: &str) -> Option<Engine> {
+    let engine = engine_or_skip(test).await?;
+    let state = Command::new("docker")
+        .args([
+            "info",
+            "--format",
+            "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}",
+        ])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    if state == "active true" {
+        return Some(engine);
+    }
+    tools::missing(
+        test,
+        Tool::Docker,
+        &format!("engine not in a swarm (state `{state}`): run `docker swarm init`"),
+    );
+    None
+}
+
+/// A Swarm service removed when dropped (its tasks go with it).
+pub struct SwarmService(pub String);
+
+impl Drop for SwarmService {
+    fn drop(&mut self) {
+        let _ = Command::new("docker")
+            .args(["service", "rm", &self.0])
+            .output();
+    }
+}
+
+/// `<repo>:v1` and `<repo>:v2` swarm images (see [`build_swarm_image`]) and
+/// a 3-replica service on v1 that updates one task at a time with `delay`
+/// between them: (the service, its name, v1, v2).
+pub fn swarm_releases(
+    cleanup: &mut Cleanup,
+    what: &str,
+    delay: &str,
+) -> (SwarmService, String, String, String) {
+    let repo = unique(what);
+    let (v1, v2) = (format!("{repo}:v1"), format!("{repo}:v2"));
+    build_swarm_image(cleanup, &v1, "v1");
+    build_swarm_image(cleanup, &v2, "v2");
+    let name = unique("svc");
+    let service = SwarmService(name.clone());
+    docker(&[
+        "service",
+        "create",
+        "--detach",
+        "--no-resolve-image",
+        "--name",
+        &name,
+        "--replicas",
+        "3",
+        "--update-parallelism",
+        "1",
+        "--update-delay",
+        delay,
+        "--stop-grace-period",
+        "1s",
+        &v1,
+    ]);
+    (service, name, v1, v2)
+}
+
+/// Builds `tag` FROM scratch: busybox httpd on :8080 serving `/health` as
+/// `{"version":"<version>"}` and printing `serving <version>` once a
+/// second, so a service's tasks have logs to follow.
+pub fn build_swarm_image(cleanup: &mut Cleanup, tag: &str, version: &str) {
+    let script = format!(
+        "mkdir -p /www\n\
+         echo '{{\"version\":\"{version}\"}}' > /www/health\n\
+         /bin/busybox httpd -p 8080 -h /www\n\
+         while true; do echo \"serving {version}\"; sleep 1; done\n"
+    );
+    build_from(
+        cleanup,
+        tag,
+        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY serve.sh /\n\
+         ENTRYPOINT [\"/bin/busybox\", \"sh\", \"/serve.sh\"]\n",
+        &[("serve.sh", &script)],
+    );
+}
+
 fn busybox() -> Option<&'static Path> {
     ["/bin/busybox", "/usr/bin/busybox"]
         .into_iter()

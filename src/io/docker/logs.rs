@@ -293,7 +293,7 @@ fn note(source: &str, text: &str) -> Raw {
 }
 
 /// Splits a `timestamps=true` log line into its time and text.
-fn split_timestamp(line: &[u8]) -> (Option<DateTime<Utc>>, &[u8]) {
+pub(super) fn split_timestamp(line: &[u8]) -> (Option<DateTime<Utc>>, &[u8]) {
     if let Some(pos) = memchr::memchr(b' ', line)
         && pos >= 20
         && let Ok(ts) = std::str::from_utf8(&line[..pos])

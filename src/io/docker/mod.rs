@@ -4,7 +4,8 @@
 //! and reaches the engine, `operations` resolves profile targets to
 //! containers and carries out Docker actions on them, `states` turns what the
 //! engine reports into the engine's `TargetState`, and `logs` follows
-//! containers' logs across restarts and reconnects. The error type and the
+//! containers' logs across restarts and reconnects, and `swarm` reads Swarm
+//! services and their tasks. The error type and the
 //! mapping of the engine's refusals live here, shared by all four. Public
 //! paths stay `crate::io::docker::X`: the parts are re-exported.
 
@@ -12,11 +13,17 @@ mod connection;
 mod logs;
 mod operations;
 mod states;
+mod swarm;
+mod swarm_actions;
+mod swarm_logs;
 
 pub use connection::{DEFAULT_HOST, Engine, host_from};
 pub use logs::{FollowOptions, follow};
 pub use operations::{ContainerRef, PROJECT_LABEL};
 pub use states::{inspect_once, watch_states};
+pub use swarm::{inspect_service, swarm_once};
+pub use swarm_actions::apply_swarm;
+pub use swarm_logs::follow_swarm;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DockerError {

@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use toml::Spanned;
 use toml::de::DeValue;
 
 use super::docker::TargetKeys;
 use super::{ID_HINT, Known, Loader, Value, did_you_mean, valid_id};
 use crate::profile::raw;
-use crate::profile::{Action, ActionKind, DockerOp};
+use crate::profile::{Action, ActionKind, DockerOp, SwarmOp};
 
 const DEFAULT_ACTION_TIMEOUT: Duration = Duration::from_secs(600);
 /// The verify items of an action have this long to pass after it ends.
@@ -64,6 +65,18 @@ impl Loader<'_> {
                 }
             }
             let kind = match (&r.command, &r.docker) {
+                (None, None) if r.swarm.is_some() => r
+                    .swarm
+                    .as_ref()
+                    .and_then(|s| self.swarm_action(&name_text, s)),
+                (Some(_), _) | (_, Some(_)) if r.swarm.is_some() => {
+                    self.hint(
+                        span.clone(),
+                        format!("action `{name_text}` has `swarm` and another kind"),
+                        "one action does one thing: split it into two actions",
+                    );
+                    None
+                }
                 (Some(argv), None) => Some(ActionKind::Command {
                     argv: self.expand_argv(argv),
                     cwd: self.expand_opt(&r.cwd).map(PathBuf::from),
@@ -142,5 +155,35 @@ impl Loader<'_> {
             }
         }
         out
+    }
+
+    /// `swarm = { service, image | rollback = true | scale = N }`.
+    fn swarm_action(&mut self, name: &str, s: &Spanned<raw::RawActionSwarm>) -> Option<ActionKind> {
+        let t = s.get_ref();
+        let service = self.expand(&t.service);
+        let op = match (&t.image, &t.rollback, &t.scale) {
+            (Some(image), None, None) => SwarmOp::Image(self.expand(image)),
+            (None, Some(b), None) if *b.get_ref() => SwarmOp::Rollback,
+            (None, None, Some(n)) if *n.get_ref() >= 0 => {
+                SwarmOp::Scale(n.get_ref().unsigned_abs())
+            }
+            (None, None, Some(n)) => {
+                self.err(n.span(), "`scale` cannot be negative", None);
+                return None;
+            }
+            _ => {
+                self.hint(
+                    s.span(),
+                    format!("swarm action `{name}` needs exactly one of `image = \"...\"`, `rollback = true` or `scale = N`"),
+                    "e.g. swarm = { service = \"shop_api\", image = \"api:${service.version}\" }",
+                );
+                return None;
+            }
+        };
+        if service.trim().is_empty() {
+            self.err(s.span(), "`swarm.service` cannot be empty", None);
+            return None;
+        }
+        Some(ActionKind::Swarm { service, op })
     }
 }

@@ -1,5 +1,5 @@
 //! The `[[phase]]` section: phases, their items and each item's check. A
-//! check names exactly one kind (command, endpoint, metric, logs or docker),
+//! check names exactly one kind (command, endpoint, metric, logs, docker or swarm),
 //! and the keys of one kind are refused on another, so a misplaced key is
 //! reported rather than silently ignored.
 
@@ -16,6 +16,7 @@ use crate::profile::error::quoted_list;
 use crate::profile::raw;
 use crate::profile::{
     Check, CommandCheck, DockerCheck, EndpointCheck, Item, LogsCheck, MetricCheck, Phase, Settings,
+    SwarmCheck,
 };
 
 const DEFAULT_LOGS_WINDOW: Duration = Duration::from_secs(300);
@@ -147,9 +148,9 @@ impl Loader<'_> {
             }
             [] => {
                 let hint = if present.is_empty() {
-                    "remove `check` to make this a manual item, or give one of `command`, `endpoint`, `metric`, `logs`, `docker`".to_string()
+                    "remove `check` to make this a manual item, or give one of `command`, `endpoint`, `metric`, `logs`, `docker`, `swarm`".to_string()
                 } else {
-                    "a check is one of: command = [...], endpoint = \"id\", metric = \"...\", logs = \"source\", docker = {...}".to_string()
+                    "a check is one of: command = [...], endpoint = \"id\", metric = \"...\", logs = \"source\", docker = {...}, swarm = { service = \"...\" }".to_string()
                 };
                 self.hint(span, "check does not say what to check", hint);
                 return None;
@@ -191,6 +192,7 @@ impl Loader<'_> {
                     timeout: self.duration_or(&r.timeout, settings.timeout),
                     cwd: self.expand_opt(&r.cwd).map(PathBuf::from),
                     env: self.expand_env(&r.env),
+                    conditions: self.conditions(&r.conditions),
                 }))
             }
             "endpoint" => {
@@ -292,14 +294,29 @@ impl Loader<'_> {
                     conditions: self.conditions(&r.conditions),
                 }))
             }
+            "swarm" => {
+                let s = r.swarm.as_ref()?;
+                let service = self.expand(&s.get_ref().service);
+                if service.trim().is_empty() {
+                    self.err(s.span(), "`swarm.service` cannot be empty", None);
+                    return None;
+                }
+                Some(Check::Swarm(SwarmCheck {
+                    service,
+                    conditions: self.conditions(&r.conditions),
+                }))
+            }
             _ => None,
         }
     }
 }
 
 /// The kinds of check and the keys each one takes.
-const CHECK_KINDS: [(&str, &[&str]); 5] = [
-    ("command", &["command", "timeout", "cwd", "env"]),
+const CHECK_KINDS: [(&str, &[&str]); 6] = [
+    (
+        "command",
+        &["command", "timeout", "cwd", "env", "conditions"],
+    ),
     (
         "endpoint",
         &["endpoint", "conditions", "all_replicas", "hold", "requests"],
@@ -310,6 +327,7 @@ const CHECK_KINDS: [(&str, &[&str]); 5] = [
     ),
     ("logs", &["logs", "pattern", "max", "window"]),
     ("docker", &["docker", "conditions"]),
+    ("swarm", &["swarm", "conditions"]),
 ];
 
 fn present_check_keys(r: &raw::RawCheck) -> Vec<(&'static str, Range<usize>)> {
@@ -335,6 +353,7 @@ fn present_check_keys(r: &raw::RawCheck) -> Vec<(&'static str, Range<usize>)> {
         ("max", s(&r.max)),
         ("window", s(&r.window)),
         ("docker", s(&r.docker)),
+        ("swarm", s(&r.swarm)),
     ];
     all.into_iter()
         .filter_map(|(k, span)| span.map(|s| (k, s)))

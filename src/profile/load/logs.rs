@@ -18,11 +18,16 @@ impl Loader<'_> {
         for (n, r) in raws.iter().enumerate() {
             let span = r.span();
             let r = r.get_ref();
-            let given = [r.docker.is_some(), r.command.is_some(), r.file.is_some()];
+            let given = [
+                r.docker.is_some(),
+                r.swarm.is_some(),
+                r.command.is_some(),
+                r.file.is_some(),
+            ];
             let kind = if given.iter().filter(|g| **g).count() != 1 {
                 self.hint(
                     span.clone(),
-                    "a log source needs exactly one of `docker`, `command` or `file`",
+                    "a log source needs exactly one of `docker`, `swarm`, `command` or `file`",
                     "e.g. docker = { container = \"api\" }, command = [\"kubectl\", \"logs\", \"-f\", \"deploy/api\"] or file = \"/var/log/api.log\"",
                 );
                 None
@@ -30,6 +35,8 @@ impl Loader<'_> {
                 let t = d.get_ref();
                 self.docker_target(d.span(), TargetKeys::of(t))
                     .map(LogKind::Docker)
+            } else if let Some(s) = &r.swarm {
+                Some(LogKind::Swarm(self.expand(&s.get_ref().service)))
             } else if let Some(c) = &r.command {
                 Some(LogKind::Command(self.expand_argv(c)))
             } else {
@@ -47,7 +54,12 @@ impl Loader<'_> {
                         Some(LogKind::Docker(DockerTarget::Container(c)))
                         | Some(LogKind::Docker(DockerTarget::ComposeService {
                             service: c, ..
-                        })) if valid_id(c) => c.clone(),
+                        }))
+                        | Some(LogKind::Swarm(c))
+                            if valid_id(c) =>
+                        {
+                            c.clone()
+                        }
                         _ => format!("logs-{}", n + 1),
                     };
                     Spanned::new(span.clone(), default)
