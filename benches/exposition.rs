@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use golive::app::metrics::{MetricsConfig, MetricsState, exposition};
+use golive::engine::metrics::{MetricsConfig, MetricsState, exposition};
 use golive::profile::{MetricKind, MetricsKind, MetricsSource};
 
 const BOUNDS: [&str; 10] = [

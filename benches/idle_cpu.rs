@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 mod peer;
 
-use golive::app::fixture::sample_profile;
-use golive::app::state::App;
-use golive::runtime::{Options, event_loop};
+use golive::cockpit::fixture::sample_profile;
+use golive::driver::{Options, event_loop};
+use golive::engine::state::App;
 use golive::ui::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use golive::app::record::{Event, Record};
+use golive::engine::record::{Event, Record};
 use golive::io::journal::{self, Journal, chain};
 use golive::profile::Redactor;
 

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 mod peer;
 
-use golive::app::logs::{DEFAULT_CAPACITY, LogLine, LogView};
+use golive::engine::logs::{DEFAULT_CAPACITY, LogLine, LogView};
 use golive::io::docker::{self, Engine, FollowOptions};
 use golive::profile::DockerTarget;
 use tokio::sync::{mpsc, watch};

@@ -92,7 +92,7 @@ fn run(addr: &str, n: usize, window: Duration) -> Result<(), BoxError> {
         let counter = received.clone();
         let consumer = tokio::spawn(async move {
             while let Some(report) = rx.recv().await {
-                if report.observation.health.state != golive::app::health::HealthState::Up {
+                if report.observation.health.state != golive::engine::health::HealthState::Up {
                     eprintln!("not up: {:?}", report.observation.health.reason);
                 }
                 counter.fetch_add(1, Ordering::Relaxed);

@@ -9,10 +9,10 @@ use std::time::Instant;
 
 use chrono::Duration;
 use criterion::Criterion;
-use golive::app::fixture::{narrow_logs, press_keys, sample_app};
-use golive::app::keys::Key;
-use golive::app::logs::LogLine;
-use golive::app::state::{App, Msg, update};
+use golive::cockpit::fixture::{narrow_logs, press_keys, sample_app};
+use golive::cockpit::keys::Key;
+use golive::engine::logs::LogLine;
+use golive::engine::state::{App, Msg, update};
 use golive::ui::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

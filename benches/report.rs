@@ -11,12 +11,12 @@
 use std::time::Instant;
 
 use chrono::{TimeDelta, Utc};
-use golive::app::health::HealthState;
-use golive::app::metrics::MetricsState;
-use golive::app::record::{Event, Record};
-use golive::app::report::Report;
-use golive::app::samples::Sampler;
 use golive::cli::ReportFormat;
+use golive::engine::health::HealthState;
+use golive::engine::metrics::MetricsState;
+use golive::engine::record::{Event, Record};
+use golive::engine::report::Report;
+use golive::engine::samples::Sampler;
 use golive::io::journal::Journal;
 
 fn main() {

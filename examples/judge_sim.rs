@@ -8,7 +8,7 @@
 #[path = "../tests/judge_support/sim.rs"]
 mod sim;
 
-use golive::app::judge::{Classification, JudgeConfig, JudgeMethod};
+use golive::engine::judge::{Classification, JudgeConfig, JudgeMethod};
 use sim::{Case, Outcome};
 
 fn quantile_min(mut v: Vec<usize>, q: f64) -> String {

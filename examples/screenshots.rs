@@ -8,9 +8,9 @@
 //!     cargo run --example screenshots
 use std::fmt::Write as _;
 
-use golive::app::fixture::{narrow_logs, press_keys, sample_app};
-use golive::app::keys::Key;
-use golive::app::state::{App, Msg, Pane, update};
+use golive::cockpit::fixture::{narrow_logs, press_keys, sample_app};
+use golive::cockpit::keys::Key;
+use golive::engine::state::{App, Msg, Pane, update};
 use golive::ui::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -72,7 +72,7 @@ fn act_rollback_on_the_demo_recovers_and_exits_0() {
     let records = golive::io::journal::read(&journal).unwrap().records;
     let verified: Vec<_> = records
         .iter()
-        .filter(|r| matches!(r.event, golive::app::record::Event::Verified { .. }))
+        .filter(|r| matches!(r.event, golive::engine::record::Event::Verified { .. }))
         .collect();
     assert_eq!(verified.len(), 1, "verified once: {records:?}");
     let text = std::fs::read_to_string(&journal).unwrap();

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use golive::app::record::Event;
 use golive::commands::act::{ActOptions, act};
+use golive::engine::record::Event;
 use golive::profile::{
     Action, ActionKind, Check, CommandCheck, Item, Phase, Profile, Redactor, Service, Settings,
 };

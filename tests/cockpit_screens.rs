@@ -3,10 +3,10 @@
 //! meaning.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use golive::app::fixture::{sample_app, sample_profile, t0};
-use golive::app::keys::Key;
-use golive::app::logs::{LogLine, prefix_colour};
-use golive::app::state::{App, Msg, Pane, update};
+use golive::cockpit::fixture::{sample_app, sample_profile, t0};
+use golive::cockpit::keys::Key;
+use golive::engine::logs::{LogLine, prefix_colour};
+use golive::engine::state::{App, Msg, Pane, update};
 use golive::profile::{LogKind, LogSource};
 use golive::ui::{self, Theme};
 use ratatui::Terminal;
@@ -535,8 +535,8 @@ fn wide_screens_give_the_logs_what_the_checklist_does_not_need() {
 /// The fixture's profile, every endpoint answering; the canary's warm-up
 /// body says it has run `secs` seconds, with no errors.
 fn warming_app(secs: f64) -> App {
-    use golive::app::health::{HttpFacts, interpret};
-    use golive::app::probe::{Observation, ProbeReport};
+    use golive::engine::health::{HttpFacts, interpret};
+    use golive::engine::probe::{Observation, ProbeReport};
     use golive::profile::HealthFormat;
     let profile = sample_profile();
     let mut app = App::new(profile.clone(), "alice", t0());
@@ -607,7 +607,7 @@ fn a_warm_up_in_progress_reads_warming_and_past_its_timeout_down() {
 
 /// One minute of probes, every two seconds, canary slower than baseline.
 fn one_minute_in() -> App {
-    use golive::app::probe::{Observation, ProbeReport};
+    use golive::engine::probe::{Observation, ProbeReport};
     let mut app = App::new(sample_profile(), "alice", t0());
     let probe = |endpoint: &str, url: &str, s: i64, ms: u64| {
         let at = t0() + chrono::Duration::seconds(s);
@@ -690,7 +690,7 @@ fn app_with_sized_logs(lines: Vec<LogLine>) -> App {
 
 #[test]
 fn logs_pane_reads_timestamped_json_and_merged_lines_120x40() {
-    use golive::app::log_order::Reorder;
+    use golive::engine::log_order::Reorder;
     use std::time::{Duration, Instant};
     let line = |source: &str, text: &str| LogLine::new(source, Some(t0()), text.to_string());
     // Two sources' lines arrive out of their own time order, as the demo's do.
@@ -797,10 +797,10 @@ fn charts_mark_the_breach_and_the_rollback_on_the_time_axis() {
     let decided = app.now - chrono::Duration::seconds(60);
     update(
         &mut app,
-        golive::app::fixture::record(
+        golive::cockpit::fixture::record(
             decided,
             "alice",
-            golive::app::record::Event::ActionStarted {
+            golive::engine::record::Event::ActionStarted {
                 action: "rollback".into(),
                 what: "kubectl rollout undo".into(),
                 dry_run: false,

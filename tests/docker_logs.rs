@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use docker_support::{Cleanup, build_image, docker, engine_or_skip, poll, unique};
-use golive::app::logs::LogLine;
+use golive::engine::logs::LogLine;
 use golive::io::docker::{self, Engine, FollowOptions};
 use golive::profile::DockerTarget;
 use tokio::sync::{mpsc, watch};
@@ -106,7 +106,7 @@ echo done-marker; sleep 300"#;
         "{texts:?}"
     );
     let err = lines.iter().find(|l| l.text == "ERROR to-stderr").unwrap();
-    assert_eq!(err.severity, golive::app::logs::Severity::Error);
+    assert_eq!(err.severity, golive::engine::logs::Severity::Error);
     for l in &lines {
         assert!(
             !l.text.chars().any(|c| c.is_control()),
@@ -293,9 +293,9 @@ async fn unreachable_engine_gives_a_clear_state() {
 
     let check = golive::profile::DockerCheck {
         target: DockerTarget::compose("api", "shop"),
-        conditions: vec![golive::app::condition::Condition::parse("[RUNNING] >= 0").unwrap()],
+        conditions: vec![golive::model::condition::Condition::parse("[RUNNING] >= 0").unwrap()],
     };
-    let (passed, detail) = golive::app::containers::evaluate_docker_check_once(
+    let (passed, detail) = golive::engine::containers::evaluate_docker_check_once(
         &check,
         &docker::inspect_once(host, &check.target).await,
     );
@@ -376,9 +376,9 @@ async fn container_state_reports_exit_health_and_restarts() {
         .unwrap();
     let check = golive::profile::DockerCheck {
         target: DockerTarget::Container(crashy.clone()),
-        conditions: vec![golive::app::condition::Condition::parse("[RESTARTS] == 0").unwrap()],
+        conditions: vec![golive::model::condition::Condition::parse("[RESTARTS] == 0").unwrap()],
     };
-    let (passed, detail) = golive::app::containers::evaluate_docker_check_once(&check, &state);
+    let (passed, detail) = golive::engine::containers::evaluate_docker_check_once(&check, &state);
     assert!(!passed, "{detail}");
     assert!(
         detail.contains(&done) && detail.contains("exit 7"),

@@ -13,8 +13,8 @@ use std::time::Duration;
 use docker_support::{
     Cleanup, build_image, build_releases, docker, engine_or_skip, poll, release_health, unique,
 };
-use golive::app::actions::{finished_event, started_event};
-use golive::app::record::Event;
+use golive::engine::actions::{finished_event, started_event};
+use golive::engine::record::Event;
 use golive::io::actions::{ExecOptions, execute};
 use golive::profile::{
     Action, ActionKind, DockerOp, DockerTarget, Profile, Redactor, Service, Settings,
@@ -281,7 +281,10 @@ async fn compose_service_rolls_one_container_at_a_time_waiting_for_health() {
     assert_eq!(state.containers.len(), 2);
     for c in &state.containers {
         assert_eq!(c.image, v1);
-        assert_eq!(c.health, golive::app::containers::ContainerHealth::Healthy);
+        assert_eq!(
+            c.health,
+            golive::engine::containers::ContainerHealth::Healthy
+        );
     }
     // One at a time: the second was recreated only after the first passed
     // its healthcheck.
@@ -309,10 +312,10 @@ async fn compose_service_rolls_one_container_at_a_time_waiting_for_health() {
             "[RESTARTS] == 0",
         ]
         .iter()
-        .map(|c| golive::app::condition::Condition::parse(c).unwrap())
+        .map(|c| golive::model::condition::Condition::parse(c).unwrap())
         .collect(),
     };
-    let (passed, detail) = golive::app::containers::evaluate_docker_check_once(
+    let (passed, detail) = golive::engine::containers::evaluate_docker_check_once(
         &check,
         &golive::io::docker::inspect_once(&engine.host, &check.target).await,
     );

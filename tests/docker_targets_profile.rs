@@ -78,7 +78,7 @@ fn a_docker_check_and_a_log_source_take_project_too() {
                 [[phase]]\nid = \"p\"\n  [[phase.item]]\n  id = \"up\"\n  \
                 check = { docker = { compose_service = \"api\" } }\n";
     let p = profile::load_with(Path::new("/srv/Billing/golive.toml"), text, &|_| None).unwrap();
-    let targets = golive::app::containers::docker_targets(&p);
+    let targets = golive::engine::containers::docker_targets(&p);
     assert!(
         targets.contains(&DockerTarget::compose("api", "shop")),
         "{targets:?}"

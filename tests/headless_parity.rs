@@ -18,10 +18,10 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use chrono::Utc;
 
-use golive::app::checklist::ItemStatus;
-use golive::app::probe::ProbeReport;
-use golive::app::state::{App, Effect, Msg, update};
 use golive::commands::check::{CheckOptions, run_checks};
+use golive::engine::checklist::ItemStatus;
+use golive::engine::probe::ProbeReport;
+use golive::engine::state::{App, Effect, Msg, update};
 use golive::io::command::{self, CommandSpec};
 use golive::io::probe::Prober;
 use golive::profile::{Check, Profile};

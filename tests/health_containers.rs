@@ -5,9 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration;
-use golive::app::containers::{ContainerHealth, ContainerState, TargetState};
-use golive::app::fixture::{sample_app, t0};
-use golive::app::state::{App, Msg, Pane, update};
+use golive::cockpit::fixture::{sample_app, t0};
+use golive::engine::containers::{ContainerHealth, ContainerState, TargetState};
+use golive::engine::state::{App, Msg, Pane, update};
 use golive::profile::{ActionKind, DockerOp, DockerTarget, LogKind, LogSource};
 use golive::ui::{self, Theme};
 use ratatui::Terminal;

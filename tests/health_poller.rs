@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
-use golive::app::health::HealthState;
-use golive::app::probe::{Observation, ProbeReport};
-use golive::app::replicas::summarise;
+use golive::engine::health::HealthState;
+use golive::engine::probe::{Observation, ProbeReport};
+use golive::engine::replicas::summarise;
 use golive::io::poller::{Poller, PollerConfig};
 use golive::io::probe::Prober;
 use golive::profile::{Endpoint, HealthFormat, Settings};

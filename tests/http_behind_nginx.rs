@@ -15,8 +15,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use golive::app::probe::ProbeReport;
-use golive::app::state::{App, Msg, update};
+use golive::engine::probe::ProbeReport;
+use golive::engine::state::{App, Msg, update};
 use golive::io::probe::Prober;
 
 fn nginx_binary() -> Option<PathBuf> {

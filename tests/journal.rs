@@ -12,8 +12,8 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use golive::app::checklist::ItemStatus;
-use golive::app::record::{Event, Record};
+use golive::engine::checklist::ItemStatus;
+use golive::engine::record::{Event, Record};
 use golive::io::journal::{self, Journal, JournalWatcher};
 use golive::profile::Redactor;
 

@@ -339,7 +339,7 @@ fn an_open_watcher_sees_a_sign_off_from_another_shell() {
         assert_eq!(record.operator, "bob");
         assert_eq!(
             record.event,
-            golive::app::record::Event::SignOff {
+            golive::engine::record::Event::SignOff {
                 item: "ci-green".into(),
                 note: Some("from the other shell".into()),
             }

@@ -7,12 +7,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use golive::app::fixture::{sample_profile, t0};
-use golive::app::judge::Verdict;
-use golive::app::keys::{self, Context, Key};
-use golive::app::metrics::{MetricValue, MetricsPayload, MetricsReport};
-use golive::app::record::{Event, Record};
-use golive::app::state::{App, Effect, Modal, Msg, Pane, update};
+use golive::cockpit::fixture::{sample_profile, t0};
+use golive::cockpit::keys::{self, Context, Key};
+use golive::engine::judge::Verdict;
+use golive::engine::metrics::{MetricValue, MetricsPayload, MetricsReport};
+use golive::engine::record::{Event, Record};
+use golive::engine::state::{App, Effect, Modal, Msg, Pane, update};
 use golive::profile::{
     Cmp, Gate, JudgeConfig, JudgeMethod, MetricKind, MetricsKind, MetricsSource, OnBreach, Profile,
     Threshold,

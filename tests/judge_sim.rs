@@ -5,7 +5,7 @@
 #[path = "judge_support/sim.rs"]
 mod sim;
 
-use golive::app::judge::{JudgeConfig, JudgeMethod};
+use golive::engine::judge::{JudgeConfig, JudgeMethod};
 use sim::Case;
 
 const EQUAL: Case = Case {

@@ -356,7 +356,7 @@ async fn since_skips_a_commands_older_lines() {
 
 #[tokio::test]
 async fn command_colours_survive_as_styles_and_escapes_are_harmless() {
-    use golive::app::sanitize::AnsiColor;
+    use golive::engine::sanitize::AnsiColor;
     use golive::io::logs::{SourceOptions, spawn_sources};
 
     let dir = tempfile::tempdir().unwrap();

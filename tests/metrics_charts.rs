@@ -7,11 +7,11 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use golive::app::fixture::{sample_app, sample_profile, t0};
-use golive::app::keys::{self, Context, Key};
-use golive::app::metrics::{ChartWindow, MetricsState};
-use golive::app::probe::{Observation, ProbeReport};
-use golive::app::state::{App, Msg, Pane, TRACK_SAMPLES_CAP, update};
+use golive::cockpit::fixture::{sample_app, sample_profile, t0};
+use golive::cockpit::keys::{self, Context, Key};
+use golive::engine::metrics::{ChartWindow, MetricsState};
+use golive::engine::probe::{Observation, ProbeReport};
+use golive::engine::state::{App, Msg, Pane, TRACK_SAMPLES_CAP, update};
 use golive::ui::{Theme, charts};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -6,8 +6,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use golive::app::judge::JudgeConfig;
-use golive::app::metrics::{MAX_POINTS_CAP, MetricsConfig};
+use golive::engine::judge::JudgeConfig;
+use golive::engine::metrics::{MAX_POINTS_CAP, MetricsConfig};
 use golive::profile::{self, Profile, ProfileIssue};
 
 const HEAD: &str = "[service]\nname = \"shop\"\nversion = \"v2\"\n";

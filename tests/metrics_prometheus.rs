@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use chrono::Utc;
-use golive::app::metrics::{MetricValue, MetricsState};
+use golive::engine::metrics::{MetricValue, MetricsState};
 use golive::io::metrics;
 use golive::profile::{MetricKind, MetricsKind, MetricsSource};
 use metrics_common::*;
@@ -330,7 +330,7 @@ async fn a_canary_that_never_served_a_5xx_has_a_zero_error_rate_not_no_data() {
     let eval = state.evaluate_check(&check, at);
     assert_eq!(
         eval.status,
-        golive::app::metrics::CheckStatus::Pass,
+        golive::engine::metrics::CheckStatus::Pass,
         "{}",
         eval.detail
     );

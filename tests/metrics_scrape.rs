@@ -9,8 +9,8 @@ mod metrics_common;
 use std::time::Duration;
 
 use chrono::Utc;
-use golive::app::checklist::ItemStatus;
-use golive::app::metrics::{MetricValue, MetricsPayload, MetricsState};
+use golive::engine::checklist::ItemStatus;
+use golive::engine::metrics::{MetricValue, MetricsPayload, MetricsState};
 use golive::io::metrics::{self, MetricsReport};
 use golive::profile::{Cmp, Gate, MetricCheck, MetricKind, OnBreach, Threshold};
 use metrics_common::*;
@@ -89,7 +89,7 @@ async fn a_failed_scrape_is_a_report_and_no_data() {
     let mut state = MetricsState::with_sources(
         &[source],
         None,
-        golive::app::metrics::MetricsConfig::for_poll(Duration::from_secs(1)),
+        golive::engine::metrics::MetricsConfig::for_poll(Duration::from_secs(1)),
     );
     let at = report.at;
     state.apply(report);

@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use golive::app::judge::{Classification, Verdict};
-use golive::app::metrics::baseline::{BASELINE_VERSION, BaselineFile, TimedValue};
-use golive::app::metrics::{CheckStatus, MetricValue, MetricsConfig, MetricsState};
+use golive::engine::judge::{Classification, Verdict};
+use golive::engine::metrics::baseline::{BASELINE_VERSION, BaselineFile, TimedValue};
+use golive::engine::metrics::{CheckStatus, MetricValue, MetricsConfig, MetricsState};
 use golive::profile::{
     BaselineConfig, BaselinePrefer, Cmp, Gate, MetricCheck, MetricKind, MetricsKind, MetricsSource,
     OnBreach, Ratio, Threshold,
@@ -445,7 +445,7 @@ fn gates_flicker_never_breaches_persist_does_and_auto_rollback_fires_once() {
             assert_eq!(g.threshold, "> 5.00% (0.0500)");
             assert_eq!(g.threshold_value, Some(0.05));
             match g.breach_event(&gates[0]) {
-                golive::app::record::Event::GateBreach {
+                golive::engine::record::Event::GateBreach {
                     gate,
                     observed,
                     on_breach,
@@ -747,7 +747,7 @@ mod never_panics {
             s.ingest_scrape("canary", &a, t(0));
             s.ingest_scrape("canary", &b, t(10));
             s.ingest_scrape("canary", &a, t(20));
-            for kind in golive::app::metrics::KINDS {
+            for kind in golive::engine::metrics::KINDS {
                 let _ = s.value("canary", kind, t(20));
             }
             let _ = s.judge(t(20));
@@ -769,7 +769,7 @@ fn the_judge_prefers_the_canary_track_and_says_why_there_is_no_baseline() {
     }
     let r = s.judge(t(600));
     assert_eq!(r.canary_track, "canary");
-    assert_eq!(r.verdict, golive::app::judge::Verdict::NoData);
+    assert_eq!(r.verdict, golive::engine::judge::Verdict::NoData);
     let p95 = r
         .metrics
         .iter()

@@ -21,9 +21,9 @@ use axum::routing::{get, post};
 use chrono::Utc;
 use serde_json::Value;
 
-use golive::app::notify::{Delivery, Notification};
-use golive::app::record::{Event, Record};
-use golive::app::state::App;
+use golive::engine::notify::{Delivery, Notification};
+use golive::engine::record::{Event, Record};
+use golive::engine::state::App;
 use golive::io::journal;
 use golive::profile::{self, Notifier, NotifyTarget, Profile};
 
@@ -197,11 +197,11 @@ retries = 1
 async fn run_until(profile: Profile, journal: &Path, done: impl Fn(&App) -> bool + 'static) -> App {
     let app = App::new(profile, "alice", Utc::now());
     let start = Instant::now();
-    let run = golive::runtime::Headless {
+    let run = golive::driver::Headless {
         journal: Some(journal.to_path_buf()),
         ..Default::default()
     };
-    golive::runtime::headless(app, run, move |app| {
+    golive::driver::headless(app, run, move |app| {
         if start.elapsed() > Duration::from_secs(40) {
             return Err(color_eyre::eyre::eyre!("not done within 40 s"));
         }
@@ -586,18 +586,18 @@ async fn a_headless_face_that_is_done_still_delivers_what_it_owes() {
     let profile = profile(dir.path(), &metrics, "alert", &notify);
     let journal = dir.path().join("journal.jsonl");
     let app = App::new(profile, "alice", Utc::now());
-    let rollback = golive::app::state::Msg::ActionConfirmed {
+    let rollback = golive::engine::state::Msg::ActionConfirmed {
         name: "rollback".into(),
         dry_run: false,
         containers: Vec::new(),
     };
     // Done as soon as the action has finished, as `golive act` is.
-    let run = golive::runtime::Headless {
+    let run = golive::driver::Headless {
         journal: Some(journal.clone()),
         first: vec![rollback],
         ..Default::default()
     };
-    golive::runtime::headless(app, run, |app| Ok(app.last_action.is_some().then(Vec::new)))
+    golive::driver::headless(app, run, |app| Ok(app.last_action.is_some().then(Vec::new)))
         .await
         .unwrap();
     assert_eq!(inbox.events(), ["action_started", "action_finished"]);
@@ -607,7 +607,7 @@ async fn a_headless_face_that_is_done_still_delivers_what_it_owes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hanging_receiver_does_not_hold_the_cockpit_up() {
     use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-    use golive::runtime::{Options, event_loop};
+    use golive::driver::{Options, event_loop};
     use golive::ui::Theme;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
@@ -691,7 +691,7 @@ fn a_failed_delivery_shows_in_the_header_with_its_reason() {
             .collect::<String>()
     };
     assert!(!screen(&app).contains("notify failed"));
-    let failed = golive::app::notify::Delivered {
+    let failed = golive::engine::notify::Delivered {
         key: "k".into(),
         receiver: "team".into(),
         delivery: Delivery::Failed {
@@ -700,9 +700,9 @@ fn a_failed_delivery_shows_in_the_header_with_its_reason() {
             reason: "HTTP 503 busy".into(),
         },
     };
-    golive::app::state::update(
+    golive::engine::state::update(
         &mut app,
-        golive::app::state::Msg::Notified(Box::new(failed)),
+        golive::engine::state::Msg::Notified(Box::new(failed)),
     );
     assert!(
         screen(&app).contains("✉✘ notify failed: team: HTTP 503 busy"),

@@ -3,7 +3,7 @@
 //! what the keys do.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use golive::app::keys::{Context, Key, bindings_for};
+use golive::cockpit::keys::{Context, Key, bindings_for};
 
 const CONTEXTS: [Context; 8] = [
     Context::Checklist,

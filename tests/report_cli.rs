@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use golive::app::record::Event;
+use golive::engine::record::Event;
 
 const GOLIVE: &str = env!("CARGO_BIN_EXE_golive");
 

@@ -19,8 +19,8 @@ use axum::Json;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use golive::app::checklist::ItemStatus;
 use golive::commands::check::{CheckOptions, run_checks};
+use golive::engine::checklist::ItemStatus;
 use golive::profile::{self, Check, Profile};
 use serde_json::{Value, json};
 

@@ -9,7 +9,7 @@ mod docker_support;
 use std::time::Duration;
 
 use docker_support::{Cleanup, docker, swarm_or_skip, swarm_releases, unique};
-use golive::app::swarm::{SwarmState, evaluate_swarm_check};
+use golive::engine::swarm::{SwarmState, evaluate_swarm_check};
 use golive::io::docker::{Engine, inspect_service};
 use golive::model::condition::Condition;
 use golive::profile::SwarmCheck;

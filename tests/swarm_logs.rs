@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use docker_support::{Cleanup, SwarmService, build_swarm_image, docker, swarm_or_skip, unique};
-use golive::app::logs::LogLine;
+use golive::engine::logs::LogLine;
 use golive::io::docker::{follow_swarm, host_from};
 use tokio::sync::{mpsc, watch};
 

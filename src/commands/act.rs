@@ -11,14 +11,14 @@ use std::process::ExitCode;
 use chrono::Utc;
 use color_eyre::Result;
 
-use crate::app::actions::describe_touching;
-use crate::app::recovery::Verdict;
-use crate::app::state::{App, Msg};
 use crate::cli::{ActArgs, GlobalArgs};
+use crate::driver;
+use crate::engine::actions::describe_touching;
+use crate::engine::recovery::Verdict;
+use crate::engine::state::{App, Msg};
 use crate::io::actions::{self, ExecOptions};
 use crate::io::journal;
 use crate::profile::{Action, Check, Profile};
-use crate::runtime;
 
 /// Everything `act` needs besides the profile, already validated.
 #[derive(Debug, Clone)]
@@ -149,13 +149,13 @@ pub async fn act_async(
         containers,
     }];
     let mut printer = Printer::default();
-    let run = runtime::Headless {
+    let run = driver::Headless {
         journal: opts.journal.clone(),
         docker_host: opts.docker_host.clone(),
         first,
         run_checks: false,
     };
-    let app = runtime::headless(app, run, |app| {
+    let app = driver::headless(app, run, |app| {
         let done = opts.dry_run || printer.show(app, out)?;
         Ok(done.then(Vec::new))
     })

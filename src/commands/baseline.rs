@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use color_eyre::Result;
 use color_eyre::eyre::{WrapErr, eyre};
 
-use crate::app::metrics::{KINDS, fmt_value};
 use crate::cli::{BaselineArgs, BaselineCommand};
+use crate::engine::metrics::{KINDS, fmt_value};
 use crate::io::metrics::capture_baseline;
 use crate::profile::MetricKind;
 

@@ -12,23 +12,23 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use color_eyre::Result;
 
-use crate::app::checklist::{ItemStatus, canary_started, short_duration};
-use crate::app::headless::{
+use crate::cli::{CheckArgs, GlobalArgs, OutputFormat};
+use crate::commands::output::{self, ItemReport, PhaseJudge};
+use crate::driver::{self, Headless};
+use crate::engine::checklist::{ItemStatus, canary_started, short_duration};
+use crate::engine::headless::{
     HeadlessScope, LOGS_SETTLE, breach_advice, decided, gate_verdict, logs_settled,
     unsettled_metric_detail,
 };
-use crate::app::judge::Verdict;
-use crate::app::lifecycle::Lifecycle;
-use crate::app::metrics::GateState;
-use crate::app::record::{Event, Record};
-use crate::app::signoffs::SignoffKind;
-use crate::app::state::App;
-use crate::cli::{CheckArgs, GlobalArgs, OutputFormat};
-use crate::commands::output::{self, ItemReport, PhaseJudge};
+use crate::engine::judge::Verdict;
+use crate::engine::lifecycle::Lifecycle;
+use crate::engine::metrics::GateState;
+use crate::engine::record::{Event, Record};
+use crate::engine::signoffs::SignoffKind;
+use crate::engine::state::App;
 use crate::io::journal::{self, Journal};
 use crate::io::operator;
 use crate::profile::{Check, Item, Profile};
-use crate::runtime::{self, Headless};
 
 /// How the headless run is bounded, and where its results are recorded.
 #[derive(Debug, Clone)]
@@ -210,7 +210,7 @@ pub async fn run_checks_judged(
         first: Vec::new(),
         run_checks: true,
     };
-    let app = runtime::headless(app, run, |app| Ok(stop.look(app, &mut on_result))).await?;
+    let app = driver::headless(app, run, |app| Ok(stop.look(app, &mut on_result))).await?;
     Ok(CheckRun {
         items: stop.reports(),
         judge: stop.judge,

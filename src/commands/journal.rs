@@ -11,8 +11,8 @@ use std::process::ExitCode;
 
 use color_eyre::Result;
 
-use crate::app::sanitize::clean_text;
 use crate::cli::{GlobalArgs, JournalArgs, JournalCommand};
+use crate::engine::sanitize::clean_text;
 use crate::io::journal::{self, ChainBreak};
 
 pub fn run(args: JournalArgs, global: &GlobalArgs) -> Result<ExitCode> {

@@ -16,11 +16,11 @@ use color_eyre::Result;
 use regex::Regex;
 use tokio::sync::{mpsc, watch};
 
-use crate::app::log_time::StampWriter;
-use crate::app::logs::LogLine;
-use crate::app::redaction::redact_line;
 use crate::cli::{GlobalArgs, LogsArgs};
 use crate::commands::output::Quiet;
+use crate::engine::log_time::StampWriter;
+use crate::engine::logs::LogLine;
+use crate::engine::redaction::redact_line;
 use crate::io::logs::{SourceOptions, spawn_sources};
 use crate::profile::Profile;
 

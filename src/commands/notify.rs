@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use chrono::Utc;
 use color_eyre::Result;
 
-use crate::app::notify::{Delivery, test_notifications};
 use crate::cli::{GlobalArgs, NotifyArgs, NotifyCommand};
+use crate::engine::notify::{Delivery, test_notifications};
 use crate::io::{notify, operator};
 
 pub fn run(args: NotifyArgs, global: &GlobalArgs) -> Result<ExitCode> {

@@ -9,10 +9,10 @@ use color_eyre::Result;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
-use crate::app::checklist::ItemStatus;
-use crate::app::judge::{self, Classification, JudgeReport, Verdict};
-use crate::app::lifecycle::Lifecycle;
-use crate::app::sanitize::clean_text;
+use crate::engine::checklist::ItemStatus;
+use crate::engine::judge::{self, Classification, JudgeReport, Verdict};
+use crate::engine::lifecycle::Lifecycle;
+use crate::engine::sanitize::clean_text;
 use crate::profile::Profile;
 
 /// One item's outcome as headless faces report it.
@@ -176,7 +176,7 @@ fn classification_status(c: Classification) -> ItemStatus {
 /// one line per metric with its classification, Mann–Whitney p-value,
 /// Hodges–Lehmann shift and interval, mean ratio and sample counts. No data
 /// is written in capitals with its reason, never left blank. The words are
-/// `app::judge`'s, the same the cockpit's details show.
+/// `engine::judge`'s, the same the cockpit's details show.
 pub fn text_judge(report: &JudgeReport, color: bool) -> String {
     let (symbol, _) = judge::verdict_mark(report.verdict);
     let mut out = format!(

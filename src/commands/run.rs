@@ -8,11 +8,11 @@ use chrono::Utc;
 use color_eyre::Result;
 use color_eyre::eyre::{WrapErr, eyre};
 
-use crate::app::state::App;
 use crate::cli::{GlobalArgs, RunArgs};
+use crate::driver::{self, Options};
+use crate::engine::state::App;
 use crate::io::{journal, operator, terminal};
 use crate::profile::Profile;
-use crate::runtime::{self, Options};
 use crate::ui::Theme;
 use crate::ui::theme::BUILTIN;
 
@@ -50,7 +50,7 @@ pub async fn cockpit(
     terminal::install_panic_hook();
     // Saved logs land where the operator started golive, like any file it writes.
     let save_dir = std::path::PathBuf::from(".");
-    runtime::run(
+    driver::run(
         app,
         Options {
             journal,

@@ -11,12 +11,12 @@ use std::process::ExitCode;
 use chrono::{DateTime, SecondsFormat, Utc};
 use color_eyre::Result;
 
-use crate::app::checklist::ItemStatus;
-use crate::app::evidence;
-use crate::app::record::{Event, Record};
-use crate::app::sanitize::clean_text;
-use crate::app::signoffs::{SignRefusal, Signoffs, sign_refusal};
 use crate::cli::{GlobalArgs, SignArgs};
+use crate::engine::checklist::ItemStatus;
+use crate::engine::evidence;
+use crate::engine::record::{Event, Record};
+use crate::engine::sanitize::clean_text;
+use crate::engine::signoffs::{SignRefusal, Signoffs, sign_refusal};
 use crate::io::journal::{self, Journal};
 use crate::io::operator;
 use crate::profile::Profile;

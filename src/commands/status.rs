@@ -13,15 +13,15 @@ use color_eyre::Result;
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::checklist::ItemStatus;
-use crate::app::judge::Verdict;
-use crate::app::lifecycle::superseded;
-use crate::app::record::{Event, Record};
-use crate::app::sanitize::clean_text;
-use crate::app::signoffs::{Latest, Signoffs};
-use crate::app::story::{ActionRun, Story};
 use crate::cli::{GlobalArgs, OutputFormat, StatusArgs};
 use crate::commands::output;
+use crate::engine::checklist::ItemStatus;
+use crate::engine::judge::Verdict;
+use crate::engine::lifecycle::superseded;
+use crate::engine::record::{Event, Record};
+use crate::engine::sanitize::clean_text;
+use crate::engine::signoffs::{Latest, Signoffs};
+use crate::engine::story::{ActionRun, Story};
 use crate::io::journal::{self, ChainBreak};
 use crate::profile::Profile;
 
@@ -63,7 +63,7 @@ pub struct StatusRow {
     /// The last recorded check's evidence, for automated items.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// Made moot by the rollback (see `app::lifecycle`): not a failure.
+    /// Made moot by the rollback (see `engine::lifecycle`): not a failure.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub superseded: bool,
 }
@@ -251,7 +251,7 @@ pub fn story_text(story: &Story) -> String {
     if !story.verdicts.is_empty() {
         out.push_str("\njudge verdicts:");
         for v in &story.verdicts {
-            let (symbol, word) = crate::app::judge::verdict_mark(v.verdict);
+            let (symbol, word) = crate::engine::judge::verdict_mark(v.verdict);
             out.push_str(&format!(
                 "\n  {symbol} {} — {}",
                 word.to_lowercase(),
@@ -351,7 +351,7 @@ pub fn latest_judge(profile: &Profile, records: &[Record]) -> Option<JudgeRow> {
 /// `✘ judge: fail (score 50/100) for canary vs baseline — ci-bot
 /// 2026-11-22 19:03:00Z`, then the metrics one a line, indented.
 pub fn judge_text(judge: &JudgeRow, color: bool) -> String {
-    let (symbol, word) = crate::app::judge::verdict_mark(judge.verdict);
+    let (symbol, word) = crate::engine::judge::verdict_mark(judge.verdict);
     let status = match judge.verdict {
         Verdict::Pass => ItemStatus::Pass,
         Verdict::Fail => ItemStatus::Fail,
@@ -466,8 +466,8 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::app::record::{Event, Record};
     use crate::commands::sign::tests::test_profile;
+    use crate::engine::record::{Event, Record};
     use crate::io::journal::Journal;
     use crate::profile::Redactor;
 

@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use color_eyre::Result;
 
-use crate::app::containers::docker_targets;
-use crate::app::sanitize::clean_text;
 use crate::cli::ValidateArgs;
+use crate::engine::containers::docker_targets;
+use crate::engine::sanitize::clean_text;
 use crate::io::docker::{self, DockerError, Engine};
 use crate::profile::{self, DockerTarget, Profile, ProfileError};
 

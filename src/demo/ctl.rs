@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
-use crate::app::sanitize;
+use crate::engine::sanitize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CtlError {

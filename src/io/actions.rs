@@ -1,13 +1,13 @@
 //! Carrying out an action: a command through `io::command` (argv only, the
 //! process group killed on timeout or cancel) or a Docker operation through
 //! `io::docker`. Nothing else: the engine journals the action and verifies
-//! the recovery after it (`app::recovery`).
+//! the recovery after it (`engine::recovery`).
 
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
-use crate::app::command::CommandOutcome;
+use crate::engine::command::CommandOutcome;
 use crate::io::command::{self, CommandSpec, Stream};
 use crate::io::docker::{self, ContainerRef, DockerError, Engine};
 use crate::profile::{Action, ActionKind, DockerOp, DockerTarget};
@@ -134,7 +134,7 @@ async fn bounded(
         }
         Some(Ok(Err(e))) => {
             outcome.exit_code = Some(1);
-            outcome.tail = vec![crate::app::sanitize::clean_text(&e.to_string())];
+            outcome.tail = vec![crate::engine::sanitize::clean_text(&e.to_string())];
         }
     }
     if let Some(sink) = lines {

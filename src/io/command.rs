@@ -11,8 +11,8 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::{mpsc, watch};
 
-use crate::app::command::{CommandOutcome, MAX_STDOUT};
-use crate::app::sanitize::clean_bytes;
+use crate::engine::command::{CommandOutcome, MAX_STDOUT};
+use crate::engine::sanitize::clean_bytes;
 use crate::profile::CommandCheck;
 
 /// Lines of output kept for evidence and the journal.

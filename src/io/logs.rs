@@ -22,9 +22,9 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::app::log_order::{REORDER_WINDOW, Reorder};
-use crate::app::log_time::SinceFilter;
-use crate::app::logs::LogLine;
+use crate::engine::log_order::{REORDER_WINDOW, Reorder};
+use crate::engine::log_time::SinceFilter;
+use crate::engine::logs::LogLine;
 use crate::io::command::{self, CommandSpec, Stream};
 use crate::io::docker::{self, FollowOptions};
 use crate::profile::{LogKind, LogSource};
@@ -446,9 +446,9 @@ async fn follow_file(
 /// Carries out the log pane's save effect: the lines, one per line, to a
 /// new file (an existing file is not overwritten). Returns how many were
 /// written.
-pub fn save(effect: &crate::app::logs::LogEffect) -> std::io::Result<usize> {
+pub fn save(effect: &crate::engine::logs::LogEffect) -> std::io::Result<usize> {
     use std::io::Write;
-    let crate::app::logs::LogEffect::Save { path, lines } = effect;
+    let crate::engine::logs::LogEffect::Save { path, lines } = effect;
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -569,7 +569,7 @@ mod tests {
     fn save_writes_visible_lines_and_never_overwrites() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("saved.log");
-        let mut view = crate::app::logs::LogView::new(10);
+        let mut view = crate::engine::logs::LogView::new(10);
         view.timestamps = false;
         view.push_batch(["ERROR a", "INFO b"].map(|t| LogLine::new("api", None, t.into())));
         view.set_filter("ERROR");

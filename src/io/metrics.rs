@@ -18,16 +18,16 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::app::metrics::baseline::{BASELINE_VERSION, BaselineFile, TimedValue};
-use crate::app::metrics::promql::{self, Answer};
-use crate::app::metrics::scrape::ScrapeWindow;
-use crate::app::metrics::{
+use crate::engine::metrics::baseline::{BASELINE_VERSION, BaselineFile, TimedValue};
+use crate::engine::metrics::promql::{self, Answer};
+use crate::engine::metrics::scrape::ScrapeWindow;
+use crate::engine::metrics::{
     self, KINDS, MetricValue, MetricsConfig, MetricsPayload, MetricsState, Point, PromQlAnswer,
 };
-use crate::app::sanitize::clean_text;
+use crate::engine::sanitize::clean_text;
 use crate::profile::{MetricKind, MetricsKind, MetricsSource, Profile};
 
-pub use crate::app::metrics::MetricsReport;
+pub use crate::engine::metrics::MetricsReport;
 
 /// Largest scrape body read; a bigger one is refused rather than buffered.
 pub const SCRAPE_LIMIT: usize = 64 * 1024 * 1024;
@@ -211,7 +211,7 @@ pub async fn instant_query(
     ))
 }
 
-/// The shape of an instant query's answer, for `app::metrics::promql` to read.
+/// The shape of an instant query's answer, for `engine::metrics::promql` to read.
 pub async fn instant_answer(
     client: &reqwest::Client,
     base: &str,

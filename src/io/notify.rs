@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
-use crate::app::notify::{Delivered, Delivery, Notification};
+use crate::engine::notify::{Delivered, Delivery, Notification};
 use crate::profile::{Notifier, NotifyTarget};
 
 /// Notifications waiting per receiver; a full queue is `Busy`.
@@ -208,7 +208,7 @@ async fn attempt(
             } else {
                 let text = response.text().await.unwrap_or_default();
                 let text: String = text.chars().take(REASON_CHARS).collect();
-                let text = crate::app::sanitize::clean_text(&text);
+                let text = crate::engine::sanitize::clean_text(&text);
                 Err((code, format!("HTTP {status} {}", text.trim())))
             }
         }

@@ -16,7 +16,7 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::probe::Prober;
-use crate::app::probe::ProbeReport;
+use crate::engine::probe::ProbeReport;
 use crate::profile::Endpoint;
 
 /// Requests in flight at most, by default: enough to keep a thousand

@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use reqwest::{Client, Method, Url};
 use tokio::time::timeout_at;
 
-use crate::app::health::{Health, HealthState, HttpFacts, interpret};
-use crate::app::probe::Observation;
-use crate::app::sanitize::{clean_bytes, clean_text};
+use crate::engine::health::{Health, HealthState, HttpFacts, interpret};
+use crate::engine::probe::Observation;
+use crate::engine::sanitize::{clean_bytes, clean_text};
 use crate::profile::{Endpoint, RequestBody, Settings};
 
 #[derive(Debug, thiserror::Error)]

@@ -1,5 +1,5 @@
 //! The statistical judge's settings, as the profile's `[judge]` section
-//! gives them and the judge (`app::judge`) reads them.
+//! gives them and the judge (`engine::judge`) reads them.
 
 use serde::{Deserialize, Serialize};
 

@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{Theme, fit, pane_block};
-use crate::app::actions::confirm_lines;
-use crate::app::state::{App, Pane};
+use crate::engine::actions::confirm_lines;
+use crate::engine::state::{App, Pane};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(running) = &app.action else {

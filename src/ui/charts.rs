@@ -13,9 +13,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
 
 use super::{Theme, pane_block};
-use crate::app::chart_details::chart_marks;
-use crate::app::judge::{Verdict, verdict_mark};
-use crate::app::state::{App, Pane, TrackSample};
+use crate::cockpit::chart_details::chart_marks;
+use crate::engine::judge::{Verdict, verdict_mark};
+use crate::engine::state::{App, Pane, TrackSample};
 use crate::profile::MetricKind;
 
 /// Samples in the rolling error-rate window.

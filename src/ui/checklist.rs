@@ -10,8 +10,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::{Theme, fit, pane_block};
-use crate::app::checklist::ItemStatus;
-use crate::app::state::{App, ChecklistRow, Pane, list_offset};
+use crate::engine::checklist::ItemStatus;
+use crate::engine::state::{App, ChecklistRow, Pane, list_offset};
 
 /// An item the rollback made moot: neither a pass nor a failure.
 const SUPERSEDED: &str = "⊘";

@@ -9,9 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
-use crate::app::lifecycle::Stage;
-use crate::app::metrics::fmt_value;
-use crate::app::state::{App, Verdict};
+use crate::engine::lifecycle::Stage;
+use crate::engine::metrics::fmt_value;
+use crate::engine::state::{App, Verdict};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let svc = &app.profile.service;

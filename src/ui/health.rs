@@ -12,10 +12,10 @@ use ratatui::widgets::Paragraph;
 
 use super::theme::health_symbol;
 use super::{Theme, fit, pane_block, spark};
-use crate::app::containers::{ContainerHealth, ContainerState, TargetView, target_label};
-use crate::app::health_rows::{HealthRow, first_visible, health_rows, selected_row};
-use crate::app::state::{App, EndpointView, Pane, replica_state};
-use crate::app::swarm::{SwarmState, SwarmTask};
+use crate::cockpit::health_rows::{HealthRow, first_visible, health_rows, selected_row};
+use crate::engine::containers::{ContainerHealth, ContainerState, TargetView, target_label};
+use crate::engine::state::{App, EndpointView, Pane, replica_state};
+use crate::engine::swarm::{SwarmState, SwarmTask};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Pane::Health && app.modal.is_none();

@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 use super::{Theme, centered, fit};
-use crate::app::keys::{Context, Section, help_sections};
-use crate::app::state::App;
+use crate::cockpit::keys::{Context, Section, help_sections};
+use crate::engine::state::App;
 
 fn context_name(c: Context) -> &'static str {
     match c {

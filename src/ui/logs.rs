@@ -16,11 +16,11 @@ use ratatui::widgets::Paragraph;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{Theme, layout_with, pane_block_spans};
-use crate::app::log_layout::{Columns, TIME_WIDTH, chunks};
-use crate::app::log_parse::Part;
-use crate::app::logs::{LogLine, LogView, Severity, StyleRun, prefix_colour};
-use crate::app::state::log_pane::window_label;
-use crate::app::state::{App, Pane};
+use crate::cockpit::log_pane::window_label;
+use crate::engine::log_layout::{Columns, TIME_WIDTH, chunks};
+use crate::engine::log_parse::Part;
+use crate::engine::logs::{LogLine, LogView, Severity, StyleRun, prefix_colour};
+use crate::engine::state::{App, Pane};
 
 /// Rows inside the logs pane on a `width`×`height` screen: the runtime tells
 /// the state, so paging and jumps move by what is drawn.

@@ -20,7 +20,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 use unicode_width::UnicodeWidthChar;
 
-use crate::app::state::{App, Pane};
+use crate::engine::state::{App, Pane};
 pub use theme::Theme;
 
 /// A drawn screen as text, a row a line with trailing blanks cut: what the

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::{Theme, centered};
-use crate::app::state::{App, InputPurpose, Modal};
+use crate::engine::state::{App, InputPurpose, Modal};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(modal) = &app.modal else { return };

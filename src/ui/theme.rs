@@ -7,10 +7,10 @@
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
-use crate::app::checklist::ItemStatus;
-use crate::app::health::HealthState;
-use crate::app::logs::Severity;
-use crate::app::sanitize::{AnsiColor, AnsiStyle};
+use crate::engine::checklist::ItemStatus;
+use crate::engine::health::HealthState;
+use crate::engine::logs::Severity;
+use crate::engine::sanitize::{AnsiColor, AnsiStyle};
 
 const DARK: &str = include_str!("../../themes/dark.toml");
 const LIGHT: &str = include_str!("../../themes/light.toml");
@@ -75,7 +75,7 @@ pub struct Theme {
     /// Filter, search and source highlight matches in log lines.
     pub highlight_fg: Color,
     pub highlight_bg: Color,
-    /// Log prefix colours, indexed by `app::logs::prefix_colour`.
+    /// Log prefix colours, indexed by `engine::logs::prefix_colour`.
     pub prefixes: [Color; PREFIX_SLOTS],
     /// NO_COLOR: styles keep their modifiers and drop every colour.
     pub no_color: bool,

@@ -6,7 +6,7 @@
 //! (the benchmark) and `tests/judge_sim.rs` (the bounds that must hold).
 #![allow(dead_code)]
 
-use golive::app::judge::{self, Classification, Counts, JudgeConfig, MetricInput};
+use golive::engine::judge::{self, Classification, Counts, JudgeConfig, MetricInput};
 use golive::profile::MetricKind;
 
 /// SplitMix64: tiny, seeded, good enough for a simulation.

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use plotters::prelude::*;
 
-use crate::app::report::{Report, SamplePoint};
+use crate::engine::report::{Report, SamplePoint};
 
 /// Which chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

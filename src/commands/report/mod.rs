@@ -1,6 +1,6 @@
 //! `golive report PROFILE [--format md|html|json] [--out FILE]`: the release
 //! record for a change review, read from the journal alone. The model is
-//! `app::report` (the engine's folds, ordered and timed); this face renders
+//! `engine::report` (the engine's folds, ordered and timed); this face renders
 //! it, writes it (Markdown's charts as SVG files beside `--out`) and maps
 //! the outcome to an exit code: 0, 1 when the journal cannot be read or the
 //! output written, 2 for a bad profile.
@@ -14,10 +14,10 @@ use std::process::ExitCode;
 
 use color_eyre::Result;
 
-use crate::app::report::Report;
-use crate::app::sanitize::clean_text;
 use crate::cli::{GlobalArgs, ReportArgs, ReportFormat};
 use crate::commands::output;
+use crate::engine::report::Report;
+use crate::engine::sanitize::clean_text;
 use crate::io::journal;
 
 pub use charts::Chart;

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::app::report::{Kpi, Report, Row, span};
+use crate::engine::report::{Kpi, Report, Row, span};
 
 fn time(at: Option<DateTime<Utc>>) -> String {
     at.map_or("—".into(), |t| {
@@ -56,7 +56,7 @@ fn evidence_text(row: &Row) -> Option<String> {
         .map(|e| format!("seen: {}", e.summary()))
 }
 
-fn phase_items(items: &[crate::app::report::ItemRow]) -> Vec<String> {
+fn phase_items(items: &[crate::engine::report::ItemRow]) -> Vec<String> {
     items
         .iter()
         .map(|i| {

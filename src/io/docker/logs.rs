@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::operations::ContainerRef;
 use super::{DockerError, Engine, api};
-use crate::app::logs::LogLine;
+use crate::engine::logs::LogLine;
 use crate::profile::DockerTarget;
 
 /// Longest line kept; a longer one is cut (a 90k-character line must not
@@ -27,7 +27,7 @@ const MAX_LINE: usize = 16 * 1024;
 /// How long live lines are held to put several containers' lines in time
 /// order: the engine's reorder window, the same the merge of several
 /// sources uses.
-const REORDER_WINDOW: Duration = crate::app::log_order::REORDER_WINDOW;
+const REORDER_WINDOW: Duration = crate::engine::log_order::REORDER_WINDOW;
 /// How long the history (lines stamped before its stream opened) of a
 /// source naming one container is held: nothing to merge it with.
 const BACKLOG_WINDOW: Duration = Duration::ZERO;
@@ -283,7 +283,7 @@ async fn sleep_until_some(at: Option<tokio::time::Instant>) {
 /// can quote what the engine or the network said, so they are cleaned too.
 fn note(source: &str, text: &str) -> Raw {
     let at = Utc::now();
-    let text = crate::app::sanitize::clean_text(text);
+    let text = crate::engine::sanitize::clean_text(text);
     Raw {
         at,
         seq: 0,

@@ -20,7 +20,7 @@ use chrono::Utc;
 
 use super::states::container_state;
 use super::{DockerError, Engine, api};
-use crate::app::containers::ContainerHealth;
+use crate::engine::containers::ContainerHealth;
 use crate::profile::{DockerOp, DockerTarget};
 
 /// The label Compose puts on every container of a project.
@@ -106,9 +106,9 @@ impl Engine {
     pub async fn touched(&self, target: &DockerTarget) -> Result<Vec<ContainerRef>, DockerError> {
         let refs = self.resolve(target).await?;
         if refs.is_empty() {
-            return Err(DockerError::NotFound(crate::app::containers::target_label(
-                target,
-            )));
+            return Err(DockerError::NotFound(
+                crate::engine::containers::target_label(target),
+            ));
         }
         Ok(refs)
     }

@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::operations::ContainerRef;
 use super::{DockerError, Engine, api};
-use crate::app::containers::{ContainerHealth, ContainerState, TargetState};
+use crate::engine::containers::{ContainerHealth, ContainerState, TargetState};
 use crate::profile::DockerTarget;
 
 impl Engine {
@@ -139,7 +139,7 @@ pub async fn watch_states(
 
 /// The target's state in one look, for a one-off docker check item: an
 /// engine that does not answer is a state with its error, never a verdict
-/// (the rule is `app::containers::evaluate_docker_check_once`).
+/// (the rule is `engine::containers::evaluate_docker_check_once`).
 pub async fn inspect_once(host: &str, target: &DockerTarget) -> TargetState {
     match Engine::connect(host, Duration::from_secs(5)).await {
         Ok(engine) => engine.target_state(target).await,

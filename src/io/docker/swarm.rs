@@ -1,6 +1,6 @@
 //! Swarm services through the engine's own API: reading a service and its
 //! tasks into the engine's [`SwarmState`]. Facts only; what they mean
-//! (running, versions, verdicts) is decided in `app::swarm`.
+//! (running, versions, verdicts) is decided in `engine::swarm`.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -9,7 +9,7 @@ use bollard::models::{Service, Task};
 use bollard::query_parameters::ListTasksOptionsBuilder;
 
 use super::{DockerError, Engine, api};
-use crate::app::swarm::{SwarmState, SwarmTask, image_name};
+use crate::engine::swarm::{SwarmState, SwarmTask, image_name};
 
 /// The service's spec and tasks now. A stack's service is named
 /// `STACK_SERVICE`, as `docker stack deploy` names it.

@@ -3,7 +3,7 @@
 //! reported as a line. The service's own update config (parallelism,
 //! delay, failure action, monitor) is left as it is, so the engine rolls
 //! as the operator set it up; when the update has ended is the engine's
-//! rule (`app::swarm::update_end`).
+//! rule (`engine::swarm::update_end`).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -12,7 +12,7 @@ use bollard::query_parameters::UpdateServiceOptions;
 use tokio::sync::mpsc;
 
 use super::{DockerError, Engine, api, inspect_service};
-use crate::app::swarm::{SwarmState, update_end};
+use crate::engine::swarm::{SwarmState, update_end};
 use crate::io::command::Stream;
 use crate::profile::SwarmOp;
 

@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::Engine;
 use super::logs::split_timestamp;
-use crate::app::logs::LogLine;
+use crate::engine::logs::LogLine;
 
 const LIST_EVERY: Duration = Duration::from_secs(1);
 const MAX_LINE: usize = 16 * 1024;

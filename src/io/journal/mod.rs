@@ -24,8 +24,8 @@ use serde_json::Value;
 pub use chain::{ChainBreak, ChainReport};
 pub use watch::JournalWatcher;
 
-use crate::app::record::Record;
-use crate::app::redaction::redact_value;
+use crate::engine::record::Record;
+use crate::engine::redaction::redact_value;
 use crate::profile::{Redactor, Service};
 
 #[derive(Debug, thiserror::Error)]
@@ -375,7 +375,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     use super::*;
-    use crate::app::record::Event;
+    use crate::engine::record::Event;
 
     fn record(item: &str, note: Option<&str>) -> Record {
         Record {

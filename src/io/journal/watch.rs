@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 use tokio::sync::mpsc;
 
 use super::parse_line;
-use crate::app::record::Record;
+use crate::engine::record::Record;
 
 /// Follows one journal file and sends each record appended to it.
 #[derive(Debug, Clone)]
@@ -208,7 +208,7 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
-    use crate::app::record::Event;
+    use crate::engine::record::Event;
     use crate::io::journal::Journal;
     use crate::profile::Redactor;
 

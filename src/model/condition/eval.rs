@@ -1,12 +1,12 @@
 //! Evaluating a parsed condition against [`Facts`]: reading both sides,
 //! comparing them by the rules in the module above, and writing the verdict
 //! with the observed values. (The [`Facts`] of an HTTP observation live
-//! with the engine, in `app::probe_facts`.)
+//! with the engine, in `engine::probe_facts`.)
 
 use super::parse::{number_and_unit, unit_ms};
 use super::{Condition, Facts, Op, Operand, PathSeg, Value, Verdict};
-use crate::app::reading::reading;
-use crate::app::sanitize::clean_text;
+use crate::engine::reading::reading;
+use crate::engine::sanitize::clean_text;
 
 /// Observed text is cut to this many characters in explanations.
 const SHOW_CHARS: usize = 80;
@@ -372,8 +372,8 @@ mod tests {
 
     use super::super::FactMap;
     use super::*;
-    use crate::app::health::{Component, Health, HealthState};
-    use crate::app::probe::Observation;
+    use crate::engine::health::{Component, Health, HealthState};
+    use crate::engine::probe::Observation;
 
     const WARMUP: &str = r#"{"ready":true,"checks":{"fast":true}}"#;
     const HEALTHZ: &str = r#"{"status":"healthy","checks":{"db":{"status":"ok","latency_ms":3}}}"#;
