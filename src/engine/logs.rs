@@ -312,10 +312,10 @@ pub enum LogEffect {
 #[derive(Debug, Clone)]
 pub struct LogView {
     pub buffer: LogBuffer,
-    filter: Option<Regex>,
+    pub(crate) filter: Option<Regex>,
     /// Lines of context kept around each filter match.
     pub context: usize,
-    search: Option<Regex>,
+    pub(crate) search: Option<Regex>,
     /// Absolute index of the current search match.
     pub cursor: Option<u64>,
     /// Follow the tail; false when the operator paused or scrolled.
@@ -334,19 +334,19 @@ pub struct LogView {
     /// Why the last filter or search text was refused, for the status line.
     pub error: Option<String>,
     /// Each source's own `highlight = [...]` patterns.
-    source_highlights: Vec<(String, Regex)>,
+    pub(crate) source_highlights: Vec<(String, Regex)>,
     /// The time window's start: older lines are hidden; a line without a
     /// time stays, since hiding it would hide lines whose age is unknown.
-    since: Option<DateTime<Utc>>,
+    pub(crate) since: Option<DateTime<Utc>>,
     /// Absolute index of the bottom line shown while paused, so the view
     /// stays put as new lines arrive below it.
     pub bottom: u64,
     /// Whether each held line matches the filter, decided once as it
     /// arrives, so a frame never runs the filter over the whole buffer.
-    hits: VecDeque<bool>,
+    pub(crate) hits: VecDeque<bool>,
     /// Absolute index one past the last line `hits` describes: lines
     /// pushed into `buffer` directly make it stale, and then it is not used.
-    hits_end: u64,
+    pub(crate) hits_end: u64,
 }
 
 impl LogView {
@@ -442,15 +442,15 @@ impl LogView {
     }
 
     /// Absolute index one past the newest line held.
-    fn end(&self) -> u64 {
+    pub(crate) fn end(&self) -> u64 {
         self.buffer.evicted + self.buffer.len() as u64
     }
 
-    fn hits_fresh(&self) -> bool {
+    pub(crate) fn hits_fresh(&self) -> bool {
         self.hits.len() == self.buffer.len() && self.hits_end == self.end()
     }
 
-    fn refresh_hits(&mut self) {
+    pub(crate) fn refresh_hits(&mut self) {
         self.hits = match &self.filter {
             Some(f) => self.buffer.iter().map(|l| l.matches(f)).collect(),
             None => self.buffer.iter().map(|_| false).collect(),
@@ -575,90 +575,11 @@ impl LogView {
         (visible, matches)
     }
 
-    fn in_window(&self, line: &LogLine) -> bool {
+    pub(crate) fn in_window(&self, line: &LogLine) -> bool {
         match (self.since, line.at) {
             (Some(since), Some(at)) => at >= since,
             _ => true,
         }
-    }
-
-    /// Where the view's bottom line sits in `visible`: the last line while
-    /// following, else the last visible line at or before `bottom`.
-    pub fn bottom_position(&self, visible: &[u64]) -> Option<usize> {
-        if visible.is_empty() {
-            return None;
-        }
-        if self.follow {
-            return Some(visible.len() - 1);
-        }
-        Some(
-            visible
-                .partition_point(|i| *i <= self.bottom)
-                .saturating_sub(1),
-        )
-    }
-
-    /// Positions in `visible` shown on `rows` rows, a line a row: the lines
-    /// up to the bottom one, or the first `rows` when fewer lie above it.
-    pub fn shown(&self, visible: &[u64], rows: usize) -> Range<usize> {
-        let Some(bottom) = self.bottom_position(visible) else {
-            return 0..0;
-        };
-        let end = (bottom + 1).max(rows.min(visible.len()));
-        end.saturating_sub(rows)..end
-    }
-
-    /// Moves the view `delta` visible lines (negative: up) on a pane `rows`
-    /// tall. Leaving the newest line pauses; coming back down to it follows.
-    pub fn scroll(&mut self, delta: i64, rows: usize) {
-        let visible = self.visible();
-        let Some(pos) = self.bottom_position(&visible) else {
-            return;
-        };
-        let last = visible.len() - 1;
-        // The bottom line never sits above the pane's last row, so every
-        // step moves what is drawn.
-        let floor = rows.saturating_sub(1).min(last);
-        let pos = pos.max(floor) as i64;
-        let target = (pos.saturating_add(delta)).clamp(floor as i64, last as i64) as usize;
-        if target == last && (delta > 0 || self.follow) {
-            self.follow = true;
-            return;
-        }
-        self.follow = false;
-        self.anchor(visible[target]);
-    }
-
-    /// `g`: the first lines, paused.
-    pub fn scroll_to_top(&mut self, rows: usize) {
-        let visible = self.visible();
-        if let Some(last) = visible.len().checked_sub(1) {
-            self.follow = false;
-            self.anchor(visible[rows.saturating_sub(1).min(last)]);
-            if self.wrap {
-                // Wrapped lines take more rows than one: the top by rows.
-                self.scroll_rows(-(1 << 40), rows);
-            }
-        }
-    }
-
-    /// Brings the cursor line into a pane `rows` tall, near its middle,
-    /// unless it is already shown.
-    pub fn reveal_cursor(&mut self, rows: usize) {
-        let Some(cursor) = self.cursor else {
-            return;
-        };
-        let visible = self.visible();
-        let at = visible.partition_point(|i| *i < cursor);
-        let Some(last) = visible.len().checked_sub(1) else {
-            return;
-        };
-        if at > last || self.shown(&visible, rows).contains(&at) {
-            return;
-        }
-        let floor = rows.saturating_sub(1).min(last);
-        self.follow = false;
-        self.anchor(visible[(at + rows / 2).clamp(floor, last)]);
     }
 
     pub fn line(&self, absolute: u64) -> Option<&LogLine> {
@@ -675,56 +596,6 @@ impl LogView {
             .filter(|m| !m.range().is_empty())
             .map(|m| m.range())
             .collect()
-    }
-
-    /// `n`: the next visible line matching the search after the cursor.
-    pub fn search_next(&mut self) -> Option<u64> {
-        self.step_search(true)
-    }
-
-    /// `N`: the previous one.
-    pub fn search_prev(&mut self) -> Option<u64> {
-        self.step_search(false)
-    }
-
-    fn step_search(&mut self, forward: bool) -> Option<u64> {
-        let re = self.search.clone()?;
-        let visible = self.visible();
-        let matches = |i: &&u64| self.line(**i).is_some_and(|l| l.matches(&re));
-        let found = match (self.cursor, forward) {
-            (None, true) => visible.iter().find(matches),
-            (None, false) => visible.iter().rev().find(matches),
-            (Some(c), true) => visible
-                .iter()
-                .filter(|i| **i > c)
-                .find(matches)
-                .or_else(|| visible.iter().find(matches)),
-            (Some(c), false) => visible
-                .iter()
-                .rev()
-                .filter(|i| **i < c)
-                .find(matches)
-                .or_else(|| visible.iter().rev().find(matches)),
-        }
-        .copied();
-        if found.is_some() {
-            self.cursor = found;
-            self.pause();
-        }
-        found
-    }
-
-    /// Jumps to the first error line still held; pauses following so it stays.
-    pub fn jump_first_error(&mut self) -> Option<u64> {
-        let found = self
-            .visible()
-            .into_iter()
-            .find(|i| self.line(*i).is_some_and(|l| l.severity == Severity::Error));
-        if found.is_some() {
-            self.cursor = found;
-            self.pause();
-        }
-        found
     }
 
     /// The visible lines as text (as they would be saved or copied).
