@@ -118,6 +118,12 @@ pub(crate) fn item_details(app: &App, item: &ItemState) -> Vec<String> {
                 lines.push(format!("  condition: {}", c.source));
             }
         }
+        Some(Check::Rehearse(r)) => {
+            lines.push(format!(
+                "check: rehearse the {} action (a dry run)",
+                r.action
+            ));
+        }
         Some(Check::Swarm(s)) => {
             lines.push(format!("check: swarm service {}", s.service));
             for c in &s.conditions {

@@ -252,6 +252,19 @@ impl Driver {
                     });
                     return;
                 }
+                if let Some(Check::Rehearse(rehearse)) = &check {
+                    let Some(action) = self.profile.actions.get(&rehearse.action).cloned() else {
+                        return;
+                    };
+                    let host = self.docker_host.clone();
+                    let tx = self.tx.clone();
+                    self.tasks.spawn(async move {
+                        let facts = crate::io::rehearse::gather(&action, host.as_deref()).await;
+                        let facts = Box::new(facts);
+                        let _ = tx.send(Msg::Rehearsed { item, facts }).await;
+                    });
+                    return;
+                }
                 let Some(Check::Command(check)) = check else {
                     return;
                 };

@@ -33,6 +33,7 @@ pub mod reading;
 pub mod record;
 pub mod recovery;
 pub mod redaction;
+pub mod rehearsal;
 pub mod replicas;
 pub mod report;
 pub mod samples;

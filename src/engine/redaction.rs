@@ -36,6 +36,20 @@ pub fn redact_msg(r: &Redactor, msg: &mut Msg) {
         Msg::CheckFinished { outcome, .. } | Msg::ActionFinished { outcome, .. } => {
             redact_outcome(r, outcome)
         }
+        Msg::Rehearsed { facts, .. } => {
+            // The engine's and the shell's words may quote an argv or a path.
+            let texts = [
+                facts.executable.as_mut().map(|r| match r {
+                    Ok(s) | Err(s) => s,
+                }),
+                facts.containers.as_mut().and_then(|r| r.as_mut().err()),
+                facts.image.as_mut().and_then(|r| r.as_mut().err()),
+                facts.service.as_mut().and_then(|r| r.as_mut().err()),
+            ];
+            for s in texts.into_iter().flatten() {
+                *s = r.redact(s);
+            }
+        }
         Msg::SwarmChecked { state, .. } | Msg::Swarm(state) => {
             let task_texts = state
                 .tasks

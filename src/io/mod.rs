@@ -10,4 +10,5 @@ pub mod notify;
 pub mod operator;
 pub mod poller;
 pub mod probe;
+pub mod rehearse;
 pub mod terminal;

@@ -242,6 +242,9 @@ pub enum Check {
     Logs(LogsCheck),
     Docker(DockerCheck),
     Swarm(SwarmCheck),
+    /// A dry run of an action at T-30: its argv resolved, its executable on
+    /// PATH, its target and the image it returns to present.
+    Rehearse(RehearseCheck),
 }
 
 #[derive(Clone, PartialEq)]
@@ -411,6 +414,12 @@ pub struct DockerCheck {
 /// A Swarm service's tasks and update: `[TASKS_RUNNING]`, `[TASKS_DESIRED]`,
 /// `[VERSIONS]`, `[UPDATE_STATE]`, `[IMAGE]`. Empty conditions: every
 /// desired task runs, on one image, with no update in flight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RehearseCheck {
+    /// The `[actions]` id rehearsed.
+    pub action: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SwarmCheck {
     pub service: String,

@@ -200,6 +200,8 @@ pub struct RawCheck {
     pub docker: Option<Spanned<RawDockerTarget>>,
     // swarm
     pub swarm: Option<Spanned<RawSwarmService>>,
+    // rehearse
+    pub rehearse: Option<Str>,
 }
 
 /// `swarm = { service = "NAME" }`: a Swarm service (a stack's is `STACK_SERVICE`).

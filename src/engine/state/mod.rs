@@ -124,6 +124,11 @@ pub enum Msg {
         item: String,
         state: super::swarm::SwarmState,
     },
+    /// What a rehearsal found for its action (`io::rehearse`).
+    Rehearsed {
+        item: String,
+        facts: Box<super::rehearsal::RehearsalFacts>,
+    },
     ActionOutput {
         name: String,
         line: String,
@@ -425,12 +430,17 @@ impl App {
         }
     }
 
-    /// What the cockpit asks for as soon as it opens: run every command and
-    /// swarm check once.
+    /// What the cockpit asks for as soon as it opens: run every command,
+    /// swarm and rehearsal check once.
     pub fn startup_effects(&self) -> Vec<Effect> {
         self.profile
             .items()
-            .filter(|(_, i)| matches!(i.check, Some(Check::Command(_) | Check::Swarm(_))))
+            .filter(|(_, i)| {
+                matches!(
+                    i.check,
+                    Some(Check::Command(_) | Check::Swarm(_) | Check::Rehearse(_))
+                )
+            })
             .map(|(_, i)| Effect::RunCheck { item: i.id.clone() })
             .collect()
     }

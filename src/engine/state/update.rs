@@ -180,6 +180,28 @@ pub(crate) fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
                 .into_iter()
                 .collect()
         }
+        Msg::Rehearsed { item, facts } => {
+            let Some(Check::Rehearse(check)) =
+                app.profile.item(&item).and_then(|(_, i)| i.check.as_ref())
+            else {
+                return Vec::new();
+            };
+            let Some(action) = app.profile.actions.get(&check.action) else {
+                return Vec::new();
+            };
+            let (passed, detail) =
+                crate::engine::rehearsal::verdict(action, &app.profile.redactor, &facts);
+            let evaluation = if passed {
+                crate::engine::checklist::Evaluation::Pass(detail)
+            } else {
+                crate::engine::checklist::Evaluation::Fail(detail)
+            };
+            app.checklist
+                .apply_evaluation(&item, None, evaluation, app.now)
+                .map(|c| app.record(check_result(c, 0)))
+                .into_iter()
+                .collect()
+        }
         Msg::ActionOutput { name, line } => {
             if let Some(action) = app.action.as_mut().filter(|a| a.name == name) {
                 if action.output.len() == ACTION_TAIL {
@@ -533,7 +555,7 @@ pub(crate) fn recheck(app: &mut App, items: &[String]) -> Vec<Effect> {
     let mut poll = false;
     for id in items {
         match app.profile.item(id).and_then(|(_, i)| i.check.as_ref()) {
-            Some(Check::Command(_) | Check::Swarm(_)) => {
+            Some(Check::Command(_) | Check::Swarm(_) | Check::Rehearse(_)) => {
                 app.checklist.start(id, app.now);
                 effects.push(Effect::RunCheck { item: id.clone() });
             }

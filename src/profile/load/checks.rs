@@ -15,8 +15,8 @@ use super::{Known, Loader, Value, did_you_mean};
 use crate::profile::error::quoted_list;
 use crate::profile::raw;
 use crate::profile::{
-    Check, CommandCheck, DockerCheck, EndpointCheck, Item, LogsCheck, MetricCheck, Phase, Settings,
-    SwarmCheck,
+    Check, CommandCheck, DockerCheck, EndpointCheck, Item, LogsCheck, MetricCheck, Phase,
+    RehearseCheck, Settings, SwarmCheck,
 };
 
 const DEFAULT_LOGS_WINDOW: Duration = Duration::from_secs(300);
@@ -148,9 +148,9 @@ impl Loader<'_> {
             }
             [] => {
                 let hint = if present.is_empty() {
-                    "remove `check` to make this a manual item, or give one of `command`, `endpoint`, `metric`, `logs`, `docker`, `swarm`".to_string()
+                    "remove `check` to make this a manual item, or give one of `command`, `endpoint`, `metric`, `logs`, `docker`, `swarm`, `rehearse`".to_string()
                 } else {
-                    "a check is one of: command = [...], endpoint = \"id\", metric = \"...\", logs = \"source\", docker = {...}, swarm = { service = \"...\" }".to_string()
+                    "a check is one of: command = [...], endpoint = \"id\", metric = \"...\", logs = \"source\", docker = {...}, swarm = { service = \"...\" }, rehearse = \"action\"".to_string()
                 };
                 self.hint(span, "check does not say what to check", hint);
                 return None;
@@ -306,13 +306,21 @@ impl Loader<'_> {
                     conditions: self.conditions(&r.conditions),
                 }))
             }
+            "rehearse" => {
+                let action = r.rehearse.as_ref()?;
+                self.rehearsals
+                    .push((action.get_ref().clone(), action.span()));
+                Some(Check::Rehearse(RehearseCheck {
+                    action: action.get_ref().clone(),
+                }))
+            }
             _ => None,
         }
     }
 }
 
 /// The kinds of check and the keys each one takes.
-const CHECK_KINDS: [(&str, &[&str]); 6] = [
+const CHECK_KINDS: [(&str, &[&str]); 7] = [
     (
         "command",
         &["command", "timeout", "cwd", "env", "conditions"],
@@ -328,6 +336,7 @@ const CHECK_KINDS: [(&str, &[&str]); 6] = [
     ("logs", &["logs", "pattern", "max", "window"]),
     ("docker", &["docker", "conditions"]),
     ("swarm", &["swarm", "conditions"]),
+    ("rehearse", &["rehearse"]),
 ];
 
 fn present_check_keys(r: &raw::RawCheck) -> Vec<(&'static str, Range<usize>)> {
@@ -354,6 +363,7 @@ fn present_check_keys(r: &raw::RawCheck) -> Vec<(&'static str, Range<usize>)> {
         ("window", s(&r.window)),
         ("docker", s(&r.docker)),
         ("swarm", s(&r.swarm)),
+        ("rehearse", s(&r.rehearse)),
     ];
     all.into_iter()
         .filter_map(|(k, span)| span.map(|s| (k, s)))

@@ -83,6 +83,7 @@ pub fn load_with(
         interp: Interpolator::new(lookup, Vec::new()),
         header_values: Vec::new(),
         default_project: default_project(path),
+        rehearsals: Vec::new(),
     };
     let profile = loader.build(path, sections);
     let mut redactor = Redactor::new(loader.interp.secrets.drain(..));
@@ -177,6 +178,8 @@ struct Loader<'a> {
     /// The Compose project a `compose_service` target without `project`
     /// belongs to: the one Compose would name after the profile's directory.
     default_project: String,
+    /// The actions `rehearse` checks name, checked once `[actions]` is read.
+    rehearsals: Vec<(String, std::ops::Range<usize>)>,
 }
 
 /// The project Compose would give a compose file in the profile's directory
@@ -472,6 +475,21 @@ impl<'a> Loader<'a> {
         let logs = self.logs(s.logs, &mut known);
         let phases = self.phases(s.phase, &settings, &mut known);
         let actions = self.actions(s.actions, &mut known);
+        for (action, span) in std::mem::take(&mut self.rehearsals) {
+            if !known.actions.contains(&action) {
+                let hint = if known.actions.is_empty() {
+                    "add it under [actions], or remove the check".to_string()
+                } else {
+                    let names: Vec<&str> = known.actions.iter().map(String::as_str).collect();
+                    format!("actions are {}", quoted_list(&names))
+                };
+                self.err(
+                    span,
+                    format!("no action `{action}` to rehearse"),
+                    Some(hint),
+                );
+            }
+        }
         let gates = self.gates(s.gate, &known);
         let notify = self.notify(s.notify, &known);
 

@@ -1,0 +1,89 @@
+//! Looks, for a rehearsal, at what an action needs without running it: its
+//! executable on PATH, the containers its target names and the image it
+//! returns to, or its Swarm service. Facts only; `engine::rehearsal` judges.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::docker::{self, Engine};
+use crate::engine::rehearsal::RehearsalFacts;
+use crate::profile::{Action, ActionKind, DockerOp, SwarmOp};
+
+pub async fn gather(action: &Action, docker_host: Option<&str>) -> RehearsalFacts {
+    let mut facts = RehearsalFacts::default();
+    match &action.kind {
+        ActionKind::Command { argv, cwd, .. } => {
+            facts.executable = Some(match argv.first() {
+                Some(program) => find_executable(program, cwd.as_deref()),
+                None => Err("the command is empty".to_string()),
+            });
+        }
+        ActionKind::Docker { target, op } => {
+            let host = docker::host_from(docker_host);
+            match Engine::connect(&host, Duration::from_secs(10)).await {
+                Err(e) => facts.containers = Some(Err(e.to_string())),
+                Ok(engine) => {
+                    facts.containers = Some(
+                        engine
+                            .touched(target)
+                            .await
+                            .map(|refs| refs.into_iter().map(|r| r.name).collect())
+                            .map_err(|e| e.to_string()),
+                    );
+                    if let DockerOp::Image(image) = op {
+                        facts.image = Some(image_present(&engine, image).await);
+                    }
+                }
+            }
+        }
+        ActionKind::Swarm { service, op } => {
+            let host = docker::host_from(docker_host);
+            let state = docker::swarm_once(&host, service).await;
+            let found = state.error.is_none();
+            facts.service = Some(state.error.map_or(Ok(()), Err));
+            if let (SwarmOp::Image(image), true) = (op, found)
+                && let Ok(engine) = Engine::connect(&host, Duration::from_secs(10)).await
+            {
+                facts.image = Some(image_present(&engine, image).await);
+            }
+        }
+    }
+    facts
+}
+
+async fn image_present(engine: &Engine, image: &str) -> Result<(), String> {
+    match engine.client().inspect_image(image).await {
+        Ok(_) => Ok(()),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Err(format!("{image} is not on the engine")),
+        Err(e) => Err(format!("{image}: {e}")),
+    }
+}
+
+/// Where `program` would be found when run: a path as given (relative to
+/// the action's `cwd`), else the first executable of that name on PATH.
+fn find_executable(program: &str, cwd: Option<&Path>) -> Result<String, String> {
+    if program.contains('/') {
+        let path = match cwd {
+            Some(dir) if !program.starts_with('/') => dir.join(program),
+            _ => PathBuf::from(program),
+        };
+        return if is_executable(&path) {
+            Ok(path.display().to_string())
+        } else {
+            Err(format!("`{program}` is not an executable file"))
+        };
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| is_executable(p))
+        .map(|p| p.display().to_string())
+        .ok_or_else(|| format!("`{program}` is not on PATH"))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
