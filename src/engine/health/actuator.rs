@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::common::{clean, failing_summary, latency_of, scalar_text, state_of, version_of};
+use super::common::{clean, component_health, failing_summary, latency_of, scalar_text, state_of};
 use super::{Component, Health, HealthState};
 
 /// Deeper nesting than this is not followed: a hostile body could nest
@@ -30,17 +30,13 @@ pub fn parse(value: &Value) -> Result<Health, String> {
         .filter(|c| c.state == HealthState::Down)
         .filter_map(|c| c.message.as_ref().map(|m| format!("{}: {m}", c.name)))
         .collect();
-    Ok(Health {
+    Ok(component_health(
         state,
         reason,
         components,
-        ready: None,
-        errors,
-        warnings: Vec::new(),
-        version: version_of(value),
-        warmup_secs: None,
-        format: None,
-    })
+        (errors, Vec::new()),
+        value,
+    ))
 }
 
 /// Children live under `components`, or under `details` when the entries

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Component, HealthState};
+use super::{Component, Health, HealthState};
 use crate::engine::sanitize::clean_text;
 
 /// Longest remote string kept in a reason, message or version: a body can
@@ -175,4 +175,26 @@ pub fn starts_with_ignoring_space(body: &[u8], prefix: &[u8]) -> bool {
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(body.len());
     body[start..].starts_with(prefix)
+}
+
+/// The verdict of a body whose components were read: what every JSON format
+/// that nests components (actuator, health+json, healthz) ends with.
+pub(super) fn component_health(
+    state: HealthState,
+    reason: Option<String>,
+    components: Vec<Component>,
+    (errors, warnings): (Vec<String>, Vec<String>),
+    body: &Value,
+) -> Health {
+    Health {
+        state,
+        reason,
+        components,
+        ready: None,
+        errors,
+        warnings,
+        version: version_of(body),
+        warmup_secs: None,
+        format: None,
+    }
 }

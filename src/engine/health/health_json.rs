@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::common::{clean, failing_summary, scalar_text, state_of, string_list, version_of};
+use super::common::{clean, component_health, failing_summary, scalar_text, state_of, string_list};
 use super::{Component, Health, HealthState};
 
 pub fn parse(value: &Value) -> Result<Health, String> {
@@ -50,17 +50,13 @@ pub fn parse(value: &Value) -> Result<Health, String> {
         (HealthState::Degraded, Some(o)) => (Vec::new(), std::iter::once(o).chain(notes).collect()),
         _ => (Vec::new(), notes),
     };
-    Ok(Health {
+    Ok(component_health(
         state,
         reason,
         components,
-        ready: None,
-        errors,
-        warnings,
-        version: version_of(value),
-        warmup_secs: None,
-        format: None,
-    })
+        (errors, warnings),
+        value,
+    ))
 }
 
 /// One node's entry of `component:measurement`. Several nodes get their

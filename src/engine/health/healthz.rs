@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::common::{
-    clean, failing_summary, latency_of, scalar_text, state_of, string_list, version_of,
+    clean, component_health, failing_summary, latency_of, scalar_text, state_of, string_list,
     worst_component,
 };
 use super::{Component, Health, HealthState};
@@ -40,17 +40,13 @@ pub fn parse(value: &Value) -> Result<Health, String> {
                     .map(|s| format!("status {s}"))
             }),
     };
-    Ok(Health {
+    Ok(component_health(
         state,
         reason,
         components,
-        ready: None,
-        errors,
-        warnings,
-        version: version_of(value),
-        warmup_secs: None,
-        format: None,
-    })
+        (errors, warnings),
+        value,
+    ))
 }
 
 fn component(name: &str, check: &Value) -> Component {
