@@ -169,16 +169,7 @@ pub(crate) fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
                 return Vec::new();
             };
             let (passed, detail) = crate::engine::swarm::evaluate_swarm_check(check, &state);
-            let evaluation = if passed {
-                crate::engine::checklist::Evaluation::Pass(detail)
-            } else {
-                crate::engine::checklist::Evaluation::Fail(detail)
-            };
-            app.checklist
-                .apply_evaluation(&item, None, evaluation, app.now)
-                .map(|c| app.record(check_result(c, 0)))
-                .into_iter()
-                .collect()
+            settle_check(app, &item, passed, detail)
         }
         Msg::Rehearsed { item, facts } => {
             let Some(Check::Rehearse(check)) =
@@ -191,16 +182,7 @@ pub(crate) fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             };
             let (passed, detail) =
                 crate::engine::rehearsal::verdict(action, &app.profile.redactor, &facts);
-            let evaluation = if passed {
-                crate::engine::checklist::Evaluation::Pass(detail)
-            } else {
-                crate::engine::checklist::Evaluation::Fail(detail)
-            };
-            app.checklist
-                .apply_evaluation(&item, None, evaluation, app.now)
-                .map(|c| app.record(check_result(c, 0)))
-                .into_iter()
-                .collect()
+            settle_check(app, &item, passed, detail)
         }
         Msg::ActionOutput { name, line } => {
             if let Some(action) = app.action.as_mut().filter(|a| a.name == name) {
@@ -583,4 +565,19 @@ pub(crate) fn start_confirmed(
     })];
     effects.extend(start_action(app, &name, None, containers, reason));
     effects
+}
+
+/// A check decided at one look (a swarm service, a rehearsal): its verdict
+/// settles the item, and a change is journalled.
+pub(crate) fn settle_check(app: &mut App, item: &str, passed: bool, detail: String) -> Vec<Effect> {
+    let evaluation = if passed {
+        crate::engine::checklist::Evaluation::Pass(detail)
+    } else {
+        crate::engine::checklist::Evaluation::Fail(detail)
+    };
+    app.checklist
+        .apply_evaluation(item, None, evaluation, app.now)
+        .map(|c| app.record(check_result(c, 0)))
+        .into_iter()
+        .collect()
 }
