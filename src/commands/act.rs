@@ -17,7 +17,6 @@ use crate::engine::actions::describe_touching;
 use crate::engine::recovery::Verdict;
 use crate::engine::state::{App, Msg};
 use crate::io::actions::{self, ExecOptions};
-use crate::io::journal;
 use crate::profile::{Action, Check, Profile};
 
 /// Everything `act` needs besides the profile, already validated.
@@ -38,12 +37,13 @@ pub fn run(args: ActArgs, global: &GlobalArgs) -> Result<ExitCode> {
         Ok(profile) => profile,
         Err(code) => return Ok(code),
     };
-    let journal = match journal::resolve_path(global.journal.as_deref(), &profile.service) {
+    let journal = match super::journal_or_exit(
+        global.journal.as_deref(),
+        &profile.service,
+        &mut std::io::stderr(),
+    ) {
         Ok(path) => path,
-        Err(err) => {
-            eprintln!("{err}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
     let opts = ActOptions {
         yes: args.yes,

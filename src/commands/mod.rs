@@ -56,3 +56,16 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Man => completions::man(),
     }
 }
+
+/// The release's journal path, as every face that needs one resolves it; a
+/// path that cannot be had is said on `err` and the face exits 2.
+pub fn journal_or_exit(
+    explicit: Option<&std::path::Path>,
+    service: &crate::profile::Service,
+    err: &mut impl std::io::Write,
+) -> Result<std::path::PathBuf, ExitCode> {
+    crate::io::journal::resolve_path(explicit, service).map_err(|e| {
+        let _ = writeln!(err, "{e}");
+        ExitCode::from(2)
+    })
+}

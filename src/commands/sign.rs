@@ -68,12 +68,9 @@ pub fn sign(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> ExitCode {
-    let path = match journal::resolve_path(journal_path, &profile.service) {
+    let path = match super::journal_or_exit(journal_path, &profile.service, err) {
         Ok(path) => path,
-        Err(e) => {
-            let _ = writeln!(err, "{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     // What the journal already says decides, as in the cockpit, whether a
     // sign-off would be a new fact; an unreadable journal is said below.

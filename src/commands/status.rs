@@ -107,12 +107,9 @@ pub fn status(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> ExitCode {
-    let path = match journal::resolve_path(journal_path, &profile.service) {
+    let path = match super::journal_or_exit(journal_path, &profile.service, err) {
         Ok(path) => path,
-        Err(e) => {
-            let _ = writeln!(err, "{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let read = match journal::read(&path) {
         Ok(read) => read,

@@ -5,7 +5,7 @@
 //! looking is `io::rehearse`'s.
 
 use super::actions::describe;
-use crate::profile::{Action, ActionKind, Redactor};
+use crate::profile::{Action, Redactor};
 
 /// What the adapter found for one action. Each field is None where the
 /// action's kind has nothing of the sort to look for.
@@ -58,19 +58,11 @@ pub fn verdict(action: &Action, redactor: &Redactor, facts: &RehearsalFacts) -> 
     }
 }
 
-/// The executable a command action names: looked up on PATH unless it is a
-/// path itself.
-pub fn executable_of(action: &Action) -> Option<&str> {
-    match &action.kind {
-        ActionKind::Command { argv, .. } => argv.first().map(String::as_str),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::profile::ActionKind;
     use std::time::Duration;
 
     fn action(argv: &[&str]) -> Action {

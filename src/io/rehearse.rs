@@ -11,42 +11,40 @@ use crate::profile::{Action, ActionKind, DockerOp, SwarmOp};
 
 pub async fn gather(action: &Action, docker_host: Option<&str>) -> RehearsalFacts {
     let mut facts = RehearsalFacts::default();
-    match &action.kind {
-        ActionKind::Command { argv, cwd, .. } => {
-            facts.executable = Some(match argv.first() {
-                Some(program) => find_executable(program, cwd.as_deref()),
-                None => Err("the command is empty".to_string()),
-            });
-        }
-        ActionKind::Docker { target, op } => {
-            let host = docker::host_from(docker_host);
-            match Engine::connect(&host, Duration::from_secs(10)).await {
-                Err(e) => facts.containers = Some(Err(e.to_string())),
-                Ok(engine) => {
-                    facts.containers = Some(
-                        engine
-                            .touched(target)
-                            .await
-                            .map(|refs| refs.into_iter().map(|r| r.name).collect())
-                            .map_err(|e| e.to_string()),
-                    );
-                    if let DockerOp::Image(image) = op {
-                        facts.image = Some(image_present(&engine, image).await);
-                    }
-                }
-            }
-        }
-        ActionKind::Swarm { service, op } => {
-            let host = docker::host_from(docker_host);
-            let state = docker::swarm_once(&host, service).await;
-            let found = state.error.is_none();
-            facts.service = Some(state.error.map_or(Ok(()), Err));
-            if let (SwarmOp::Image(image), true) = (op, found)
-                && let Ok(engine) = Engine::connect(&host, Duration::from_secs(10)).await
-            {
+    if let ActionKind::Command { argv, cwd, .. } = &action.kind {
+        facts.executable = Some(match argv.first() {
+            Some(program) => find_executable(program, cwd.as_deref()),
+            None => Err("the command is empty".to_string()),
+        });
+        return facts;
+    }
+    // One connection answers every question a Docker or Swarm action asks.
+    let host = docker::host_from(docker_host);
+    let engine = Engine::connect(&host, Duration::from_secs(10)).await;
+    match (&action.kind, engine) {
+        (ActionKind::Docker { .. }, Err(e)) => facts.containers = Some(Err(e.to_string())),
+        (ActionKind::Swarm { .. }, Err(e)) => facts.service = Some(Err(e.to_string())),
+        (ActionKind::Docker { target, op }, Ok(engine)) => {
+            facts.containers = Some(
+                engine
+                    .touched(target)
+                    .await
+                    .map(|refs| refs.into_iter().map(|r| r.name).collect())
+                    .map_err(|e| e.to_string()),
+            );
+            if let DockerOp::Image(image) = op {
                 facts.image = Some(image_present(&engine, image).await);
             }
         }
+        (ActionKind::Swarm { service, op }, Ok(engine)) => {
+            let found = docker::inspect_service(&engine, service).await;
+            let exists = found.is_ok();
+            facts.service = Some(found.map(|_| ()).map_err(|e| e.to_string()));
+            if let (SwarmOp::Image(image), true) = (op, exists) {
+                facts.image = Some(image_present(&engine, image).await);
+            }
+        }
+        (ActionKind::Command { .. }, _) => {}
     }
     facts
 }

@@ -41,12 +41,13 @@ pub fn run(args: &ReportArgs, global: &GlobalArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let path = match journal::resolve_path(global.journal.as_deref(), &profile.service) {
+    let path = match super::journal_or_exit(
+        global.journal.as_deref(),
+        &profile.service,
+        &mut std::io::stderr(),
+    ) {
         Ok(path) => path,
-        Err(e) => {
-            eprintln!("{e}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
     let read = match journal::read(&path) {
         Ok(read) => read,
