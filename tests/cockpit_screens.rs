@@ -266,7 +266,7 @@ fn app_with_logs(lines: Vec<LogLine>) -> App {
 
 fn replica_line(replica: &str, bytes: &[u8]) -> LogLine {
     let mut line = LogLine::from_bytes("api", None, bytes);
-    line.replica = Some(replica.to_string());
+    line.replica = Some(replica.into());
     line
 }
 

@@ -273,10 +273,10 @@ async fn two_containers_merge_in_time_order_and_late_ones_join() {
     assert!(switches >= 10, "only {switches} switches between replicas");
     for l in &merged {
         let who = if l.text.starts_with('A') { &a } else { &b };
-        assert_eq!(l.replica.as_ref(), Some(who), "{l:?}");
+        assert_eq!(l.replica.as_deref(), Some(who.as_str()), "{l:?}");
     }
     let late = lines.iter().find(|l| l.text == "late-comer").unwrap();
-    assert_eq!(late.replica.as_ref(), Some(&c));
+    assert_eq!(late.replica.as_deref(), Some(c.as_str()));
 }
 
 #[tokio::test]

@@ -81,7 +81,7 @@ async fn every_task_is_prefixed_and_a_killed_task_is_followed_again() {
         })
     })
     .await;
-    assert!(seen.iter().all(|l| l.source == "api"));
+    assert!(seen.iter().all(|l| &*l.source == "api"));
 
     // Kill slot 1's container: the swarm starts a new task in the slot.
     let container = docker(&[

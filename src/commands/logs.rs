@@ -44,7 +44,11 @@ pub fn run(args: LogsArgs, global: &GlobalArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let runtime = tokio::runtime::Runtime::new()?;
+    // One thread: the lines go one way, from the sources to stdout, and a
+    // second worker would only add wake-ups between them.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let mut out = super::output::stdout();
     runtime.block_on(stream(
         &profile,

@@ -27,8 +27,11 @@ pub fn run(global: &GlobalArgs, args: &RunArgs) -> Result<ExitCode> {
 /// Opens the cockpit on a loaded profile, on a runtime of its own.
 pub fn open_cockpit(global: &GlobalArgs, profile: Profile, theme: &str) -> Result<ExitCode> {
     let journal = journal::resolve_path(global.journal.as_deref(), &profile.service)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: the cockpit waits on the network, the engine and the
+    // terminal far more than it computes, and workers of a multi-threaded
+    // runtime spend an idle cockpit's CPU waking and parking each other
+    // (futex and sched_yield were most of its system calls at idle).
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .wrap_err("cannot start the async runtime")?;

@@ -165,7 +165,7 @@ impl LogChecks {
                 continue;
             };
             for line in lines {
-                if line.source == window.check.source
+                if *line.source == *window.check.source
                     && is_service_line(line)
                     && re.is_match(&line.text)
                 {

@@ -28,19 +28,35 @@ const MAX_DEPTH: usize = 3;
 /// Fields drawn at most; the rest are counted (`+N`), a line is one row.
 const MAX_FIELDS: usize = 64;
 
-/// A JSON line read as a log record.
+/// A JSON line read as a log record, kept as it is drawn: the pieces it
+/// was laid out from (message, fields) are not kept, since a full pane
+/// holds tens of thousands of lines and would hold every record twice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Structured {
     pub level: Option<Severity>,
-    pub message: String,
-    /// The other fields, by key (as serde_json's map keeps them), nested
-    /// keys dotted.
-    pub fields: Vec<(String, String)>,
-    /// Fields beyond [`MAX_FIELDS`], not drawn.
-    pub more: usize,
     /// The drawn form, `LEVEL message key=value …`, and its parts.
     pub shown: String,
-    pub parts: Vec<(Range<usize>, Part)>,
+    pub parts: Box<[(Range<usize>, Part)]>,
+}
+
+/// What a JSON line says about itself: the record, the time it names and
+/// its severity (its level, else as its message reads).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    pub record: Structured,
+    pub written: Option<DateTime<Utc>>,
+    pub severity: Severity,
+}
+
+/// The pieces a record is laid out from.
+struct Pieces {
+    level: Option<Severity>,
+    message: String,
+    /// The other fields, by key (as serde_json's map keeps them), nested
+    /// keys dotted.
+    fields: Vec<(String, String)>,
+    /// Fields beyond [`MAX_FIELDS`], not drawn.
+    more: usize,
 }
 
 /// What a piece of [`Structured::shown`] is, for its style.
@@ -59,9 +75,16 @@ pub fn leading_time(text: &str) -> Option<(DateTime<Utc>, usize)> {
 }
 
 /// A JSON object line as a log record: None unless it is an object with a
-/// level or a message (an arbitrary JSON value is shown as it is). Also the
-/// time it names, if any.
-pub fn structured(text: &str) -> Option<(Structured, Option<DateTime<Utc>>)> {
+/// level or a message (an arbitrary JSON value is shown as it is).
+pub fn structured(text: &str) -> Option<Parsed> {
+    structured_masked(text, &|_| false)
+}
+
+/// [`structured`], with `mask` applied to every decoded piece (message,
+/// keys, values) before they are laid out: a secret the raw text hid
+/// behind a JSON escape (`\"`, `\u00e9`) shows in the pieces only, and
+/// masking each piece keeps the drawn parts' styles.
+pub fn structured_masked(text: &str, mask: &dyn Fn(&mut String) -> bool) -> Option<Parsed> {
     let trimmed = text.trim();
     if !trimmed.starts_with('{') {
         return None;
@@ -101,22 +124,27 @@ pub fn structured(text: &str) -> Option<(Structured, Option<DateTime<Utc>>)> {
     }
     let more = fields.len().saturating_sub(MAX_FIELDS);
     fields.truncate(MAX_FIELDS);
-    let mut record = Structured {
+    let mut pieces = Pieces {
         level,
         message,
         fields,
         more,
-        shown: String::new(),
-        parts: Vec::new(),
     };
-    record.lay_out();
-    Some((record, written))
+    mask(&mut pieces.message);
+    for (key, value) in &mut pieces.fields {
+        mask(key);
+        mask(value);
+    }
+    let severity = level.unwrap_or_else(|| super::logs::severity_of(&pieces.message));
+    Some(Parsed {
+        record: pieces.lay_out(),
+        written,
+        severity,
+    })
 }
 
-impl Structured {
-    /// Rebuilds [`shown`](Self::shown) from the pieces (after redaction
-    /// changed one of them).
-    pub fn lay_out(&mut self) {
+impl Pieces {
+    fn lay_out(&self) -> Structured {
         let mut shown = String::with_capacity(self.message.len() + 16 * self.fields.len());
         let mut parts = Vec::with_capacity(2 + 2 * self.fields.len());
         let mut push = |shown: &mut String, text: &str, part: Part| {
@@ -141,8 +169,12 @@ impl Structured {
         if self.more > 0 {
             shown.push_str(&format!(" +{} more", self.more));
         }
-        self.shown = shown.trim_end().to_string();
-        self.parts = parts;
+        let shown = shown.trim_end().to_string();
+        Structured {
+            level: self.level,
+            shown,
+            parts: parts.into_boxed_slice(),
+        }
     }
 }
 
@@ -267,20 +299,22 @@ mod tests {
             ),
         ];
         for (line, level, shown) in cases {
-            let (record, written) = structured(line).expect(line);
-            assert_eq!(record.level, level, "{line}");
-            assert_eq!(record.shown, shown, "{line}");
-            assert!(written.is_some(), "{line}");
+            let parsed = structured(line).expect(line);
+            assert_eq!(parsed.record.level, level, "{line}");
+            assert_eq!(parsed.record.shown, shown, "{line}");
+            assert!(parsed.written.is_some(), "{line}");
         }
-        let (_, at) = structured(cases[1].0).unwrap();
+        let at = structured(cases[1].0).unwrap().written;
         assert_eq!(at, Some(utc("2026-01-02T03:04:05Z")));
-        let (_, at) = structured(cases[4].0).unwrap();
+        let at = structured(cases[4].0).unwrap().written;
         assert_eq!(at, Some(utc("2026-01-02T03:04:05Z")));
     }
 
     #[test]
     fn parts_cover_level_message_keys_and_values() {
-        let (record, _) = structured(r#"{"level":"info","msg":"hi","n":1}"#).unwrap();
+        let record = structured(r#"{"level":"info","msg":"hi","n":1}"#)
+            .unwrap()
+            .record;
         let pieces: Vec<(&str, Part)> = record
             .parts
             .iter()
@@ -313,7 +347,7 @@ mod tests {
     #[test]
     fn decoded_strings_are_sanitised() {
         let line = r#"{"level":"info","msg":"a\u001b[2Jb\nc","k\u001b]0;x\u0007":"v\u009b31m"}"#;
-        let (record, _) = structured(line).unwrap();
+        let record = structured(line).unwrap().record;
         assert!(
             !record.shown.chars().any(char::is_control),
             "{:?}",
@@ -326,8 +360,11 @@ mod tests {
     fn many_fields_are_counted_not_drawn() {
         let fields: Vec<String> = (0..100).map(|i| format!("\"f{i}\":{i}")).collect();
         let line = format!("{{\"msg\":\"x\",{}}}", fields.join(","));
-        let (record, _) = structured(&line).unwrap();
-        assert_eq!(record.fields.len(), MAX_FIELDS);
+        let record = structured(&line).unwrap().record;
+        assert_eq!(
+            record.parts.iter().filter(|(_, p)| *p == Part::Key).count(),
+            MAX_FIELDS
+        );
         assert!(record.shown.ends_with("+36 more"), "{}", record.shown);
     }
 }

@@ -4,7 +4,7 @@
 //! printed: a leading RFC 3339 / ISO 8601 timestamp, or a JSON line's
 //! `time`, `timestamp`, `ts` or `@timestamp` field.
 
-use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 /// The time a line starts with, if it starts with one. A timestamp without
 /// an offset is taken as the machine's local time, as ISO 8601 reads it.
@@ -117,16 +117,27 @@ fn parse_prefix(text: &str) -> Option<(DateTime<Utc>, usize)> {
     if !shape {
         return None;
     }
+    // Read in place: every line of a flood comes through here.
+    let num =
+        |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    let date = NaiveDate::from_ymd_opt(num(0..4) as i32, num(5..7), num(8..10))?;
     let mut end = 19;
-    let mut normal = format!("{}T{}", &text[..10], &text[11..19]);
+    let mut nanos = 0u32;
     if matches!(b.get(end), Some(b'.' | b',')) && b.get(end + 1).is_some_and(u8::is_ascii_digit) {
         let frac_end = (end + 1..b.len())
             .find(|&i| !b[i].is_ascii_digit())
             .unwrap_or(b.len());
-        normal.push('.');
-        normal.push_str(&text[end + 1..frac_end]);
+        // Nanoseconds: digits past the ninth are dropped, as RFC 3339
+        // parsing does.
+        let digits = &b[end + 1..frac_end.min(end + 10)];
+        nanos = digits
+            .iter()
+            .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+            * 10u32.pow(9 - digits.len() as u32);
         end = frac_end;
     }
+    let time = NaiveTime::from_hms_nano_opt(num(11..13), num(14..16), num(17..19), nanos)?;
+    let naive = NaiveDateTime::new(date, time);
     // "05:04:05,000 +0200": one space before a numeric offset.
     if b.get(end) == Some(&b' ')
         && matches!(b.get(end + 1), Some(b'+' | b'-'))
@@ -135,32 +146,29 @@ fn parse_prefix(text: &str) -> Option<(DateTime<Utc>, usize)> {
         end += 1;
     }
     match b.get(end) {
-        Some(b'Z' | b'z') => {
-            normal.push('Z');
-            DateTime::parse_from_rfc3339(&normal)
-                .ok()
-                .map(|t| (t.with_timezone(&Utc), end + 1))
-        }
-        Some(b'+' | b'-') if digits(end + 1..end + 3) => {
+        Some(b'Z' | b'z') => Some((naive.and_utc(), end + 1)),
+        Some(sign @ (b'+' | b'-')) if digits(end + 1..end + 3) => {
             let (hh, mm, len) = if b.get(end + 3) == Some(&b':') && digits(end + 4..end + 6) {
-                (&text[end + 1..end + 3], &text[end + 4..end + 6], 6)
+                (num(end + 1..end + 3), num(end + 4..end + 6), 6)
             } else if digits(end + 3..end + 5) {
-                (&text[end + 1..end + 3], &text[end + 3..end + 5], 5)
+                (num(end + 1..end + 3), num(end + 3..end + 5), 5)
             } else {
-                (&text[end + 1..end + 3], "00", 3)
+                (num(end + 1..end + 3), 0, 3)
             };
-            normal.push_str(&format!("{}{hh}:{mm}", &text[end..end + 1]));
-            DateTime::parse_from_rfc3339(&normal)
-                .ok()
+            if hh > 23 || mm > 59 {
+                return None;
+            }
+            let seconds = (hh * 3600 + mm * 60) as i32;
+            let offset = FixedOffset::east_opt(if *sign == b'-' { -seconds } else { seconds })?;
+            offset
+                .from_local_datetime(&naive)
+                .single()
                 .map(|t| (t.with_timezone(&Utc), end + len))
         }
-        _ => {
-            let naive = NaiveDateTime::parse_from_str(&normal, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
-            Local
-                .from_local_datetime(&naive)
-                .earliest()
-                .map(|t| (t.with_timezone(&Utc), end))
-        }
+        _ => Local
+            .from_local_datetime(&naive)
+            .earliest()
+            .map(|t| (t.with_timezone(&Utc), end)),
     }
 }
 

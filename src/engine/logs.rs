@@ -4,15 +4,17 @@
 //! timestamps) lives here too, pure, so every key is testable without a
 //! terminal; saving lines is an effect an adapter carries out.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use regex::Regex;
 
 use crate::engine::log_parse::{self, Structured};
-use crate::engine::sanitize::{AnsiStyle, parse_ansi_bytes};
+use crate::engine::sanitize::{AnsiStyle, parse_ansi_runs};
 use crate::profile::LogSource;
 
 pub use super::logs_check::{
@@ -44,27 +46,44 @@ impl Severity {
         }
     }
 
+    /// Called on up to a dozen words of every line: compares without
+    /// lowering a copy.
     pub(crate) fn from_word(word: &str) -> Option<Severity> {
-        let lower = word.to_ascii_lowercase();
-        Some(match lower.as_str() {
-            "error" | "err" | "fatal" | "critical" | "crit" | "panic" | "emerg" | "alert" => {
-                Severity::Error
-            }
-            "warn" | "warning" => Severity::Warn,
-            "info" | "notice" => Severity::Info,
-            "debug" => Severity::Debug,
-            "trace" => Severity::Trace,
-            _ => return None,
-        })
+        const WORDS: [(&str, Severity); 14] = [
+            ("error", Severity::Error),
+            ("err", Severity::Error),
+            ("fatal", Severity::Error),
+            ("critical", Severity::Error),
+            ("crit", Severity::Error),
+            ("panic", Severity::Error),
+            ("emerg", Severity::Error),
+            ("alert", Severity::Error),
+            ("warn", Severity::Warn),
+            ("warning", Severity::Warn),
+            ("info", Severity::Info),
+            ("notice", Severity::Info),
+            ("debug", Severity::Debug),
+            ("trace", Severity::Trace),
+        ];
+        if word.len() > "critical".len() {
+            return None;
+        }
+        WORDS
+            .iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(word))
+            .map(|(_, s)| *s)
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogLine {
-    /// The log source id (or container/replica name) it came from.
-    pub source: String,
-    /// The container (replica) within a Docker source, shown as the prefix.
-    pub replica: Option<String>,
+    /// The log source id (or container/replica name) it came from, shared
+    /// by every line of the source: a full pane holds tens of thousands
+    /// of lines and one copy of each name.
+    pub source: Arc<str>,
+    /// The container (replica) within a Docker source, shown as the prefix;
+    /// shared by the replica's lines like `source`.
+    pub replica: Option<Arc<str>>,
     /// When golive (or the engine) received it: what time windows and
     /// logs checks count by, whatever the line's own clock says.
     pub at: Option<DateTime<Utc>>,
@@ -137,40 +156,52 @@ impl LogLine {
 
     /// Builds a line from already sanitised text, deriving its severity,
     /// its own time and, for a JSON record, its fields.
-    pub fn new(source: impl Into<String>, at: Option<DateTime<Utc>>, text: String) -> Self {
-        Self::parsed(source.into(), at, text, Vec::new())
+    pub fn new(source: impl Into<Arc<str>>, at: Option<DateTime<Utc>>, text: String) -> Self {
+        Self::parsed(source.into(), at, Cow::Owned(text), Vec::new())
     }
 
     /// Reads what the line says about itself, once, as it enters: a JSON
     /// record's time, level and fields, else a leading timestamp, which
     /// is taken off the text (and the colour runs moved with it).
     fn parsed(
-        source: String,
+        source: Arc<str>,
         at: Option<DateTime<Utc>>,
-        mut text: String,
+        mut text: Cow<'_, str>,
         mut styles: Vec<StyleRun>,
     ) -> Self {
         let mut written = None;
         let mut structured = None;
-        if let Some((record, time)) = log_parse::structured(&text) {
-            written = time;
-            structured = Some(Box::new(record));
-        } else if let Some((time, rest)) = log_parse::leading_time(&text) {
-            written = Some(time);
-            text.drain(..rest);
-            styles = styles
-                .into_iter()
-                .filter(|r| r.range.end > rest)
-                .map(|r| StyleRun {
-                    range: r.range.start.saturating_sub(rest)..r.range.end - rest,
-                    style: r.style,
-                })
-                .collect();
+        let severity;
+        if let Some(parsed) = log_parse::structured(&text) {
+            written = parsed.written;
+            severity = parsed.severity;
+            structured = Some(Box::new(parsed.record));
+        } else {
+            if let Some((time, rest)) = log_parse::leading_time(&text) {
+                written = Some(time);
+                text = match text {
+                    // Copied once, without the stamp.
+                    Cow::Borrowed(all) => Cow::Owned(all[rest..].to_owned()),
+                    Cow::Owned(mut all) => {
+                        all.drain(..rest);
+                        Cow::Owned(all)
+                    }
+                };
+                styles = styles
+                    .into_iter()
+                    .filter(|r| r.range.end > rest)
+                    .map(|r| StyleRun {
+                        range: r.range.start.saturating_sub(rest)..r.range.end - rest,
+                        style: r.style,
+                    })
+                    .collect();
+            }
+            severity = severity_of(&text);
         }
-        let severity = match &structured {
-            Some(record) => record.level.unwrap_or_else(|| severity_of(&record.message)),
-            None => severity_of(&text),
-        };
+        // Held for as long as the pane keeps it: no spare capacity.
+        let mut text = text.into_owned();
+        text.shrink_to_fit();
+        styles.shrink_to_fit();
         Self {
             source,
             replica: None,
@@ -186,26 +217,27 @@ impl LogLine {
     /// Builds a line from raw bytes as a container or file wrote them: SGR
     /// colours kept as styles, every other escape sequence, control byte and
     /// invalid UTF-8 made harmless.
-    pub fn from_bytes(source: impl Into<String>, at: Option<DateTime<Utc>>, bytes: &[u8]) -> Self {
+    pub fn from_bytes(
+        source: impl Into<Arc<str>>,
+        at: Option<DateTime<Utc>>,
+        bytes: &[u8],
+    ) -> Self {
         if !bytes.iter().any(|b| *b == 0x1b || *b >= 0x80 || *b < 0x20) {
             // Plain printable ASCII: nothing to parse (the common case).
-            let text = String::from_utf8_lossy(bytes).into_owned();
-            return Self::new(source, at, text);
+            return Self::parsed(
+                source.into(),
+                at,
+                String::from_utf8_lossy(bytes),
+                Vec::new(),
+            );
         }
-        let spans = parse_ansi_bytes(bytes);
-        let mut text = String::with_capacity(bytes.len());
-        let mut styles = Vec::new();
-        for span in spans {
-            let start = text.len();
-            text.push_str(&span.text);
-            if span.style != AnsiStyle::default() {
-                styles.push(StyleRun {
-                    range: start..text.len(),
-                    style: span.style,
-                });
-            }
-        }
-        Self::parsed(source.into(), at, text, styles)
+        let (text, runs) = parse_ansi_runs(bytes);
+        let styles = runs
+            .into_iter()
+            .filter(|(_, style)| *style != AnsiStyle::default())
+            .map(|(range, style)| StyleRun { range, style })
+            .collect();
+        Self::parsed(source.into(), at, Cow::Owned(text), styles)
     }
 }
 
@@ -396,7 +428,7 @@ impl LogView {
         let text = line.shown(self.raw);
         let mut ranges = self.highlights(text);
         for (source, re) in &self.source_highlights {
-            if *source == line.source {
+            if **source == *line.source {
                 ranges.extend(
                     re.find_iter(text)
                         .filter(|m| !m.range().is_empty())

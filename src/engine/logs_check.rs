@@ -69,7 +69,7 @@ pub fn evaluate_logs_check<'a>(
     let from = now.checked_sub_signed(window);
     let count = lines
         .into_iter()
-        .filter(|l| l.source == check.source && is_service_line(l))
+        .filter(|l| *l.source == *check.source && is_service_line(l))
         .filter(|l| match (l.at, from) {
             (Some(at), Some(from)) => at >= from,
             _ => true,

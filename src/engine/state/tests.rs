@@ -819,7 +819,7 @@ fn action_output_and_finish_journal_and_verify() {
     assert_eq!(app.action.as_ref().unwrap().output.len(), 1);
     // Its output lands in the logs pane too.
     assert_eq!(
-        app.logs.buffer.iter().last().unwrap().source,
+        app.logs.buffer.iter().last().unwrap().source.as_ref(),
         "action:rollback"
     );
     let effects = update(

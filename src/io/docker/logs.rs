@@ -31,6 +31,12 @@ const REORDER_WINDOW: Duration = crate::engine::log_order::REORDER_WINDOW;
 /// How long the history (lines stamped before its stream opened) of a
 /// source naming one container is held: nothing to merge it with.
 const BACKLOG_WINDOW: Duration = Duration::ZERO;
+/// Most lines held for ordering. A flood fills the window with far more
+/// (100,000 lines a second is 30,000 in 300 ms); past this many, what is
+/// held leaves at once, still sorted, so a flood costs a few batches of
+/// memory rather than a window of lines. It is the multi-source merge's
+/// bound too.
+const HELD_MAX: usize = 16 * 256;
 
 /// How a Docker log source is followed.
 #[derive(Debug, Clone)]
@@ -139,6 +145,13 @@ pub async fn follow(
                     let due = arrivals.back().map_or(due, |(last, _)| due.max(*last));
                     arrivals.push_back((due, batch.len()));
                     held.extend(batch.into_iter().map(Reverse));
+                    if held.len() > HELD_MAX {
+                        // Everything held is due now: the next wake sends it.
+                        let now = tokio::time::Instant::now();
+                        let total = arrivals.iter().map(|(_, n)| n).sum();
+                        arrivals.clear();
+                        arrivals.push_back((now, total));
+                    }
                 }
                 None => open = false,
             },
@@ -316,9 +329,11 @@ pub(super) fn split_timestamp(line: &[u8]) -> (Option<DateTime<Utc>>, &[u8]) {
 struct Seen {
     /// The newest time passed on: where a reopened stream resumes.
     last: Option<DateTime<Utc>>,
-    recent: HashMap<(DateTime<Utc>, u64), u32>,
+    /// By the line's second and a hash of its time and text: 8 bytes a line
+    /// where a flood can put 100,000 lines in a second.
+    recent: HashMap<(i64, u64), u32>,
     /// Of `recent`, what the current stream has not replayed yet.
-    replay: HashMap<(DateTime<Utc>, u64), u32>,
+    replay: HashMap<(i64, u64), u32>,
 }
 
 impl Seen {
@@ -331,8 +346,9 @@ impl Seen {
     fn admit(&mut self, at: DateTime<Utc>, text: &[u8]) -> bool {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        at.timestamp_subsec_nanos().hash(&mut hasher);
         text.hash(&mut hasher);
-        let key = (at, hasher.finish());
+        let key = (at.timestamp(), hasher.finish());
         if let Some(n) = self.replay.get_mut(&key) {
             *n -= 1;
             if *n == 0 {
@@ -350,7 +366,11 @@ impl Seen {
                 // A replay starts at `last`'s whole second; keep one more
                 // for lines stamped just before it.
                 let keep_from = at.timestamp() - 1;
-                self.recent.retain(|(t, _), _| t.timestamp() >= keep_from);
+                self.recent.retain(|(t, _), _| *t >= keep_from);
+                // A flood's second leaves a table sized for it: give it back.
+                if self.recent.capacity() > 4 * self.recent.len().max(1024) {
+                    self.recent.shrink_to(2 * self.recent.len());
+                }
             }
         }
         true
@@ -368,6 +388,11 @@ async fn follow_container(
     raw_tx: mpsc::Sender<Vec<Raw>>,
 ) {
     let mut seen = Seen::default();
+    // One copy of each name for all the container's lines.
+    let names = Names {
+        source: opts.source.as_str().into(),
+        replica: container.name.as_str().into(),
+    };
     let mut backoff = Duration::from_millis(100);
     let mut seq: u64 = 1;
     let mut engine = engine;
@@ -420,7 +445,7 @@ async fn follow_container(
             while let Some(nl) = memchr::memchr(b'\n', &buf[start..]) {
                 let line = &buf[start..start + nl];
                 start += nl + 1;
-                if let Some(mut raw) = make_line(line, &container, &opts, &mut seen, &mut seq) {
+                if let Some(mut raw) = make_line(line, &names, &opts, &mut seen, &mut seq) {
                     raw.backlog = raw.at < opened;
                     batch.push(raw);
                 }
@@ -428,7 +453,7 @@ async fn follow_container(
             buf.drain(..start);
             if buf.len() > MAX_LINE * 4 {
                 let line = std::mem::take(buf);
-                if let Some(raw) = make_line(&line, &container, &opts, &mut seen, &mut seq) {
+                if let Some(raw) = make_line(&line, &names, &opts, &mut seen, &mut seq) {
                     batch.push(raw);
                 }
             }
@@ -497,9 +522,15 @@ fn run_of(c: &ContainerInspectResponse) -> (bool, Option<String>) {
     )
 }
 
+/// The names every line of one container carries.
+struct Names {
+    source: std::sync::Arc<str>,
+    replica: std::sync::Arc<str>,
+}
+
 fn make_line(
     line: &[u8],
-    container: &ContainerRef,
+    names: &Names,
     opts: &FollowOptions,
     seen: &mut Seen,
     seq: &mut u64,
@@ -517,8 +548,8 @@ fn make_line(
     }
     let cut = &text[..text.len().min(MAX_LINE)];
     *seq += 1;
-    let mut line = LogLine::from_bytes(opts.source.clone(), Some(at), cut);
-    line.replica = Some(container.name.clone());
+    let mut line = LogLine::from_bytes(std::sync::Arc::clone(&names.source), Some(at), cut);
+    line.replica = Some(std::sync::Arc::clone(&names.replica));
     Some(Raw {
         at,
         seq: *seq,
@@ -560,7 +591,7 @@ mod tests {
         // Lines a second and more behind the newest are forgotten.
         assert!(seen.admit(ms(12_100), b"later"));
         seen.reconnecting();
-        assert!(seen.replay.keys().all(|(t, _)| t.timestamp() >= 11));
+        assert!(seen.replay.keys().all(|(t, _)| *t >= 11));
     }
 
     #[test]

@@ -132,6 +132,9 @@ async fn follow_task(
         .build();
     let mut stream = engine.docker.task_logs(&task, Some(options));
     let mut latest = since;
+    // One copy of each name for all the task's lines.
+    let source: std::sync::Arc<str> = source.into();
+    let replica: std::sync::Arc<str> = replica.into();
     loop {
         let chunk = tokio::select! {
             c = stream.next() => c,
@@ -154,7 +157,7 @@ async fn follow_task(
             let text = text.strip_suffix(b"\r").unwrap_or(text);
             let mut line =
                 LogLine::from_bytes(source.clone(), Some(at), &text[..text.len().min(MAX_LINE)]);
-            line.replica = Some(replica.clone());
+            line.replica = Some(std::sync::Arc::clone(&replica));
             batch.push(line);
         }
         if !batch.is_empty() && tx.send(batch).await.is_err() {
