@@ -34,6 +34,14 @@ pub enum HealthRow {
         service: usize,
         task: usize,
     },
+    /// A Kubernetes deployment's heading (the n-th of `App::kubes`): ready
+    /// and desired replicas, rollout state, revision, mixed-version marker.
+    Kube(usize),
+    /// One pod of that deployment.
+    KubePod {
+        deployment: usize,
+        pod: usize,
+    },
 }
 
 impl HealthRow {
@@ -49,7 +57,9 @@ impl HealthRow {
             HealthRow::NoEndpoints
             | HealthRow::ContainersTitle
             | HealthRow::Swarm(_)
-            | HealthRow::SwarmTask { .. } => None,
+            | HealthRow::SwarmTask { .. }
+            | HealthRow::Kube(_)
+            | HealthRow::KubePod { .. } => None,
         }
     }
 }
@@ -79,7 +89,7 @@ pub fn health_rows(app: &App) -> Vec<HealthRow> {
         }));
     }
     let targets = &app.containers.targets;
-    if rows.is_empty() && targets.is_empty() && app.swarms.is_empty() {
+    if rows.is_empty() && targets.is_empty() && app.swarms.is_empty() && app.kubes.is_empty() {
         rows.push(HealthRow::NoEndpoints);
     }
     if !targets.is_empty() {
@@ -102,6 +112,10 @@ pub fn health_rows(app: &App) -> Vec<HealthRow> {
     for (n, state) in app.swarms.values().enumerate() {
         rows.push(HealthRow::Swarm(n));
         rows.extend((0..state.tasks.len()).map(|task| HealthRow::SwarmTask { service: n, task }));
+    }
+    for (n, state) in app.kubes.values().enumerate() {
+        rows.push(HealthRow::Kube(n));
+        rows.extend((0..state.pods.len()).map(|pod| HealthRow::KubePod { deployment: n, pod }));
     }
     rows
 }

@@ -14,6 +14,7 @@ use super::theme::health_symbol;
 use super::{Theme, fit, pane_block, spark};
 use crate::cockpit::health_rows::{HealthRow, first_visible, health_rows, selected_row};
 use crate::engine::containers::{ContainerHealth, ContainerState, TargetView, target_label};
+use crate::engine::kubernetes::{KubePod, KubeState, RolloutState};
 use crate::engine::state::{App, EndpointView, Pane, replica_state};
 use crate::engine::swarm::{SwarmState, SwarmTask};
 
@@ -79,6 +80,19 @@ fn draw_row<'a>(
             .nth(service)
             .and_then(|s| Some((s, s.tasks.get(task)?)))
             .map(|(s, t)| swarm_task_line(s, t, width, theme))
+            .unwrap_or_default(),
+        HealthRow::Kube(n) => app
+            .kubes
+            .values()
+            .nth(n)
+            .map(|s| kube_line(s, width, theme))
+            .unwrap_or_default(),
+        HealthRow::KubePod { deployment, pod } => app
+            .kubes
+            .values()
+            .nth(deployment)
+            .and_then(|s| s.pods.get(pod))
+            .map(|p| kube_pod_line(p, width, theme))
             .unwrap_or_default(),
         HealthRow::Container { target, container } => app
             .containers
@@ -239,6 +253,77 @@ fn swarm_task_line<'a>(s: &SwarmState, t: &SwarmTask, width: usize, theme: &Them
     );
     if let Some(err) = &t.error {
         text.push_str(&format!(": {err}"));
+    }
+    Line::styled(fit(&text, width), style)
+}
+
+/// `● k8s prod/api 2/3 ready 1 updated  rollout progressing  rev 5  ⚑ mixed versions`.
+fn kube_line<'a>(s: &KubeState, width: usize, theme: &Theme) -> Line<'a> {
+    let state = s.health();
+    let text = format!("{} k8s {}", health_symbol(state), s.target.label());
+    if let Some(err) = &s.error {
+        return Line::styled(fit(&format!("{text}: {err}"), width), theme.bad());
+    }
+    let mut spans = vec![Span::styled(
+        fit(
+            &format!(
+                "{text} {}/{} ready {} updated",
+                s.ready, s.desired, s.updated
+            ),
+            width,
+        ),
+        theme.health(state),
+    )];
+    let rollout = s.rollout();
+    let style = match rollout {
+        RolloutState::Stuck => theme.bad(),
+        RolloutState::Progressing => theme.warn(),
+        RolloutState::Complete => theme.text(),
+    };
+    let mut words = format!("  rollout {}", rollout.name());
+    if rollout == RolloutState::Stuck {
+        words.push_str(" (ProgressDeadlineExceeded)");
+    }
+    spans.push(Span::styled(words, style));
+    if let Some(r) = s.revision {
+        spans.push(Span::styled(format!("  rev {r}"), theme.muted()));
+    }
+    if s.mixed() {
+        spans.push(Span::styled("  ⚑ mixed versions", theme.warn()));
+    }
+    Line::from(spans)
+}
+
+/// `   api-7d9f-abc Running  ✔ ready api:v2 rev 5 ↻1: CrashLoopBackOff`.
+fn kube_pod_line<'a>(p: &KubePod, width: usize, theme: &Theme) -> Line<'a> {
+    let style = if !p.is_live() {
+        theme.muted()
+    } else if p.ready {
+        theme.text()
+    } else if p.reason.is_some() || p.restarts > 0 {
+        theme.bad()
+    } else {
+        theme.warn()
+    };
+    let mut text = format!(
+        "   {} {:<9} {} {}",
+        p.name,
+        p.phase,
+        if p.ready {
+            "✔ ready"
+        } else {
+            "✘ not ready"
+        },
+        p.image
+    );
+    if let Some(r) = p.revision {
+        text.push_str(&format!(" rev {r}"));
+    }
+    if p.restarts > 0 {
+        text.push_str(&format!(" ↻{}", p.restarts));
+    }
+    if let Some(reason) = &p.reason {
+        text.push_str(&format!(": {reason}"));
     }
     Line::styled(fit(&text, width), style)
 }
