@@ -35,7 +35,9 @@ impl Cluster {
         let d = dir.path().display();
         // `get` prints the current List (or fails as kubectl does when
         // `fail` holds its stderr); `rollout undo` makes the undone state
-        // current; `logs` prints its lines and keeps following.
+        // current; `rollout status` fails as kubectl does on a passed
+        // progress deadline when `stuck` exists; `logs` prints its lines and
+        // keeps following.
         let script = format!(
             r#"#!/bin/sh
 echo "$@" >> {d}/argv
@@ -43,7 +45,9 @@ if [ -f {d}/fail ]; then cat {d}/fail >&2; exit 1; fi
 case "$1 $2" in
   "get deployment,replicaset,pod") cat {d}/list.json ;;
   "rollout undo") cp {d}/undone.json {d}/list.json; echo "deployment.apps/api rolled back" ;;
-  "rollout status") echo 'deployment "api" successfully rolled out' ;;
+  "rollout status")
+    if [ -f {d}/stuck ]; then echo 'error: deployment "api" exceeded its progress deadline' >&2; exit 1; fi
+    echo 'deployment "api" successfully rolled out' ;;
   logs*) cat {d}/logs.txt; exec sleep 20 ;;
   *) echo "error: unknown command \"$1\" for \"kubectl\"" >&2; exit 1 ;;
 esac
@@ -435,6 +439,29 @@ fn an_undo_runs_kubectl_waits_for_the_rollout_and_is_journalled() {
         output.contains("prod/api@kind-prod: revision 5 (api:v2) -> revision 6 (api:v1)"),
         "the record keeps what kubectl does not: {output}"
     );
+
+    // An undo whose rollout does not finish fails with kubectl's words.
+    k.set("stuck", "");
+    let out = k
+        .golive()
+        .arg("act")
+        .arg(&profile)
+        .args(["rollback", "--yes"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_ne!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("exceeded its progress deadline"),
+        "{stdout}"
+    );
+    let journal = std::fs::read_to_string(k.path("journal.jsonl")).unwrap();
+    let last = journal
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .rfind(|r| r["kind"] == "action_finished")
+        .unwrap();
+    assert_eq!(last["exit_code"], 1, "{last}");
 }
 
 #[test]
@@ -468,30 +495,61 @@ fn logs_follow_the_pods_prefixed_by_pod() {
     });
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut got: Vec<String> = Vec::new();
-    while got.len() < 2 {
-        assert!(Instant::now() < deadline, "lines missing: {got:?}");
-        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
-            got.push(line);
+    let read_until = |n: usize, got: &mut Vec<String>| {
+        while got.len() < n {
+            assert!(Instant::now() < deadline, "lines missing: {got:?}");
+            if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+                got.push(line);
+            }
         }
-    }
+    };
+    read_until(2, &mut got);
+    // The rollout replaces the pods: the follower starts kubectl again from
+    // the last line it showed, and shows only what it had not.
+    k.set(
+        "logs.txt",
+        "[pod/api-7d9f-abc/api] 2026-03-04T05:06:07.100000000Z serving v2\n\
+         [pod/api-6b8d-x1/api] 2026-03-04T05:06:07.200000000Z serving v1\n\
+         [pod/api-7d9f-a/api] 2026-03-04T05:06:09.000000000Z serving v2 on a new pod\n",
+    );
+    k.set(
+        "list.json",
+        &settled("api:v2", 5, ("True", "NewReplicaSetAvailable")),
+    );
+    read_until(3, &mut got);
     // SAFETY: signalling our own child by its pid.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGTERM);
     }
     let status = wait(&mut child, Duration::from_secs(10));
     assert!(status.success(), "{status:?}");
+    while let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+        got.push(line);
+    }
     assert_eq!(
         got,
         vec![
             "2026-03-04T05:06:07.100Z api-7d9f-abc serving v2".to_string(),
             "2026-03-04T05:06:07.200Z api-6b8d-x1 serving v1".to_string(),
+            "2026-03-04T05:06:09.000Z api-7d9f-a serving v2 on a new pod".to_string(),
         ]
     );
     let calls = k.calls();
-    let follow = format!(
-        "logs -f --prefix --timestamps -l app=api,tier=web --all-containers --max-log-requests=12 {SCOPE}"
+    let follow = "logs -f --prefix --timestamps -l app=api,tier=web --all-containers";
+    let follows: Vec<&String> = calls.iter().filter(|c| c.starts_with(follow)).collect();
+    assert_eq!(
+        follows.first().map(|c| c.as_str()),
+        Some(format!("{follow} --max-log-requests=12 {SCOPE}").as_str()),
+        "{calls:#?}"
     );
-    assert!(calls.contains(&follow), "{calls:#?}");
+    assert_eq!(
+        follows.get(1).map(|c| c.as_str()),
+        Some(
+            format!("{follow} --max-log-requests=12 --since-time=2026-03-04T05:06:07Z {SCOPE}")
+                .as_str()
+        ),
+        "{calls:#?}"
+    );
 }
 
 fn wait(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {

@@ -189,6 +189,58 @@ mod tests {
     }
 
     #[test]
+    fn deployments_show_their_pods_after_the_containers_and_settle_their_items() {
+        use crate::engine::kubernetes::{KubePod, KubeState};
+        use crate::model::condition::Condition;
+        use crate::profile::{Check, KubeCheck, KubeTarget};
+        let mut app = app_with_containers();
+        let target = KubeTarget {
+            deployment: "api".into(),
+            namespace: Some("prod".into()),
+            context: None,
+        };
+        app.profile.phases[0].items[0].check = Some(Check::Kubernetes(KubeCheck {
+            target: target.clone(),
+            conditions: vec![Condition::parse("[VERSIONS] == 1").unwrap()],
+        }));
+        let item = app.profile.phases[0].items[0].id.clone();
+        let pod = |name: &str, image: &str| KubePod {
+            name: name.into(),
+            phase: "Running".into(),
+            ready: true,
+            image: image.into(),
+            ..KubePod::default()
+        };
+        let before = health_rows(&app).len();
+        let effects = update(
+            &mut app,
+            Msg::Kube(KubeState {
+                target: target.clone(),
+                desired: 2,
+                ready: 2,
+                pods: vec![pod("api-7d9f-a", "api:v2"), pod("api-6b8d-b", "api:v1")],
+                ..KubeState::default()
+            }),
+        );
+        let rows = health_rows(&app);
+        assert_eq!(rows.len(), before + 3);
+        assert_eq!(rows[before], HealthRow::Kube(0));
+        assert_eq!(
+            rows[before + 2],
+            HealthRow::KubePod {
+                deployment: 0,
+                pod: 1
+            }
+        );
+        assert_eq!(rows[before].selection(app.endpoints.len()), None);
+        assert!(app.kubes[&target].mixed());
+        let status = app.checklist.get(&item).unwrap();
+        assert_eq!(status.status.as_str(), "fail", "{}", status.detail);
+        assert!(status.detail.contains("observed 2"), "{}", status.detail);
+        assert!(!effects.is_empty(), "the verdict is journalled");
+    }
+
+    #[test]
     fn swarm_services_show_their_tasks_after_the_containers_and_settle_their_items() {
         use crate::engine::swarm::{SwarmState, SwarmTask};
         use crate::model::condition::Condition;

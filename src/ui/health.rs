@@ -395,8 +395,64 @@ fn millis(ms: u64) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
-    use super::millis;
+    use super::*;
+
+    #[test]
+    fn a_stuck_mixed_rollout_says_so_in_words_and_colour() {
+        let theme = Theme::builtin("dark").unwrap();
+        let pod = |name: &str, image: &str, ready: bool| KubePod {
+            name: name.into(),
+            phase: "Running".into(),
+            ready,
+            restarts: u64::from(!ready),
+            image: image.into(),
+            revision: Some(if ready { 4 } else { 5 }),
+            node: "n1".into(),
+            reason: (!ready).then(|| "CrashLoopBackOff".to_string()),
+        };
+        let state = KubeState {
+            target: crate::profile::KubeTarget {
+                deployment: "api".into(),
+                namespace: Some("prod".into()),
+                context: None,
+            },
+            desired: 2,
+            ready: 1,
+            updated: 1,
+            available: 1,
+            revision: Some(5),
+            progress_reason: Some("ProgressDeadlineExceeded".into()),
+            pods: vec![
+                pod("api-new", "api:v2", false),
+                pod("api-old", "api:v1", true),
+            ],
+            ..KubeState::default()
+        };
+        let line = kube_line(&state, 200, &theme);
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert!(
+            text.contains("k8s prod/api 1/2 ready 1 updated")
+                && text.contains("rollout stuck (ProgressDeadlineExceeded)")
+                && text.contains("rev 5")
+                && text.contains("⚑ mixed versions"),
+            "{text}"
+        );
+        let stuck = line
+            .spans
+            .iter()
+            .find(|s| s.content.contains("stuck"))
+            .unwrap();
+        assert_eq!(stuck.style, theme.bad());
+        let row = kube_pod_line(&state.pods[0], 200, &theme);
+        let text: String = row.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert!(
+            text.contains("api-new Running   ✘ not ready api:v2 rev 5 ↻1: CrashLoopBackOff"),
+            "{text}"
+        );
+        assert_eq!(row.style, theme.bad());
+    }
 
     #[test]
     fn a_sub_millisecond_answer_is_not_shown_as_zero() {
