@@ -364,6 +364,37 @@ impl KubeState {
         set.into_iter().rev().collect()
     }
 
+    /// `k=v,k2=v2`: the selector `kubectl logs -l` follows; None without
+    /// matchLabels (a deployment selecting by expressions only).
+    pub fn selector_text(&self) -> Option<String> {
+        if self.selector.is_empty() {
+            return None;
+        }
+        let pairs: Vec<String> = self
+            .selector
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        Some(pairs.join(","))
+    }
+
+    /// The log streams kubectl may hold open for it: twice the pods and
+    /// replicas (a rollout doubles them for a while), at least 10.
+    pub fn log_streams(&self) -> usize {
+        let replicas = usize::try_from(self.desired).unwrap_or(0);
+        (2 * (self.live_pods().len() + replicas)).max(10)
+    }
+
+    /// The names of the pods that count (see [`KubePod::is_live`]): when
+    /// they change, a logs follower starts again.
+    pub fn live_pods(&self) -> BTreeSet<String> {
+        self.pods
+            .iter()
+            .filter(|p| p.is_live())
+            .map(|p| p.name.clone())
+            .collect()
+    }
+
     pub fn restarts(&self) -> u64 {
         self.pods.iter().map(|p| p.restarts).sum()
     }

@@ -7,7 +7,7 @@
 //! missing or fails is a state whose error starts with what failed
 //! (`kubectl exited 1: <its first line on stderr>`).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -152,16 +152,6 @@ fn note(source: &str, text: String) -> LogLine {
     LogLine::new(source, Some(Utc::now()), format!("golive: {text}"))
 }
 
-/// The pods a follower streams: a change of them restarts it.
-fn live_pods(state: &KubeState) -> BTreeSet<String> {
-    state
-        .pods
-        .iter()
-        .filter(|p| p.is_live())
-        .map(|p| p.name.clone())
-        .collect()
-}
-
 /// Follows every pod of `target` as source `source` until `stop` turns
 /// true: `kubectl logs -f --prefix --timestamps -l SELECTOR`, each line's
 /// replica its pod. The deployment is looked at again every few seconds;
@@ -183,35 +173,29 @@ pub async fn follow_logs(
             return;
         }
         let state = look(&target).await;
-        let problem = match (&state.error, state.selector.is_empty()) {
-            (Some(err), _) => Some(err.clone()),
-            (None, true) => Some(format!(
-                "deployment {} has no matchLabels selector to follow",
-                target.label()
-            )),
-            (None, false) => None,
+        let (selector, streams, pods) = match (&state.error, state.selector_text()) {
+            (None, Some(selector)) => (selector, state.log_streams(), state.live_pods()),
+            (error, _) => {
+                let why = error.clone().unwrap_or_else(|| {
+                    format!(
+                        "deployment {} has no matchLabels selector to follow",
+                        target.label()
+                    )
+                });
+                let text = format!("{why}; retrying in {:.1}s", backoff.as_secs_f64());
+                if tx.send(vec![note(&source, text)]).await.is_err() {
+                    return;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = stop.changed() => return,
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                continue;
+            }
         };
-        if let Some(why) = problem {
-            let text = format!("{why}; retrying in {:.1}s", backoff.as_secs_f64());
-            if tx.send(vec![note(&source, text)]).await.is_err() {
-                return;
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(backoff) => {}
-                _ = stop.changed() => return,
-            }
-            backoff = (backoff * 2).min(MAX_BACKOFF);
-            continue;
-        }
-        let pods = live_pods(&state);
-        let selector: Vec<String> = state
-            .selector
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let streams = 2 * (pods.len() + usize::try_from(state.desired).unwrap_or(0));
         let spec = CommandSpec {
-            argv: logs_argv(&target, &selector.join(","), streams.max(10), from),
+            argv: logs_argv(&target, &selector, streams, from),
             cwd: None,
             env: Vec::new(),
             timeout: Duration::from_secs(365 * 24 * 3600),
@@ -242,7 +226,7 @@ pub async fn follow_logs(
                 },
                 _ = relook.tick() => {
                     let now = look(&target).await;
-                    if now.error.is_none() && live_pods(&now) != pods {
+                    if now.error.is_none() && now.live_pods() != pods {
                         changed = true;
                         let _ = cancel_tx.send(true);
                     }

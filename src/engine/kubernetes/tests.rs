@@ -246,6 +246,8 @@ fn a_rollout_half_way_runs_two_versions_and_is_progressing() {
         "the spec's image, not the resolved one"
     );
     assert_eq!(s.restarts(), 1, "the worker's restarts are not the api's");
+    assert_eq!(s.selector_text().as_deref(), Some("app=api,tier=web"));
+    assert_eq!(s.log_streams(), 12, "twice 3 pods and 3 replicas");
     assert_eq!(s.versions(), vec!["api:v1", "api:v2"]);
     assert!(s.mixed());
     assert_eq!(s.rollout(), RolloutState::Progressing);
