@@ -590,6 +590,34 @@ pub fn rehearsal_problem(op: &KubeOp, state: &KubeState) -> Option<String> {
     None
 }
 
+/// Whether a stderr line is one of client-go's log lines
+/// (`E1202 05:08:07.511743   11076 memcache.go:265] ...`), which kubectl
+/// prints before its own message.
+fn is_klog(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.len() > 22
+        && matches!(b[0], b'I' | b'W' | b'E' | b'F')
+        && b[1..5].iter().all(u8::is_ascii_digit)
+        && b[5] == b' '
+        && b[8] == b':'
+        && line.split_once("] ").is_some()
+}
+
+/// The line that says why kubectl failed: its own first message, past the
+/// client library's log lines (the first of those when it printed nothing else).
+pub fn stderr_reason(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines
+        .iter()
+        .find(|l| !is_klog(l))
+        .or(lines.first())
+        .map(|l| crate::engine::sanitize::clean_text(l))
+}
+
 /// What an action's record keeps of the deployment before and after:
 /// `prod/api: revision 5 (api:v2) -> revision 6 (api:v1); 3/3 ready, ...`.
 pub fn action_evidence(before: &KubeState, after: &KubeState) -> String {

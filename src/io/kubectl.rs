@@ -17,9 +17,9 @@ use tokio::sync::{mpsc, watch};
 use crate::engine::command::CommandOutcome;
 use crate::engine::kubernetes::{
     KubeState, action_evidence, get_argv, logs_argv, op_argv, split_prefix, status_argv,
+    stderr_reason,
 };
 use crate::engine::logs::LogLine;
-use crate::engine::sanitize::clean_text;
 use crate::io::command::Stream;
 use crate::io::command::{self, CommandSpec, TAIL_LINES};
 use crate::profile::{KubeOp, KubeTarget};
@@ -60,12 +60,7 @@ async fn output(argv: &[String], timeout: Duration) -> Result<String, String> {
     if out.status.success() {
         return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
     }
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let first = stderr
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .map(clean_text)
+    let first = stderr_reason(&String::from_utf8_lossy(&out.stderr))
         .unwrap_or_else(|| "(nothing on stderr)".to_string());
     Err(match out.status.code() {
         Some(code) => format!("{program} exited {code}: {first}"),

@@ -388,6 +388,26 @@ fn pods_without_an_owner_are_picked_by_the_selector() {
 }
 
 #[test]
+fn kubectls_own_words_are_the_reason_not_the_client_librarys() {
+    let stderr = "E1202 05:08:07.511743   11076 memcache.go:265] \"Unhandled Error\" err=\"couldn't get current server API group list\"\n\
+                  E1202 05:08:07.513527   11076 memcache.go:265] \"Unhandled Error\"\n\
+                  The connection to the server localhost:8080 was refused - did you specify the right host or port?\n";
+    assert_eq!(
+        stderr_reason(stderr).as_deref(),
+        Some(
+            "The connection to the server localhost:8080 was refused - did you specify the right host or port?"
+        )
+    );
+    let only = "\nE1202 05:08:07.511743   11076 memcache.go:265] boom\n";
+    assert!(stderr_reason(only).unwrap().ends_with("] boom"));
+    assert_eq!(
+        stderr_reason("error: context \"x\" does not exist\n").as_deref(),
+        Some("error: context \"x\" does not exist")
+    );
+    assert_eq!(stderr_reason("  \n"), None);
+}
+
+#[test]
 fn an_undo_needs_a_previous_revision() {
     let s = KubeState::parse(&target(), &progressing());
     assert_eq!(rehearsal_problem(&KubeOp::Rollback, &s), None);
