@@ -468,6 +468,11 @@ fn an_undo_runs_kubectl_waits_for_the_rollout_and_is_journalled() {
 fn logs_follow_the_pods_prefixed_by_pod() {
     let k = Cluster::new();
     k.set("list.json", &progressing());
+    // The cluster is out of reach when the follower starts.
+    k.set(
+        "fail",
+        "error: You must be logged in to the server (Unauthorized)\n",
+    );
     k.set(
         "logs.txt",
         "[pod/api-7d9f-abc/api] 2026-03-04T05:06:07.100000000Z serving v2\n\
@@ -503,7 +508,21 @@ fn logs_follow_the_pods_prefixed_by_pod() {
             }
         }
     };
-    read_until(2, &mut got);
+    read_until(1, &mut got);
+    std::thread::sleep(Duration::from_millis(1500));
+    std::fs::remove_file(k.path("fail")).unwrap();
+    read_until(4, &mut got);
+    let outage = got.drain(..2).collect::<Vec<_>>();
+    assert!(
+        outage[0].ends_with(
+            " api golive: kubectl exited 1: error: You must be logged in to the server (Unauthorized); retrying (back-off up to 10s)"
+        ),
+        "one line for the outage, however many retries: {outage:?}"
+    );
+    assert!(
+        outage[1].ends_with(" api golive: prod/api@kind-prod readable again"),
+        "{outage:?}"
+    );
     // The rollout replaces the pods: the follower starts kubectl again from
     // the last line it showed, and shows only what it had not.
     k.set(

@@ -163,6 +163,8 @@ pub async fn follow_logs(
     let mut backoff = Duration::from_millis(200);
     let mut last: HashMap<String, DateTime<Utc>> = HashMap::new();
     let mut from = since;
+    // The last problem said: an outage is one line, not one a retry.
+    let mut said: Option<String> = None;
     loop {
         if *stop.borrow() {
             return;
@@ -177,9 +179,12 @@ pub async fn follow_logs(
                         target.label()
                     )
                 });
-                let text = format!("{why}; retrying in {:.1}s", backoff.as_secs_f64());
-                if tx.send(vec![note(&source, text)]).await.is_err() {
-                    return;
+                if said.as_ref() != Some(&why) {
+                    let text = format!("{why}; retrying (back-off up to 10s)");
+                    if tx.send(vec![note(&source, text)]).await.is_err() {
+                        return;
+                    }
+                    said = Some(why);
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(backoff) => {}
@@ -189,6 +194,17 @@ pub async fn follow_logs(
                 continue;
             }
         };
+        if said.take().is_some()
+            && tx
+                .send(vec![note(
+                    &source,
+                    format!("{} readable again", target.label()),
+                )])
+                .await
+                .is_err()
+        {
+            return;
+        }
         let spec = CommandSpec {
             argv: logs_argv(&target, &selector, streams, from),
             cwd: None,
