@@ -204,6 +204,27 @@ const CASES: &[Case] = &[
         Some("[[endpoint]]"),
     ),
     case(
+        "kubernetes_action_without_op",
+        7,
+        14,
+        "kubernetes action `rollback` needs exactly one of `image = \"...\"`, `rollback = true` or `restart = true`",
+        Some("e.g. kubernetes = { deployment = \"api\", image = \"api:${service.version}\" }"),
+    ),
+    case(
+        "kubernetes_misspelt_key",
+        11,
+        48,
+        "unknown key `namespce`",
+        Some("did you mean `namespace`?"),
+    ),
+    case(
+        "kubernetes_container_without_image",
+        7,
+        65,
+        "`container` picks the container an `image` is set on; this action sets none",
+        Some("remove `container`, or give `image = \"...\"` instead"),
+    ),
+    case(
         "docker_action_without_op",
         7,
         10,

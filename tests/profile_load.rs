@@ -8,8 +8,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use golive::profile::{
-    self, ActionKind, Check, Cmp, DockerOp, DockerTarget, HealthFormat, LogKind, MetricKind,
-    Profile, ProfileError, RequestBody, SwarmOp, secrets::MASK,
+    self, ActionKind, Check, Cmp, DockerOp, DockerTarget, HealthFormat, KubeOp, KubeTarget,
+    LogKind, MetricKind, Profile, ProfileError, RequestBody, SwarmOp, secrets::MASK,
 };
 
 const PROFILE: &str = r#"
@@ -345,6 +345,14 @@ fn seed_profiles_keep_the_guides_endpoints_and_formats() {
     let e = warmup.endpoint("warmup").unwrap();
     assert_eq!(e.format, HealthFormat::Warmup);
     assert!(e.urls.iter().all(|u| u.ends_with("/status/warmup")));
+    // Seed 000 runs on Kubernetes: its rollback is the guide's undo of the canary.
+    match &warmup.actions["rollback"].kind {
+        ActionKind::Kubernetes { target, op } => {
+            assert_eq!(target.deployment, "api-canary");
+            assert_eq!(*op, KubeOp::Rollback);
+        }
+        other => panic!("{other:?}"),
+    }
     let ai = load("ai-service.toml");
     assert_eq!(
         ai.endpoint("health").unwrap().urls,
@@ -440,4 +448,91 @@ swarm = { service = "shop_api", scale = 1 }
     let text = "[service]\nname = \"s\"\nversion = \"v\"\n\n[actions.both]\nswarm = { service = \"a\", scale = 2, rollback = true }\n";
     let err = profile::load_with(Path::new("t.toml"), text, &env).unwrap_err();
     assert!(err.to_string().contains("exactly one of"), "{err}");
+}
+
+#[test]
+fn kubernetes_checks_logs_and_actions_load() {
+    let p = load(
+        r#"
+[service]
+name = "api"
+version = "v2"
+
+[[phase]]
+id = "canary"
+
+  [[phase.item]]
+  id = "rolled-out"
+  check = { kubernetes = { deployment = "api", namespace = "prod", context = "kind-prod" }, conditions = ["[VERSIONS] == 1", "[ROLLOUT_STATE] == complete"] }
+
+[[logs]]
+kubernetes = { deployment = "api" }
+
+[actions.promote]
+kubernetes = { deployment = "api", namespace = "prod", container = "web", image = "api:${service.version}" }
+
+[actions.everywhere]
+kubernetes = { deployment = "api", image = "api:${service.version}" }
+
+[actions.undo]
+kubernetes = { deployment = "api", namespace = "prod", rollback = true }
+
+[actions.bounce]
+kubernetes = { deployment = "api", restart = true }
+"#,
+    );
+    let prod = KubeTarget {
+        deployment: "api".into(),
+        namespace: Some("prod".into()),
+        context: None,
+    };
+    let current = KubeTarget {
+        deployment: "api".into(),
+        namespace: None,
+        context: None,
+    };
+    match &p.item("rolled-out").unwrap().1.check {
+        Some(Check::Kubernetes(k)) => {
+            assert_eq!(k.target.context.as_deref(), Some("kind-prod"));
+            assert_eq!(k.target.label(), "prod/api@kind-prod");
+            assert_eq!(k.conditions.len(), 2);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(p.logs[0].id, "api", "named after its deployment");
+    assert_eq!(p.logs[0].kind, LogKind::Kubernetes(current.clone()));
+    let kind = |name: &str| match &p.actions[name].kind {
+        ActionKind::Kubernetes { target, op } => (target.clone(), op.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        kind("promote"),
+        (
+            prod.clone(),
+            KubeOp::Image {
+                image: "api:v2".into(),
+                container: Some("web".into())
+            }
+        )
+    );
+    assert_eq!(
+        kind("everywhere").1,
+        KubeOp::Image {
+            image: "api:v2".into(),
+            container: None
+        }
+    );
+    assert_eq!(kind("undo"), (prod, KubeOp::Rollback));
+    assert_eq!(kind("bounce"), (current, KubeOp::Restart));
+
+    let text = "[service]\nname = \"s\"\nversion = \"v\"\n\n[actions.both]\ncommand = [\"true\"]\nkubernetes = { deployment = \"a\", restart = true }\n";
+    let err = profile::load_with(Path::new("t.toml"), text, &env).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("action `both` has `kubernetes` and another kind"),
+        "{err}"
+    );
+    let text = "[service]\nname = \"s\"\nversion = \"v\"\n\n[[logs]]\nkubernetes = { deployment = \"\" }\n";
+    let err = profile::load_with(Path::new("t.toml"), text, &env).unwrap_err();
+    assert!(err.to_string().contains("cannot be empty"), "{err}");
 }

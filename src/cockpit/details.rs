@@ -124,6 +124,12 @@ pub(crate) fn item_details(app: &App, item: &ItemState) -> Vec<String> {
                 r.action
             ));
         }
+        Some(Check::Kubernetes(k)) => {
+            lines.push(format!("check: kubernetes deployment {}", k.target.label()));
+            for c in &k.conditions {
+                lines.push(format!("  condition: {}", c.source));
+            }
+        }
         Some(Check::Swarm(s)) => {
             lines.push(format!("check: swarm service {}", s.service));
             for c in &s.conditions {

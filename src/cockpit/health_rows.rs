@@ -34,6 +34,14 @@ pub enum HealthRow {
         service: usize,
         task: usize,
     },
+    /// A Kubernetes deployment's heading (the n-th of `App::kubes`): ready
+    /// and desired replicas, rollout state, revision, mixed-version marker.
+    Kube(usize),
+    /// One pod of that deployment.
+    KubePod {
+        deployment: usize,
+        pod: usize,
+    },
 }
 
 impl HealthRow {
@@ -49,7 +57,9 @@ impl HealthRow {
             HealthRow::NoEndpoints
             | HealthRow::ContainersTitle
             | HealthRow::Swarm(_)
-            | HealthRow::SwarmTask { .. } => None,
+            | HealthRow::SwarmTask { .. }
+            | HealthRow::Kube(_)
+            | HealthRow::KubePod { .. } => None,
         }
     }
 }
@@ -79,7 +89,7 @@ pub fn health_rows(app: &App) -> Vec<HealthRow> {
         }));
     }
     let targets = &app.containers.targets;
-    if rows.is_empty() && targets.is_empty() && app.swarms.is_empty() {
+    if rows.is_empty() && targets.is_empty() && app.swarms.is_empty() && app.kubes.is_empty() {
         rows.push(HealthRow::NoEndpoints);
     }
     if !targets.is_empty() {
@@ -102,6 +112,10 @@ pub fn health_rows(app: &App) -> Vec<HealthRow> {
     for (n, state) in app.swarms.values().enumerate() {
         rows.push(HealthRow::Swarm(n));
         rows.extend((0..state.tasks.len()).map(|task| HealthRow::SwarmTask { service: n, task }));
+    }
+    for (n, state) in app.kubes.values().enumerate() {
+        rows.push(HealthRow::Kube(n));
+        rows.extend((0..state.pods.len()).map(|pod| HealthRow::KubePod { deployment: n, pod }));
     }
     rows
 }
@@ -172,6 +186,58 @@ mod tests {
                 height,
             },
         );
+    }
+
+    #[test]
+    fn deployments_show_their_pods_after_the_containers_and_settle_their_items() {
+        use crate::engine::kubernetes::{KubePod, KubeState};
+        use crate::model::condition::Condition;
+        use crate::profile::{Check, KubeCheck, KubeTarget};
+        let mut app = app_with_containers();
+        let target = KubeTarget {
+            deployment: "api".into(),
+            namespace: Some("prod".into()),
+            context: None,
+        };
+        app.profile.phases[0].items[0].check = Some(Check::Kubernetes(KubeCheck {
+            target: target.clone(),
+            conditions: vec![Condition::parse("[VERSIONS] == 1").unwrap()],
+        }));
+        let item = app.profile.phases[0].items[0].id.clone();
+        let pod = |name: &str, image: &str| KubePod {
+            name: name.into(),
+            phase: "Running".into(),
+            ready: true,
+            image: image.into(),
+            ..KubePod::default()
+        };
+        let before = health_rows(&app).len();
+        let effects = update(
+            &mut app,
+            Msg::Kube(KubeState {
+                target: target.clone(),
+                desired: 2,
+                ready: 2,
+                pods: vec![pod("api-7d9f-a", "api:v2"), pod("api-6b8d-b", "api:v1")],
+                ..KubeState::default()
+            }),
+        );
+        let rows = health_rows(&app);
+        assert_eq!(rows.len(), before + 3);
+        assert_eq!(rows[before], HealthRow::Kube(0));
+        assert_eq!(
+            rows[before + 2],
+            HealthRow::KubePod {
+                deployment: 0,
+                pod: 1
+            }
+        );
+        assert_eq!(rows[before].selection(app.endpoints.len()), None);
+        assert!(app.kubes[&target].mixed());
+        let status = app.checklist.get(&item).unwrap();
+        assert_eq!(status.status.as_str(), "fail", "{}", status.detail);
+        assert!(status.detail.contains("observed 2"), "{}", status.detail);
+        assert!(!effects.is_empty(), "the verdict is journalled");
     }
 
     #[test]

@@ -173,13 +173,16 @@ impl Driver {
         let (stop_logs, stop_rx) = watch::channel(false);
         spawn_container_watcher(profile, &tx, stop_rx.clone(), &mut tasks);
         spawn_swarm_watcher(profile, &tx, stop_rx.clone(), &mut tasks);
+        spawn_kube_watcher(profile, &tx, stop_rx.clone(), &mut tasks);
         // Containers from a bounded past (their engine keeps it); files and
         // commands from their tail, as `tail -f` and the tools themselves do.
-        let (docker, others): (Vec<LogSource>, Vec<LogSource>) = profile
-            .logs
-            .iter()
-            .cloned()
-            .partition(|s| matches!(s.kind, LogKind::Docker(_) | LogKind::Swarm(_)));
+        let (docker, others): (Vec<LogSource>, Vec<LogSource>) =
+            profile.logs.iter().cloned().partition(|s| {
+                matches!(
+                    s.kind,
+                    LogKind::Docker(_) | LogKind::Swarm(_) | LogKind::Kubernetes(_)
+                )
+            });
         let backlog = chrono::Duration::from_std(docker_backlog(profile)).ok();
         let docker_opts = SourceOptions {
             since: backlog.and_then(|b| Utc::now().checked_sub_signed(b)),
@@ -249,6 +252,14 @@ impl Driver {
                     self.tasks.spawn(async move {
                         let state = crate::io::docker::swarm_once(&host, &swarm.service).await;
                         let _ = tx.send(Msg::SwarmChecked { item, state }).await;
+                    });
+                    return;
+                }
+                if let Some(Check::Kubernetes(kube)) = check {
+                    let tx = self.tx.clone();
+                    self.tasks.spawn(async move {
+                        let state = crate::io::kubectl::look(&kube.target).await;
+                        let _ = tx.send(Msg::KubeChecked { item, state }).await;
                     });
                     return;
                 }
@@ -426,6 +437,37 @@ fn spawn_swarm_watcher(
                 let host = docker::host_from(None);
                 let state = docker::swarm_once(&host, service).await;
                 if tx.send(Msg::Swarm(state)).await.is_err() {
+                    return;
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    });
+}
+
+/// Looks at every Kubernetes deployment the profile names each poll
+/// interval: the health pane's rows and the kubernetes items' verdicts come
+/// from these looks.
+fn spawn_kube_watcher(
+    profile: &Profile,
+    tx: &mpsc::Sender<Msg>,
+    mut stop: watch::Receiver<bool>,
+    tasks: &mut JoinSet<()>,
+) {
+    let targets = crate::engine::kubernetes::kube_targets(profile);
+    if targets.is_empty() {
+        return;
+    }
+    let every = profile.settings.poll_interval.max(CONTAINER_POLL_FLOOR);
+    let tx = tx.clone();
+    tasks.spawn(async move {
+        loop {
+            for target in &targets {
+                let state = crate::io::kubectl::look(target).await;
+                if tx.send(Msg::Kube(state)).await.is_err() {
                     return;
                 }
             }

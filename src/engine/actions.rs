@@ -26,6 +26,13 @@ fn shell_word(arg: &str) -> String {
     }
 }
 
+fn argv_words(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| shell_word(a))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// What will run, in words an operator can check before confirming. Every
 /// secret the profile resolved is masked.
 pub fn describe(action: &Action, redactor: &Redactor) -> String {
@@ -65,6 +72,14 @@ pub fn describe(action: &Action, redactor: &Redactor) -> String {
             }
             SwarmOp::Scale(n) => format!("scale swarm service {service} to {n} replicas"),
         },
+        ActionKind::Kubernetes { target, op } => {
+            let wait = crate::engine::kubernetes::status_argv(target, action.timeout.as_secs());
+            format!(
+                "{}, then wait: {}",
+                argv_words(&crate::engine::kubernetes::op_argv(target, op)),
+                argv_words(&wait)
+            )
+        }
     };
     redactor.redact(&text)
 }
@@ -76,6 +91,7 @@ pub fn confirm_lines(action: &Action, redactor: &Redactor) -> Vec<String> {
         ActionKind::Command { .. } => "run",
         ActionKind::Docker { .. } => "docker",
         ActionKind::Swarm { .. } => "swarm",
+        ActionKind::Kubernetes { .. } => "kubectl",
     };
     let mut lines = vec![format!("{verb}: {}", describe(action, redactor))];
     lines.push(format!("timeout: {}s", action.timeout.as_secs()));

@@ -14,6 +14,7 @@ pub mod evidence;
 pub mod headless;
 pub mod health;
 pub mod judge;
+pub mod kubernetes;
 pub mod lifecycle;
 pub mod live_checks;
 pub mod log_layout;

@@ -114,7 +114,12 @@ impl Recovery {
             .filter(|id| {
                 matches!(
                     profile.item(id).and_then(|(_, i)| i.check.as_ref()),
-                    Some(Check::Command(_) | Check::Swarm(_) | Check::Rehearse(_))
+                    Some(
+                        Check::Command(_)
+                            | Check::Swarm(_)
+                            | Check::Kubernetes(_)
+                            | Check::Rehearse(_)
+                    )
                 )
             })
             .filter(|id| {

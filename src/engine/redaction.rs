@@ -49,6 +49,9 @@ pub fn redact_msg(r: &Redactor, msg: &mut Msg) {
             for s in texts.into_iter().flatten() {
                 *s = r.redact(s);
             }
+            if let Some(err) = facts.deployment.as_mut().and_then(|d| d.error.as_mut()) {
+                redact_string(r, err);
+            }
         }
         Msg::SwarmChecked { state, .. } | Msg::Swarm(state) => {
             let task_texts = state
@@ -58,6 +61,20 @@ pub fn redact_msg(r: &Redactor, msg: &mut Msg) {
             for s in task_texts
                 .chain(state.error.iter_mut())
                 .chain(state.update_message.iter_mut())
+                .chain(std::iter::once(&mut state.image))
+            {
+                redact_string(r, s);
+            }
+        }
+        Msg::KubeChecked { state, .. } | Msg::Kube(state) => {
+            let pod_texts = state.pods.iter_mut().flat_map(|p| {
+                [Some(&mut p.image), p.reason.as_mut()]
+                    .into_iter()
+                    .flatten()
+            });
+            for s in pod_texts
+                .chain(state.error.iter_mut())
+                .chain(state.progress_message.iter_mut())
                 .chain(std::iter::once(&mut state.image))
             {
                 redact_string(r, s);

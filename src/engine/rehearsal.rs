@@ -1,11 +1,12 @@
 //! The rollback rehearsal at T-30 (`check = { rehearse = "rollback" }`): the
 //! action's dry run, judged from what the adapter found (the executable on
-//! PATH, the target, the image to return to, the Swarm service). A broken
+//! PATH, the target, the image to return to, the Swarm service, the
+//! Kubernetes deployment and its previous revision). A broken
 //! rollback is found before launch, not at 3 a.m. The verdict is here; the
 //! looking is `io::rehearse`'s.
 
 use super::actions::describe;
-use crate::profile::{Action, Redactor};
+use crate::profile::{Action, ActionKind, Redactor};
 
 /// What the adapter found for one action. Each field is None where the
 /// action's kind has nothing of the sort to look for.
@@ -19,6 +20,9 @@ pub struct RehearsalFacts {
     pub image: Option<Result<(), String>>,
     /// A Swarm action: the service exists, or why not.
     pub service: Option<Result<(), String>>,
+    /// A Kubernetes action: a look at its deployment (its error when kubectl
+    /// could not read it).
+    pub deployment: Option<Box<super::kubernetes::KubeState>>,
 }
 
 /// Pass with "would run: …" (masked), or fail with the first reason the
@@ -38,7 +42,13 @@ pub fn verdict(action: &Action, redactor: &Redactor, facts: &RehearsalFacts) -> 
         }
         (_, _, Some(Err(why)), _) => Some(format!("image: {why}")),
         (_, _, _, Some(Err(why))) => Some(format!("service: {why}")),
-        _ => None,
+        _ => match (&action.kind, facts.deployment.as_deref()) {
+            (ActionKind::Kubernetes { op, .. }, Some(state)) => {
+                super::kubernetes::rehearsal_problem(op, state)
+                    .map(|why| format!("deployment: {why}"))
+            }
+            _ => None,
+        },
     };
     match problem {
         Some(why) => (

@@ -1,6 +1,6 @@
 //! Carrying out an action: a command through `io::command` (argv only, the
-//! process group killed on timeout or cancel) or a Docker operation through
-//! `io::docker`. Nothing else: the engine journals the action and verifies
+//! process group killed on timeout or cancel), a Docker operation through
+//! `io::docker`, or a kubectl change and its wait through `io::kubectl`. Nothing else: the engine journals the action and verifies
 //! the recovery after it (`engine::recovery`).
 
 use std::time::{Duration, Instant};
@@ -52,6 +52,9 @@ pub async fn execute(
             };
             bounded(action, work, None, cancel).await
         }
+        ActionKind::Kubernetes { target, op } => {
+            crate::io::kubectl::apply(target, op, action.timeout, lines, cancel).await
+        }
     }
 }
 
@@ -81,7 +84,9 @@ pub async fn containers_touched(
         ActionKind::Docker { target, .. } => {
             Some(prepare(target, opts).await.map(|(_, refs)| names(&refs)))
         }
-        ActionKind::Command { .. } | ActionKind::Swarm { .. } => None,
+        ActionKind::Command { .. } | ActionKind::Swarm { .. } | ActionKind::Kubernetes { .. } => {
+            None
+        }
     }
 }
 

@@ -153,6 +153,22 @@ pub fn spawn_sources(
                     let _ = fwd.await;
                 })
             }
+            LogKind::Kubernetes(target) => {
+                let (ktx, krx) = mpsc::channel(16);
+                let follow = crate::io::kubectl::follow_logs(
+                    target.clone(),
+                    id,
+                    opts.since,
+                    ktx,
+                    stop.clone(),
+                );
+                let batcher = Batcher::new(tx.clone(), filters);
+                tokio::spawn(async move {
+                    let fwd = tokio::spawn(forward(krx, batcher));
+                    follow.await;
+                    let _ = fwd.await;
+                })
+            }
             LogKind::Docker(target) => {
                 let mut fo = FollowOptions::new(id);
                 fo.since = opts.since;

@@ -4,6 +4,7 @@ pub mod actions;
 pub mod command;
 pub mod docker;
 pub mod journal;
+pub mod kubectl;
 pub mod logs;
 pub mod metrics;
 pub mod notify;

@@ -1,6 +1,7 @@
 //! Looks, for a rehearsal, at what an action needs without running it: its
 //! executable on PATH, the containers its target names and the image it
-//! returns to, or its Swarm service. Facts only; `engine::rehearsal` judges.
+//! returns to, its Swarm service, or (through kubectl) its Kubernetes
+//! deployment. Facts only; `engine::rehearsal` judges.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,6 +17,17 @@ pub async fn gather(action: &Action, docker_host: Option<&str>) -> RehearsalFact
             Some(program) => find_executable(program, cwd.as_deref()),
             None => Err("the command is empty".to_string()),
         });
+        return facts;
+    }
+    if let ActionKind::Kubernetes { target, .. } = &action.kind {
+        let kubectl = crate::engine::kubernetes::argv::KUBECTL;
+        let found = find_executable(kubectl, None);
+        let on_path = found.is_ok();
+        facts.executable = Some(found);
+        if on_path {
+            let state = super::kubectl::look(target).await;
+            facts.deployment = Some(Box::new(state));
+        }
         return facts;
     }
     // One connection answers every question a Docker or Swarm action asks.
@@ -44,7 +56,7 @@ pub async fn gather(action: &Action, docker_host: Option<&str>) -> RehearsalFact
                 facts.image = Some(image_present(&engine, image).await);
             }
         }
-        (ActionKind::Command { .. }, _) => {}
+        (ActionKind::Command { .. } | ActionKind::Kubernetes { .. }, _) => {}
     }
     facts
 }

@@ -242,6 +242,8 @@ pub enum Check {
     Logs(LogsCheck),
     Docker(DockerCheck),
     Swarm(SwarmCheck),
+    /// A Kubernetes deployment's rollout, read through kubectl.
+    Kubernetes(KubeCheck),
     /// A dry run of an action at T-30: its argv resolved, its executable on
     /// PATH, its target and the image it returns to present.
     Rehearse(RehearseCheck),
@@ -426,6 +428,39 @@ pub struct SwarmCheck {
     pub conditions: Vec<Condition>,
 }
 
+/// A Kubernetes deployment reached through kubectl: `deployment`, and the
+/// namespace and context when given (else kubectl's current ones).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KubeTarget {
+    pub deployment: String,
+    pub namespace: Option<String>,
+    pub context: Option<String>,
+}
+
+impl KubeTarget {
+    /// `prod/api` (`api` in kubectl's current namespace), `@ctx` appended
+    /// when a context is named: how rows and messages name it.
+    pub fn label(&self) -> String {
+        let mut out = match &self.namespace {
+            Some(ns) => format!("{ns}/{}", self.deployment),
+            None => self.deployment.clone(),
+        };
+        if let Some(ctx) = &self.context {
+            out.push_str(&format!("@{ctx}"));
+        }
+        out
+    }
+}
+
+/// A deployment's rollout: `[READY]`, `[UPDATED]`, `[AVAILABLE]`,
+/// `[DESIRED]`, `[VERSIONS]`, `[ROLLOUT_STATE]`, `[IMAGE]`, `[REVISION]`.
+/// Empty conditions: the rollout is complete, on one image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KubeCheck {
+    pub target: KubeTarget,
+    pub conditions: Vec<Condition>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnBreach {
     Alert,
@@ -491,6 +526,8 @@ pub enum LogKind {
     Docker(DockerTarget),
     /// A Swarm service's tasks, each line's replica `service.slot`.
     Swarm(String),
+    /// A Kubernetes deployment's pods, each line's replica its pod.
+    Kubernetes(KubeTarget),
     Command(Vec<String>),
     File(PathBuf),
 }
@@ -526,6 +563,26 @@ pub enum ActionKind {
         service: String,
         op: SwarmOp,
     },
+    /// A Kubernetes deployment, changed through kubectl and waited on with
+    /// `kubectl rollout status`.
+    Kubernetes {
+        target: KubeTarget,
+        op: KubeOp,
+    },
+}
+
+/// What a kubernetes action does to its deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KubeOp {
+    /// `kubectl set image`: every container (`*`), or the one named.
+    Image {
+        image: String,
+        container: Option<String>,
+    },
+    /// `kubectl rollout undo`: back to the previous revision.
+    Rollback,
+    /// `kubectl rollout restart`: new pods from the same template.
+    Restart,
 }
 
 /// What a swarm action does to its service.
@@ -576,6 +633,11 @@ impl std::fmt::Debug for ActionKind {
             ActionKind::Swarm { service, op } => f
                 .debug_struct("Swarm")
                 .field("service", service)
+                .field("op", op)
+                .finish(),
+            ActionKind::Kubernetes { target, op } => f
+                .debug_struct("Kubernetes")
+                .field("target", target)
                 .field("op", op)
                 .finish(),
         }

@@ -126,6 +126,7 @@ pub struct RawLogs {
     pub id: Option<Str>,
     pub docker: Option<Spanned<RawDockerTarget>>,
     pub swarm: Option<Spanned<RawSwarmService>>,
+    pub kubernetes: Option<Spanned<RawKubeTarget>>,
     pub command: Option<Spanned<Vec<Str>>>,
     pub file: Option<Str>,
     #[serde(default)]
@@ -200,6 +201,8 @@ pub struct RawCheck {
     pub docker: Option<Spanned<RawDockerTarget>>,
     // swarm
     pub swarm: Option<Spanned<RawSwarmService>>,
+    // kubernetes
+    pub kubernetes: Option<Spanned<RawKubeTarget>>,
     // rehearse
     pub rehearse: Option<Str>,
 }
@@ -209,6 +212,15 @@ pub struct RawCheck {
 #[serde(deny_unknown_fields)]
 pub struct RawSwarmService {
     pub service: Str,
+}
+
+/// `kubernetes = { deployment = "NAME", namespace = "..", context = ".." }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKubeTarget {
+    pub deployment: Str,
+    pub namespace: Option<Str>,
+    pub context: Option<Str>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,12 +257,27 @@ pub struct RawActionSwarm {
     pub scale: Option<Spanned<i64>>,
 }
 
+/// `kubernetes = { deployment, namespace, context, image [, container] |
+/// rollback = true | restart = true }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawActionKube {
+    pub deployment: Str,
+    pub namespace: Option<Str>,
+    pub context: Option<Str>,
+    pub image: Option<Str>,
+    pub container: Option<Str>,
+    pub rollback: Option<Spanned<bool>>,
+    pub restart: Option<Spanned<bool>>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAction {
     pub command: Option<Spanned<Vec<Str>>>,
     pub docker: Option<Spanned<RawActionDocker>>,
     pub swarm: Option<Spanned<RawActionSwarm>>,
+    pub kubernetes: Option<Spanned<RawActionKube>>,
     #[serde(default)]
     pub verify: Vec<Str>,
     pub verify_timeout: Option<Str>,

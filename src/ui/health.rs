@@ -14,6 +14,7 @@ use super::theme::health_symbol;
 use super::{Theme, fit, pane_block, spark};
 use crate::cockpit::health_rows::{HealthRow, first_visible, health_rows, selected_row};
 use crate::engine::containers::{ContainerHealth, ContainerState, TargetView, target_label};
+use crate::engine::kubernetes::{KubePod, KubeState, RolloutState};
 use crate::engine::state::{App, EndpointView, Pane, replica_state};
 use crate::engine::swarm::{SwarmState, SwarmTask};
 
@@ -79,6 +80,19 @@ fn draw_row<'a>(
             .nth(service)
             .and_then(|s| Some((s, s.tasks.get(task)?)))
             .map(|(s, t)| swarm_task_line(s, t, width, theme))
+            .unwrap_or_default(),
+        HealthRow::Kube(n) => app
+            .kubes
+            .values()
+            .nth(n)
+            .map(|s| kube_line(s, width, theme))
+            .unwrap_or_default(),
+        HealthRow::KubePod { deployment, pod } => app
+            .kubes
+            .values()
+            .nth(deployment)
+            .and_then(|s| s.pods.get(pod))
+            .map(|p| kube_pod_line(p, width, theme))
             .unwrap_or_default(),
         HealthRow::Container { target, container } => app
             .containers
@@ -243,6 +257,77 @@ fn swarm_task_line<'a>(s: &SwarmState, t: &SwarmTask, width: usize, theme: &Them
     Line::styled(fit(&text, width), style)
 }
 
+/// `● k8s prod/api 2/3 ready 1 updated  rollout progressing  rev 5  ⚑ mixed versions`.
+fn kube_line<'a>(s: &KubeState, width: usize, theme: &Theme) -> Line<'a> {
+    let state = s.health();
+    let text = format!("{} k8s {}", health_symbol(state), s.target.label());
+    if let Some(err) = &s.error {
+        return Line::styled(fit(&format!("{text}: {err}"), width), theme.bad());
+    }
+    let mut spans = vec![Span::styled(
+        fit(
+            &format!(
+                "{text} {}/{} ready {} updated",
+                s.ready, s.desired, s.updated
+            ),
+            width,
+        ),
+        theme.health(state),
+    )];
+    let rollout = s.rollout();
+    let style = match rollout {
+        RolloutState::Stuck => theme.bad(),
+        RolloutState::Progressing => theme.warn(),
+        RolloutState::Complete => theme.text(),
+    };
+    let mut words = format!("  rollout {}", rollout.name());
+    if rollout == RolloutState::Stuck {
+        words.push_str(" (ProgressDeadlineExceeded)");
+    }
+    spans.push(Span::styled(words, style));
+    if let Some(r) = s.revision {
+        spans.push(Span::styled(format!("  rev {r}"), theme.muted()));
+    }
+    if s.mixed() {
+        spans.push(Span::styled("  ⚑ mixed versions", theme.warn()));
+    }
+    Line::from(spans)
+}
+
+/// `   api-7d9f-abc Running  ✔ ready api:v2 rev 5 ↻1: CrashLoopBackOff`.
+fn kube_pod_line<'a>(p: &KubePod, width: usize, theme: &Theme) -> Line<'a> {
+    let style = if !p.is_live() {
+        theme.muted()
+    } else if p.ready {
+        theme.text()
+    } else if p.reason.is_some() || p.restarts > 0 {
+        theme.bad()
+    } else {
+        theme.warn()
+    };
+    let mut text = format!(
+        "   {} {:<9} {} {}",
+        p.name,
+        p.phase,
+        if p.ready {
+            "✔ ready"
+        } else {
+            "✘ not ready"
+        },
+        p.image
+    );
+    if let Some(r) = p.revision {
+        text.push_str(&format!(" rev {r}"));
+    }
+    if p.restarts > 0 {
+        text.push_str(&format!(" ↻{}", p.restarts));
+    }
+    if let Some(reason) = &p.reason {
+        text.push_str(&format!(": {reason}"));
+    }
+    Line::styled(fit(&text, width), style)
+}
+
 fn target_note<'a>(view: &TargetView, width: usize, theme: &Theme) -> Line<'a> {
     let (text, style) = match &view.state {
         None => (
@@ -310,8 +395,64 @@ fn millis(ms: u64) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
-    use super::millis;
+    use super::*;
+
+    #[test]
+    fn a_stuck_mixed_rollout_says_so_in_words_and_colour() {
+        let theme = Theme::builtin("dark").unwrap();
+        let pod = |name: &str, image: &str, ready: bool| KubePod {
+            name: name.into(),
+            phase: "Running".into(),
+            ready,
+            restarts: u64::from(!ready),
+            image: image.into(),
+            revision: Some(if ready { 4 } else { 5 }),
+            node: "n1".into(),
+            reason: (!ready).then(|| "CrashLoopBackOff".to_string()),
+        };
+        let state = KubeState {
+            target: crate::profile::KubeTarget {
+                deployment: "api".into(),
+                namespace: Some("prod".into()),
+                context: None,
+            },
+            desired: 2,
+            ready: 1,
+            updated: 1,
+            available: 1,
+            revision: Some(5),
+            progress_reason: Some("ProgressDeadlineExceeded".into()),
+            pods: vec![
+                pod("api-new", "api:v2", false),
+                pod("api-old", "api:v1", true),
+            ],
+            ..KubeState::default()
+        };
+        let line = kube_line(&state, 200, &theme);
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert!(
+            text.contains("k8s prod/api 1/2 ready 1 updated")
+                && text.contains("rollout stuck (ProgressDeadlineExceeded)")
+                && text.contains("rev 5")
+                && text.contains("⚑ mixed versions"),
+            "{text}"
+        );
+        let stuck = line
+            .spans
+            .iter()
+            .find(|s| s.content.contains("stuck"))
+            .unwrap();
+        assert_eq!(stuck.style, theme.bad());
+        let row = kube_pod_line(&state.pods[0], 200, &theme);
+        let text: String = row.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert!(
+            text.contains("api-new Running   ✘ not ready api:v2 rev 5 ↻1: CrashLoopBackOff"),
+            "{text}"
+        );
+        assert_eq!(row.style, theme.bad());
+    }
 
     #[test]
     fn a_sub_millisecond_answer_is_not_shown_as_zero() {

@@ -124,6 +124,13 @@ pub enum Msg {
         item: String,
         state: super::swarm::SwarmState,
     },
+    /// The kubernetes watcher's latest look at a deployment.
+    Kube(super::kubernetes::KubeState),
+    /// A kubernetes check's look at its deployment (run as a command check is).
+    KubeChecked {
+        item: String,
+        state: super::kubernetes::KubeState,
+    },
     /// What a rehearsal found for its action (`io::rehearse`).
     Rehearsed {
         item: String,
@@ -334,6 +341,9 @@ pub struct App {
     /// Every Swarm service of the profile, by name, as last seen (absent
     /// until the first look).
     pub swarms: BTreeMap<String, super::swarm::SwarmState>,
+    /// Every Kubernetes deployment of the profile, as last seen (absent
+    /// until the first look).
+    pub kubes: BTreeMap<crate::profile::KubeTarget, super::kubernetes::KubeState>,
     /// Matching lines per logs check item, within its window.
     pub log_checks: LogChecks,
     /// The logs pane: lines, filter, search, follow and where it is scrolled.
@@ -408,6 +418,7 @@ impl App {
             judge_trail: VerdictTrail::default(),
             containers,
             swarms: BTreeMap::new(),
+            kubes: BTreeMap::new(),
             log_checks,
             logs,
             log_rows: 10,
@@ -431,14 +442,19 @@ impl App {
     }
 
     /// What the cockpit asks for as soon as it opens: run every command,
-    /// swarm and rehearsal check once.
+    /// swarm, kubernetes and rehearsal check once.
     pub fn startup_effects(&self) -> Vec<Effect> {
         self.profile
             .items()
             .filter(|(_, i)| {
                 matches!(
                     i.check,
-                    Some(Check::Command(_) | Check::Swarm(_) | Check::Rehearse(_))
+                    Some(
+                        Check::Command(_)
+                            | Check::Swarm(_)
+                            | Check::Kubernetes(_)
+                            | Check::Rehearse(_)
+                    )
                 )
             })
             .map(|(_, i)| Effect::RunCheck { item: i.id.clone() })

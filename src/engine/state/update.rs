@@ -171,6 +171,25 @@ pub(crate) fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             let (passed, detail) = crate::engine::swarm::evaluate_swarm_check(check, &state);
             settle_check(app, &item, passed, detail)
         }
+        Msg::Kube(state) => {
+            let changes = crate::engine::kubernetes::settle_items(
+                &app.profile,
+                &mut app.checklist,
+                &state,
+                app.now,
+            );
+            app.kubes.insert(state.target.clone(), state);
+            journal(changes, app)
+        }
+        Msg::KubeChecked { item, state } => {
+            let Some(Check::Kubernetes(check)) =
+                app.profile.item(&item).and_then(|(_, i)| i.check.as_ref())
+            else {
+                return Vec::new();
+            };
+            let (passed, detail) = crate::engine::kubernetes::evaluate_kube_check(check, &state);
+            settle_check(app, &item, passed, detail)
+        }
         Msg::Rehearsed { item, facts } => {
             let Some(Check::Rehearse(check)) =
                 app.profile.item(&item).and_then(|(_, i)| i.check.as_ref())
@@ -537,7 +556,9 @@ pub(crate) fn recheck(app: &mut App, items: &[String]) -> Vec<Effect> {
     let mut poll = false;
     for id in items {
         match app.profile.item(id).and_then(|(_, i)| i.check.as_ref()) {
-            Some(Check::Command(_) | Check::Swarm(_) | Check::Rehearse(_)) => {
+            Some(
+                Check::Command(_) | Check::Swarm(_) | Check::Kubernetes(_) | Check::Rehearse(_),
+            ) => {
                 app.checklist.start(id, app.now);
                 effects.push(Effect::RunCheck { item: id.clone() });
             }
@@ -567,7 +588,7 @@ pub(crate) fn start_confirmed(
     effects
 }
 
-/// A check decided at one look (a swarm service, a rehearsal): its verdict
+/// A check decided at one look (a swarm service, a deployment, a rehearsal): its verdict
 /// settles the item, and a change is journalled.
 pub(crate) fn settle_check(app: &mut App, item: &str, passed: bool, detail: String) -> Vec<Effect> {
     let evaluation = if passed {

@@ -1,5 +1,5 @@
-//! The `[actions]` section: the commands and docker operations an operator
-//! may run (rollback, promote, ...), their timeouts and the items that
+//! The `[actions]` section: the commands, docker, swarm and kubernetes
+//! operations an operator may run (rollback, promote, ...), their timeouts and the items that
 //! verify them afterwards, cross-checked against the phases' item ids.
 
 use std::collections::BTreeMap;
@@ -65,6 +65,7 @@ impl Loader<'_> {
                 }
             }
             let kind = match (&r.command, &r.docker) {
+                _ if r.kubernetes.is_some() => self.kube_action_of(&name_text, span.clone(), &r),
                 (None, None) if r.swarm.is_some() => r
                     .swarm
                     .as_ref()

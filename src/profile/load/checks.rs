@@ -1,5 +1,6 @@
 //! The `[[phase]]` section: phases, their items and each item's check. A
-//! check names exactly one kind (command, endpoint, metric, logs, docker or swarm),
+//! check names exactly one kind (command, endpoint, metric, logs, docker,
+//! swarm, kubernetes or rehearse),
 //! and the keys of one kind are refused on another, so a misplaced key is
 //! reported rather than silently ignored.
 
@@ -15,8 +16,8 @@ use super::{Known, Loader, Value, did_you_mean};
 use crate::profile::error::quoted_list;
 use crate::profile::raw;
 use crate::profile::{
-    Check, CommandCheck, DockerCheck, EndpointCheck, Item, LogsCheck, MetricCheck, Phase,
-    RehearseCheck, Settings, SwarmCheck,
+    Check, CommandCheck, DockerCheck, EndpointCheck, Item, KubeCheck, LogsCheck, MetricCheck,
+    Phase, RehearseCheck, Settings, SwarmCheck,
 };
 
 const DEFAULT_LOGS_WINDOW: Duration = Duration::from_secs(300);
@@ -148,9 +149,9 @@ impl Loader<'_> {
             }
             [] => {
                 let hint = if present.is_empty() {
-                    "remove `check` to make this a manual item, or give one of `command`, `endpoint`, `metric`, `logs`, `docker`, `swarm`, `rehearse`".to_string()
+                    "remove `check` to make this a manual item, or give one of `command`, `endpoint`, `metric`, `logs`, `docker`, `swarm`, `kubernetes`, `rehearse`".to_string()
                 } else {
-                    "a check is one of: command = [...], endpoint = \"id\", metric = \"...\", logs = \"source\", docker = {...}, swarm = { service = \"...\" }, rehearse = \"action\"".to_string()
+                    "a check is one of: command = [...], endpoint = \"id\", metric = \"...\", logs = \"source\", docker = {...}, swarm = { service = \"...\" }, kubernetes = { deployment = \"...\" }, rehearse = \"action\"".to_string()
                 };
                 self.hint(span, "check does not say what to check", hint);
                 return None;
@@ -306,6 +307,13 @@ impl Loader<'_> {
                     conditions: self.conditions(&r.conditions),
                 }))
             }
+            "kubernetes" => {
+                let target = self.kube_target_of(r.kubernetes.as_ref()?)?;
+                Some(Check::Kubernetes(KubeCheck {
+                    target,
+                    conditions: self.conditions(&r.conditions),
+                }))
+            }
             "rehearse" => {
                 let action = r.rehearse.as_ref()?;
                 self.rehearsals
@@ -320,7 +328,7 @@ impl Loader<'_> {
 }
 
 /// The kinds of check and the keys each one takes.
-const CHECK_KINDS: [(&str, &[&str]); 7] = [
+const CHECK_KINDS: [(&str, &[&str]); 8] = [
     (
         "command",
         &["command", "timeout", "cwd", "env", "conditions"],
@@ -336,6 +344,7 @@ const CHECK_KINDS: [(&str, &[&str]); 7] = [
     ("logs", &["logs", "pattern", "max", "window"]),
     ("docker", &["docker", "conditions"]),
     ("swarm", &["swarm", "conditions"]),
+    ("kubernetes", &["kubernetes", "conditions"]),
     ("rehearse", &["rehearse"]),
 ];
 
@@ -363,6 +372,7 @@ fn present_check_keys(r: &raw::RawCheck) -> Vec<(&'static str, Range<usize>)> {
         ("window", s(&r.window)),
         ("docker", s(&r.docker)),
         ("swarm", s(&r.swarm)),
+        ("kubernetes", s(&r.kubernetes)),
         ("rehearse", s(&r.rehearse)),
     ];
     all.into_iter()

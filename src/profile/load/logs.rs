@@ -1,4 +1,5 @@
-//! The `[[logs]]` section: log sources (a command or a docker target) that
+//! The `[[logs]]` section: log sources (a command, a file, a docker target,
+//! a swarm service or a kubernetes deployment) that
 //! log checks and the cockpit's logs pane read from, with their patterns.
 
 use std::path::PathBuf;
@@ -21,14 +22,15 @@ impl Loader<'_> {
             let given = [
                 r.docker.is_some(),
                 r.swarm.is_some(),
+                r.kubernetes.is_some(),
                 r.command.is_some(),
                 r.file.is_some(),
             ];
             let kind = if given.iter().filter(|g| **g).count() != 1 {
                 self.hint(
                     span.clone(),
-                    "a log source needs exactly one of `docker`, `swarm`, `command` or `file`",
-                    "e.g. docker = { container = \"api\" }, command = [\"kubectl\", \"logs\", \"-f\", \"deploy/api\"] or file = \"/var/log/api.log\"",
+                    "a log source needs exactly one of `docker`, `swarm`, `kubernetes`, `command` or `file`",
+                    "e.g. docker = { container = \"api\" }, kubernetes = { deployment = \"api\" }, command = [\"journalctl\", \"-fu\", \"api\"] or file = \"/var/log/api.log\"",
                 );
                 None
             } else if let Some(d) = &r.docker {
@@ -37,6 +39,8 @@ impl Loader<'_> {
                     .map(LogKind::Docker)
             } else if let Some(s) = &r.swarm {
                 Some(LogKind::Swarm(self.expand(&s.get_ref().service)))
+            } else if let Some(k) = &r.kubernetes {
+                self.kube_target_of(k).map(LogKind::Kubernetes)
             } else if let Some(c) = &r.command {
                 Some(LogKind::Command(self.expand_argv(c)))
             } else {
@@ -59,6 +63,9 @@ impl Loader<'_> {
                             if valid_id(c) =>
                         {
                             c.clone()
+                        }
+                        Some(LogKind::Kubernetes(k)) if valid_id(&k.deployment) => {
+                            k.deployment.clone()
                         }
                         _ => format!("logs-{}", n + 1),
                     };

@@ -10,7 +10,7 @@
 //! shares (deserialising with positions, interpolation, durations, ids,
 //! conditions). Each section is read in a child module named after it
 //! (`service`, `endpoints`, `metrics`, `logs`, `checks`, `actions`, `gates`,
-//! and `docker` for the target shape three of them share), so the rules for
+//! `docker` and `kubernetes` for the target shapes three of them share), so the rules for
 //! one table can be read without the others.
 
 use std::collections::{BTreeMap, HashMap};
@@ -34,6 +34,7 @@ mod checks;
 mod docker;
 mod endpoints;
 mod gates;
+mod kubernetes;
 mod logs;
 mod metrics;
 mod notify;
