@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -161,7 +162,9 @@ pub async fn follow_logs(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut backoff = Duration::from_millis(200);
-    let mut last: HashMap<String, DateTime<Utc>> = HashMap::new();
+    let mut last: HashMap<Arc<str>, Option<DateTime<Utc>>> = HashMap::new();
+    // One copy of the source's name for all its lines.
+    let name: Arc<str> = source.as_str().into();
     let mut from = since;
     // The last problem said: an outage is one line, not one a retry.
     let mut said: Option<String> = None;
@@ -222,7 +225,7 @@ pub async fn follow_logs(
             tokio::select! {
                 line = lrx.recv() => match line {
                     Some((stream, bytes)) => {
-                        if let Some(line) = log_line(&source, stream, &bytes, &mut last) {
+                        if let Some(line) = log_line(&name, stream, &bytes, &mut last) {
                             batch.push(line);
                         }
                         if (lrx.is_empty() || batch.len() >= BATCH)
@@ -258,9 +261,8 @@ pub async fn follow_logs(
         // already shown is skipped), else from when this run began.
         from = pods
             .iter()
-            .filter_map(|p| last.get(p))
+            .filter_map(|p| last.get(p.as_str()).copied().flatten())
             .min()
-            .copied()
             .or(Some(run_started));
         if changed {
             backoff = Duration::from_millis(200);
@@ -285,33 +287,38 @@ pub async fn follow_logs(
 /// One line as kubectl printed it, through the same sanitising as every
 /// source; its replica the pod its prefix names. A line no newer than the
 /// last shown of its pod was shown before a restart, and is skipped.
+/// `last` also holds each pod's name once, shared by its lines.
 fn log_line(
-    source: &str,
+    source: &Arc<str>,
     stream: Stream,
     bytes: &[u8],
-    last: &mut HashMap<String, DateTime<Utc>>,
+    last: &mut HashMap<Arc<str>, Option<DateTime<Utc>>>,
 ) -> Option<LogLine> {
     let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
     let now = Some(Utc::now());
     if stream == Stream::Stderr {
-        let mut line = LogLine::from_bytes(source, now, bytes);
+        let mut line = LogLine::from_bytes(Arc::clone(source), now, bytes);
         line.text = format!("kubectl: {}", line.text);
         line.styles.clear();
         return Some(line);
     }
     let Some((pod, _container, rest)) = split_prefix(bytes) else {
-        return Some(LogLine::from_bytes(source, now, bytes));
+        return Some(LogLine::from_bytes(Arc::clone(source), now, bytes));
     };
-    let mut line = LogLine::from_bytes(source, now, rest);
+    let mut line = LogLine::from_bytes(Arc::clone(source), now, rest);
+    let (name, seen) = match last.get_key_value(pod) {
+        Some((name, seen)) => (Arc::clone(name), *seen),
+        None => (Arc::from(pod), None),
+    };
     if let Some(written) = line.written {
-        match last.get(pod) {
-            Some(seen) if written <= *seen => return None,
-            _ => {
-                last.insert(pod.to_string(), written);
-            }
+        if seen.is_some_and(|seen| written <= seen) {
+            return None;
         }
+        last.insert(Arc::clone(&name), Some(written));
+    } else if seen.is_none() {
+        last.entry(Arc::clone(&name)).or_insert(None);
     }
-    line.replica = Some(pod.to_string());
+    line.replica = Some(name);
     Some(line)
 }
 
@@ -324,14 +331,14 @@ mod tests {
     fn a_prefixed_line_is_its_pods_and_a_repeat_is_skipped() {
         let mut last = HashMap::new();
         let raw = b"[pod/api-7d9f-abc/api] 2026-03-04T05:06:07.123456789Z ready \x1b]0;t\x07";
-        let line = log_line("api", Stream::Stdout, raw, &mut last).unwrap();
+        let line = log_line(&"api".into(), Stream::Stdout, raw, &mut last).unwrap();
         assert_eq!(line.replica.as_deref(), Some("api-7d9f-abc"));
         assert_eq!(line.text, "ready ");
         assert!(line.written.is_some());
-        assert_eq!(log_line("api", Stream::Stdout, raw, &mut last), None);
-        let plain = log_line("api", Stream::Stdout, b"no prefix", &mut last).unwrap();
+        assert_eq!(log_line(&"api".into(), Stream::Stdout, raw, &mut last), None);
+        let plain = log_line(&"api".into(), Stream::Stdout, b"no prefix", &mut last).unwrap();
         assert_eq!((plain.replica, plain.text.as_str()), (None, "no prefix"));
-        let err = log_line("api", Stream::Stderr, b"error: x", &mut last).unwrap();
+        let err = log_line(&"api".into(), Stream::Stderr, b"error: x", &mut last).unwrap();
         assert_eq!(err.text, "kubectl: error: x");
     }
 
