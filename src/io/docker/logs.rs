@@ -318,22 +318,23 @@ pub(super) fn split_timestamp(line: &[u8]) -> (Option<DateTime<Utc>>, &[u8]) {
 }
 
 /// What a follower has already passed on, so a reconnect skips it. The
-/// engine resumes from a whole second, so a reopened stream replays what was
-/// held from that second on: each line passed on since the second before it
-/// is remembered (by time and a hash of its text, with how many) and matched
-/// off once in the replay. Nothing is dropped by its time alone: the engine
-/// stamps stdout and stderr apart, so a stderr line can follow a newer stdout
-/// line in the stream, and it is still new. Identical lines at one instant (a
-/// burst of the same message) are all new within one stream.
+/// engine resumes from a whole second (its `since` keeps lines stamped at or
+/// after it), so a reopened stream replays the lines of `last`'s second:
+/// each line of that second passed on is remembered (by a hash of its time
+/// and text, with how many) and matched off once in the replay. Nothing is
+/// dropped by its time alone: the engine stamps stdout and stderr apart, so
+/// a stderr line can follow a newer stdout line in the stream, and it is
+/// still new. Identical lines at one instant (a burst of the same message)
+/// are all new within one stream. Only one second is held, at 16 bytes a
+/// line: a flood can put 100,000 lines in a second.
 #[derive(Debug, Default)]
 struct Seen {
     /// The newest time passed on: where a reopened stream resumes.
     last: Option<DateTime<Utc>>,
-    /// By the line's second and a hash of its time and text: 8 bytes a line
-    /// where a flood can put 100,000 lines in a second.
-    recent: HashMap<(i64, u64), u32>,
+    /// The lines of `last`'s second, by hash.
+    recent: HashMap<u64, u32>,
     /// Of `recent`, what the current stream has not replayed yet.
-    replay: HashMap<(i64, u64), u32>,
+    replay: HashMap<u64, u32>,
 }
 
 impl Seen {
@@ -346,9 +347,10 @@ impl Seen {
     fn admit(&mut self, at: DateTime<Utc>, text: &[u8]) -> bool {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        at.timestamp().hash(&mut hasher);
         at.timestamp_subsec_nanos().hash(&mut hasher);
         text.hash(&mut hasher);
-        let key = (at.timestamp(), hasher.finish());
+        let key = hasher.finish();
         if let Some(n) = self.replay.get_mut(&key) {
             *n -= 1;
             if *n == 0 {
@@ -356,22 +358,20 @@ impl Seen {
             }
             return false;
         }
-        *self.recent.entry(key).or_default() += 1;
         if self.last.is_none_or(|last| at > last) {
-            let new_second = self
+            if self
                 .last
-                .is_none_or(|last| last.timestamp() != at.timestamp());
-            self.last = Some(at);
-            if new_second {
-                // A replay starts at `last`'s whole second; keep one more
-                // for lines stamped just before it.
-                let keep_from = at.timestamp() - 1;
-                self.recent.retain(|(t, _), _| *t >= keep_from);
-                // A flood's second leaves a table sized for it: give it back.
-                if self.recent.capacity() > 4 * self.recent.len().max(1024) {
-                    self.recent.shrink_to(2 * self.recent.len());
-                }
+                .is_some_and(|last| last.timestamp() != at.timestamp())
+            {
+                // Every line held is of an older second, which no replay
+                // reaches now; the table is sized for the second just gone,
+                // so a flood's table goes with it.
+                self.recent = HashMap::with_capacity(self.recent.len());
             }
+            self.last = Some(at);
+        }
+        if self.last.is_some_and(|last| at.timestamp() >= last.timestamp()) {
+            *self.recent.entry(key).or_default() += 1;
         }
         true
     }
@@ -588,10 +588,13 @@ mod tests {
         assert!(!seen.admit(ms(10_490), b"ERROR to-stderr"));
         assert!(!seen.admit(ms(10_500), b"done-marker"));
         assert!(seen.admit(ms(10_600), b"next"));
-        // Lines a second and more behind the newest are forgotten.
+        // Lines of a second before the newest's are forgotten: a replay
+        // starts at the newest's second.
         assert!(seen.admit(ms(12_100), b"later"));
+        assert!(seen.admit(ms(11_900), b"late stderr"));
         seen.reconnecting();
-        assert!(seen.replay.keys().all(|(t, _)| *t >= 11));
+        assert_eq!(seen.replay.values().sum::<u32>(), 1);
+        assert!(!seen.admit(ms(12_100), b"later"));
     }
 
     #[test]
@@ -601,12 +604,12 @@ mod tests {
         assert!(seen.admit(t(10), b"a"));
         assert!(seen.admit(t(10), b"b"));
         assert!(seen.admit(t(11), b"c"));
-        // A reconnect from second 10 replays a, b, c.
-        seen.reconnecting();
-        assert!(!seen.admit(t(10), b"a"));
-        assert!(!seen.admit(t(10), b"b"));
-        assert!(!seen.admit(t(11), b"c"));
         assert!(seen.admit(t(11), b"d"));
+        // A reconnect from second 11 replays c and d; then e is new.
+        seen.reconnecting();
+        assert!(!seen.admit(t(11), b"c"));
+        assert!(!seen.admit(t(11), b"d"));
+        assert!(seen.admit(t(11), b"e"));
         assert!(seen.admit(t(12), b"c"));
     }
 
