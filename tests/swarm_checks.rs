@@ -158,3 +158,103 @@ async fn a_missing_service_is_named_in_the_failure() {
     let err = inspect_service(&engine, &name).await.unwrap_err();
     assert!(err.to_string().contains(&name), "{err}");
 }
+
+/// The seed's Swarm profile as shipped (`profiles/documentos-swarm.toml`),
+/// on a real stack service: a 3-replica `STACK_documentos-service`.
+/// `golive check` passes its replicas item and rehearses its rollback; the
+/// profile's `scale-up` action, confirmed and verified like every action,
+/// leaves the engine asking for five tasks.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_documentos_swarm_profile_drives_its_stack_service() {
+    let Some(engine) = swarm_or_skip("the_documentos_swarm_profile_drives_its_stack_service").await
+    else {
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    let repo = unique("documentos");
+    let image = format!("{repo}:v1.0.1");
+    docker_support::build_swarm_image(&mut cleanup, &image, "v1.0.1");
+    let stack = unique("stack");
+    let name = format!("{stack}_documentos-service");
+    let _service = docker_support::SwarmService(name.clone());
+    docker(&[
+        "service",
+        "create",
+        "--detach",
+        "--no-resolve-image",
+        "--name",
+        &name,
+        "--replicas",
+        "3",
+        "--stop-grace-period",
+        "1s",
+        &image,
+    ]);
+    watch(&engine, &name, Duration::from_secs(60), |s| {
+        s.running() == 3
+    })
+    .await;
+
+    let profile = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/profiles/documentos-swarm.toml"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let golive = || {
+        let mut cmd = assert_cmd::Command::cargo_bin("golive").unwrap();
+        cmd.env("GOLIVE_JOURNAL", dir.path().join("journal.jsonl"))
+            .env("DOCUMENTOS_STACK", &stack)
+            .env("DOCUMENTOS_IMAGE", &repo);
+        cmd
+    };
+    let out = golive()
+        .args(["check", profile, "--phase", "pre", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let item = |id: &str| {
+        doc["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no item {id} in {doc}"))
+    };
+    assert_eq!(item("replicas")["status"], "pass", "{}", item("replicas"));
+    assert_eq!(
+        item("rollback-rehearsed")["status"],
+        "pass",
+        "{}",
+        item("rollback-rehearsed")
+    );
+    assert!(
+        item("rollback-rehearsed")["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&name),
+        "{}",
+        item("rollback-rehearsed")
+    );
+
+    let out = golive()
+        .args(["act", profile, "scale-up", "--yes"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let replicas = docker(&[
+        "service",
+        "inspect",
+        "--format",
+        "{{.Spec.Mode.Replicated.Replicas}}",
+        &name,
+    ]);
+    assert_eq!(replicas.trim(), "5");
+    let scaled = inspect_service(&engine, &name).await.unwrap();
+    assert_eq!(scaled.running(), 5, "{}", scaled.summary());
+}

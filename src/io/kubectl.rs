@@ -335,7 +335,10 @@ mod tests {
         assert_eq!(line.replica.as_deref(), Some("api-7d9f-abc"));
         assert_eq!(line.text, "ready ");
         assert!(line.written.is_some());
-        assert_eq!(log_line(&"api".into(), Stream::Stdout, raw, &mut last), None);
+        assert_eq!(
+            log_line(&"api".into(), Stream::Stdout, raw, &mut last),
+            None
+        );
         let plain = log_line(&"api".into(), Stream::Stdout, b"no prefix", &mut last).unwrap();
         assert_eq!((plain.replica, plain.text.as_str()), (None, "no prefix"));
         let err = log_line(&"api".into(), Stream::Stderr, b"error: x", &mut last).unwrap();

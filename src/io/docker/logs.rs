@@ -370,7 +370,10 @@ impl Seen {
             }
             self.last = Some(at);
         }
-        if self.last.is_some_and(|last| at.timestamp() >= last.timestamp()) {
+        if self
+            .last
+            .is_some_and(|last| at.timestamp() >= last.timestamp())
+        {
             *self.recent.entry(key).or_default() += 1;
         }
         true
