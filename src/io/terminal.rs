@@ -10,7 +10,7 @@ use crossterm::cursor::Show;
 use crossterm::event::Event;
 use crossterm::execute;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -48,12 +48,15 @@ impl TerminalGuard {
         let setup = || -> std::io::Result<CockpitTerminal> {
             enable_raw_mode()?;
             let mut out = stdout();
-            execute!(out, EnterAlternateScreen)?;
+            // Cleared here, not by `Terminal::clear`, which asks the
+            // terminal where its cursor is and waits for the answer: most of
+            // the time before the first frame, for a cursor about to be
+            // hidden.
+            execute!(out, EnterAlternateScreen, Clear(ClearType::All))?;
             out.write_all(MOUSE_ON)?;
             out.flush()?;
             let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
             terminal.hide_cursor()?;
-            terminal.clear()?;
             Ok(terminal)
         };
         match setup() {
