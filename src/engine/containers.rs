@@ -326,25 +326,23 @@ pub fn target_label(target: &DockerTarget) -> String {
 /// Every Docker target the profile names (docker checks, docker log sources,
 /// docker actions), each once, in the order first named.
 pub fn docker_targets(profile: &Profile) -> Vec<DockerTarget> {
-    let checks = profile.items().filter_map(|(_, item)| match &item.check {
-        Some(Check::Docker(d)) => Some(&d.target),
-        _ => None,
-    });
-    let logs = profile.logs.iter().filter_map(|s| match &s.kind {
-        LogKind::Docker(target) => Some(target),
-        _ => None,
-    });
-    let actions = profile.actions.values().filter_map(|a| match &a.kind {
-        ActionKind::Docker { target, .. } => Some(target),
-        _ => None,
-    });
-    let mut out: Vec<DockerTarget> = Vec::new();
-    for target in checks.chain(logs).chain(actions) {
-        if !out.contains(target) {
-            out.push(target.clone());
-        }
-    }
-    out
+    super::targets::named(
+        profile,
+        super::targets::Named {
+            check: |c| match c {
+                Check::Docker(d) => Some(&d.target),
+                _ => None,
+            },
+            log: |l| match l {
+                LogKind::Docker(target) => Some(target),
+                _ => None,
+            },
+            action: |a| match a {
+                ActionKind::Docker { target, .. } => Some(target),
+                _ => None,
+            },
+        },
+    )
 }
 
 /// One target as the cockpit follows it.

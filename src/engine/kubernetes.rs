@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use super::checklist::{Checklist, Evaluation, ItemChange};
+use super::checklist::{Checklist, ItemChange};
 use super::health::HealthState;
 use crate::model::condition::{FactMap, Verdict};
 use crate::profile::{ActionKind, Check, KubeCheck, KubeOp, KubeTarget, LogKind, Profile};
@@ -523,25 +523,23 @@ pub fn evaluate_kube_check(check: &KubeCheck, state: &KubeState) -> (bool, Strin
 /// Every deployment the profile names (checks, log sources, actions), each
 /// once, in the order first named: what the health pane watches.
 pub fn kube_targets(profile: &Profile) -> Vec<KubeTarget> {
-    let checks = profile.items().filter_map(|(_, i)| match &i.check {
-        Some(Check::Kubernetes(k)) => Some(&k.target),
-        _ => None,
-    });
-    let logs = profile.logs.iter().filter_map(|s| match &s.kind {
-        LogKind::Kubernetes(t) => Some(t),
-        _ => None,
-    });
-    let actions = profile.actions.values().filter_map(|a| match &a.kind {
-        ActionKind::Kubernetes { target, .. } => Some(target),
-        _ => None,
-    });
-    let mut out: Vec<KubeTarget> = Vec::new();
-    for t in checks.chain(logs).chain(actions) {
-        if !out.contains(t) {
-            out.push(t.clone());
-        }
-    }
-    out
+    super::targets::named(
+        profile,
+        super::targets::Named {
+            check: |c| match c {
+                Check::Kubernetes(k) => Some(&k.target),
+                _ => None,
+            },
+            log: |l| match l {
+                LogKind::Kubernetes(t) => Some(t),
+                _ => None,
+            },
+            action: |a| match a {
+                ActionKind::Kubernetes { target, .. } => Some(target),
+                _ => None,
+            },
+        },
+    )
 }
 
 /// A fresh look at a deployment settles every kubernetes item on it.
@@ -551,23 +549,12 @@ pub fn settle_items(
     state: &KubeState,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<ItemChange> {
-    let mut changes = Vec::new();
-    for (_, item) in profile.items() {
-        let Some(Check::Kubernetes(check)) = &item.check else {
-            continue;
-        };
-        if check.target != state.target {
-            continue;
+    super::targets::settle(profile, checklist, now, |check| match check {
+        Check::Kubernetes(check) if check.target == state.target => {
+            Some(evaluate_kube_check(check, state))
         }
-        let (passed, detail) = evaluate_kube_check(check, state);
-        let evaluation = if passed {
-            Evaluation::Pass(detail)
-        } else {
-            Evaluation::Fail(detail)
-        };
-        changes.extend(checklist.apply_evaluation(&item.id, None, evaluation, now));
-    }
-    changes
+        _ => None,
+    })
 }
 
 /// Why a rehearsed kubernetes action would not run, judged from a look at

@@ -43,3 +43,4 @@ pub mod signoffs;
 pub mod state;
 pub mod story;
 pub mod swarm;
+pub mod targets;

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::checklist::{Checklist, Evaluation, ItemChange};
+use super::checklist::{Checklist, ItemChange};
 use super::health::HealthState;
 use crate::model::condition::{FactMap, Verdict};
 use crate::profile::{ActionKind, Check, LogKind, Profile, SwarmCheck};
@@ -221,25 +221,23 @@ pub fn update_end(rollback: bool, state: &SwarmState) -> Option<Result<String, S
 /// Every Swarm service the profile names (checks, log sources, actions),
 /// each once, in the order first named: what the health pane watches.
 pub fn swarm_services(profile: &Profile) -> Vec<String> {
-    let checks = profile.items().filter_map(|(_, i)| match &i.check {
-        Some(Check::Swarm(s)) => Some(&s.service),
-        _ => None,
-    });
-    let logs = profile.logs.iter().filter_map(|s| match &s.kind {
-        LogKind::Swarm(service) => Some(service),
-        _ => None,
-    });
-    let actions = profile.actions.values().filter_map(|a| match &a.kind {
-        ActionKind::Swarm { service, .. } => Some(service),
-        _ => None,
-    });
-    let mut out: Vec<String> = Vec::new();
-    for s in checks.chain(logs).chain(actions) {
-        if !out.contains(s) {
-            out.push(s.clone());
-        }
-    }
-    out
+    super::targets::named(
+        profile,
+        super::targets::Named {
+            check: |c| match c {
+                Check::Swarm(s) => Some(&s.service),
+                _ => None,
+            },
+            log: |l| match l {
+                LogKind::Swarm(service) => Some(service),
+                _ => None,
+            },
+            action: |a| match a {
+                ActionKind::Swarm { service, .. } => Some(service),
+                _ => None,
+            },
+        },
+    )
 }
 
 /// A fresh look at a service settles every swarm item on it, as a fresh
@@ -250,23 +248,12 @@ pub fn settle_items(
     state: &SwarmState,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<ItemChange> {
-    let mut changes = Vec::new();
-    for (_, item) in profile.items() {
-        let Some(Check::Swarm(check)) = &item.check else {
-            continue;
-        };
-        if check.service != state.service {
-            continue;
+    super::targets::settle(profile, checklist, now, |check| match check {
+        Check::Swarm(check) if check.service == state.service => {
+            Some(evaluate_swarm_check(check, state))
         }
-        let (passed, detail) = evaluate_swarm_check(check, state);
-        let evaluation = if passed {
-            Evaluation::Pass(detail)
-        } else {
-            Evaluation::Fail(detail)
-        };
-        changes.extend(checklist.apply_evaluation(&item.id, None, evaluation, now));
-    }
-    changes
+        _ => None,
+    })
 }
 
 #[cfg(test)]
