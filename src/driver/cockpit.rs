@@ -33,6 +33,11 @@ pub struct Options {
     pub save_dir: PathBuf,
 }
 
+/// How long after the first log lines every batch draws at once: a
+/// source's history comes in several batches within this (40 ms apart at
+/// most on a loaded machine); live lines after it draw at the frame rate.
+const HISTORY_BURST: Duration = Duration::from_millis(500);
+
 /// Runs the cockpit on the real terminal until the operator quits, SIGTERM,
 /// or a task fails. The terminal is restored on every path.
 pub async fn run(mut app: App, options: Options) -> Result<()> {
@@ -88,6 +93,9 @@ where
     }
     terminal.draw(|f| ui::draw(f, &app, &options.theme))?;
     let mut last_draw = Instant::now();
+    // When the first log lines came: a source's history arrives as a burst
+    // of batches, and all of it draws at once, not a frame later.
+    let mut first_lines: Option<Instant> = None;
     let mut dirty = false;
     let mut probed = false;
 
@@ -110,8 +118,12 @@ where
             }
             msg = rx.recv() => {
                 let Some(msg) = msg else { break };
-                // The first lines (a source's backlog) draw at once.
-                now_draw |= app.logs.buffer.is_empty() && matches!(msg, Msg::Logs(_));
+                // The first lines (a source's backlog) draw at once, and so
+                // does the rest of the burst they came in.
+                if matches!(msg, Msg::Logs(_)) {
+                    let first = *first_lines.get_or_insert_with(Instant::now);
+                    now_draw |= first.elapsed() < HISTORY_BURST;
+                }
                 dirty |= step(&mut app, &mut driver, msg);
                 // Drain everything already queued before drawing once.
                 while let Ok(msg) = rx.try_recv() {
