@@ -138,6 +138,36 @@ flood() { # label, tmux|pipe, command...: "cpu_s rss_after_mib peak_mib"
     "$(printf '%s\n' "${rsss[@]}" | median)" "$(printf '%s\n' "${peaks[@]}" | median)"
 }
 
+first_line() { # label, command...: ms from launch until the history's last line is on screen
+  local label=$1; shift
+  local all=()
+  for _ in $(seq "$RUNS"); do
+    tmux -L "$sock" kill-server 2>/dev/null || true
+    local t0; t0=$(date +%s%N)
+    tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 "$*"
+    local ms=timeout
+    while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 5000 ]; do
+      if tmux -L "$sock" capture-pane -p 2>/dev/null | grep -q "history line 199"; then
+        ms=$(( ($(date +%s%N) - t0) / 1000000 )); break
+      fi
+      sleep 0.005
+    done
+    all+=("$ms")
+    tmux -L "$sock" kill-server
+  done
+  printf '%s %s\n' "$label" "$(printf '%s\n' "${all[@]}" | median)"
+}
+
+# Fresh history (the cockpit shows a container's last 15 minutes).
+docker rm -f golive-side-quiet >/dev/null 2>&1 || true
+docker run -d --name golive-side-quiet golive-side \
+  'i=0; while [ $i -lt 200 ]; do echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) INFO history line $i"; i=$((i+1)); done; exec sleep 1000000' >/dev/null
+sleep 1
+echo "first line: ms from launch to the container's last history line on screen (median of $RUNS)"
+first_line "tmux itself (echo)" sh -c "'echo history line 199; sleep 10'"
+first_line "golive cockpit" "$GOLIVE" run "$work/quiet.toml"
+[ -n "$OXKER" ] && first_line "oxker" "$OXKER"
+echo
 echo "idle: CPU % of one core over ${SECS} s, RSS MiB (median of $RUNS)"
 idle "golive, 1 quiet container" "$GOLIVE" run "$work/quiet.toml"
 idle "golive, 20 endpoints at 1 Hz + 1 container" "$GOLIVE" run "$work/endpoints.toml"
