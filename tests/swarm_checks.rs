@@ -24,6 +24,27 @@ fn check(service: &str, conditions: &[&str]) -> SwarmCheck {
     }
 }
 
+/// The cockpit at 160×40 on a profile naming the service, after one look
+/// at it, as text.
+fn health_pane(service: &str, state: SwarmState) -> String {
+    let profile = golive::profile::load_str(
+        std::path::Path::new("swarm.toml"),
+        &format!(
+            "[service]\nname = \"api\"\nversion = \"v2\"\n\n[[phase]]\nid = \"rollout\"\n\n\
+             [[phase.item]]\nid = \"tasks\"\n\
+             check = {{ swarm = {{ service = \"{service}\" }}, conditions = [\"[VERSIONS] == 1\"] }}\n"
+        ),
+    )
+    .unwrap();
+    let mut app = golive::engine::state::App::new(profile, "test", chrono::Utc::now());
+    golive::engine::state::update(&mut app, golive::engine::state::Msg::Swarm(state));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 40)).unwrap();
+    terminal
+        .draw(|f| golive::ui::draw(f, &app, &golive::ui::Theme::default()))
+        .unwrap();
+    golive::ui::screen_text(terminal.backend().buffer())
+}
+
 /// Looks at the service every 100 ms until `until` holds of what it saw.
 async fn watch(
     engine: &Engine,
@@ -84,6 +105,15 @@ async fn a_rolling_image_update_shows_two_versions_then_one() {
     let rolling = watch(&engine, &name, Duration::from_secs(60), SwarmState::mixed).await;
     let (passed, why) = evaluate_swarm_check(&check(&name, &["[VERSIONS] == 2"]), &rolling);
     assert!(passed, "{why}");
+    // The cockpit's health pane, drawn from the same look: the service's
+    // heading marks the mixed versions, and its tasks show both images.
+    let screen = health_pane(&name, rolling.clone());
+    assert!(screen.contains(&format!("swarm {name}")), "{screen}");
+    assert!(screen.contains("mixed versions"), "{screen}");
+    for image in [&v1, &v2] {
+        let tag = image.rsplit(':').next().unwrap();
+        assert!(screen.contains(&format!(":{tag}")), "{tag} in\n{screen}");
+    }
     assert_eq!(rolling.image, v2, "the spec names the new image at once");
     assert!(
         !evaluate_swarm_check(&check(&name, &[]), &rolling).0,

@@ -19,6 +19,26 @@ impl Engine {
     /// The state of every container of a target; an engine error becomes
     /// part of the state (shown, never a silent pass).
     pub async fn target_state(&self, target: &DockerTarget) -> TargetState {
+        // A named container is resolved by the inspect that reads its state:
+        // one request a look, not two.
+        if let DockerTarget::Container(name) = target {
+            return match self.docker.inspect_container(name, None).await {
+                Ok(c) => TargetState {
+                    containers: vec![container_state(&c)],
+                    error: None,
+                },
+                Err(e) => match api(e) {
+                    DockerError::NotFound(_) => TargetState {
+                        containers: Vec::new(),
+                        error: None,
+                    },
+                    other => TargetState {
+                        containers: Vec::new(),
+                        error: Some(other.to_string()),
+                    },
+                },
+            };
+        }
         let refs = match self.resolve(target).await {
             Ok(refs) => refs,
             Err(e) => {
