@@ -34,8 +34,9 @@ pub struct Options {
 }
 
 /// How long after the first log lines every batch draws at once: a
-/// source's history comes in several batches within this (40 ms apart at
-/// most on a loaded machine); live lines after it draw at the frame rate.
+/// source's history comes in several batches, and without this all but the
+/// first waited for the next frame (500 ms); live lines after it draw at
+/// the frame rate.
 const HISTORY_BURST: Duration = Duration::from_millis(500);
 
 /// Runs the cockpit on the real terminal until the operator quits, SIGTERM,
