@@ -422,29 +422,12 @@ fn spawn_container_watcher(
 fn spawn_swarm_watcher(
     profile: &Profile,
     tx: &mpsc::Sender<Msg>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
     tasks: &mut JoinSet<()>,
 ) {
     let services = crate::engine::swarm::swarm_services(profile);
-    if services.is_empty() {
-        return;
-    }
-    let every = profile.settings.poll_interval.max(CONTAINER_POLL_FLOOR);
-    let tx = tx.clone();
-    tasks.spawn(async move {
-        loop {
-            for service in &services {
-                let host = docker::host_from(None);
-                let state = docker::swarm_once(&host, service).await;
-                if tx.send(Msg::Swarm(state)).await.is_err() {
-                    return;
-                }
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {}
-                _ = stop.changed() => return,
-            }
-        }
+    spawn_looks(profile, services, tx, stop, tasks, |service| async move {
+        Msg::Swarm(docker::swarm_once(&docker::host_from(None), &service).await)
     });
 }
 
@@ -454,10 +437,29 @@ fn spawn_swarm_watcher(
 fn spawn_kube_watcher(
     profile: &Profile,
     tx: &mpsc::Sender<Msg>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
     tasks: &mut JoinSet<()>,
 ) {
     let targets = crate::engine::kubernetes::kube_targets(profile);
+    spawn_looks(profile, targets, tx, stop, tasks, |target| async move {
+        Msg::Kube(crate::io::kubectl::look(&target).await)
+    });
+}
+
+/// Takes `look` at each target every poll interval (at least
+/// [`CONTAINER_POLL_FLOOR`]) until `stop`, sending each look to the loop.
+fn spawn_looks<T, Look, Fut>(
+    profile: &Profile,
+    targets: Vec<T>,
+    tx: &mpsc::Sender<Msg>,
+    mut stop: watch::Receiver<bool>,
+    tasks: &mut JoinSet<()>,
+    look: Look,
+) where
+    T: Clone + Send + Sync + 'static,
+    Look: Fn(T) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Msg> + Send,
+{
     if targets.is_empty() {
         return;
     }
@@ -466,8 +468,7 @@ fn spawn_kube_watcher(
     tasks.spawn(async move {
         loop {
             for target in &targets {
-                let state = crate::io::kubectl::look(target).await;
-                if tx.send(Msg::Kube(state)).await.is_err() {
+                if tx.send(look(target.clone()).await).await.is_err() {
                     return;
                 }
             }

@@ -14,6 +14,13 @@ use super::logs::LogLine;
 /// The same window Docker's containers are merged within.
 pub const REORDER_WINDOW: Duration = Duration::from_millis(300);
 
+/// Most lines held for ordering, by the Docker follower and by the merge of
+/// several sources alike. A flood fills the window with far more (100,000
+/// lines a second is 30,000 in 300 ms); past this many, what is held leaves
+/// at once, still sorted, so a flood costs a few batches of memory rather
+/// than a window of lines.
+pub const HELD_MAX: usize = 4096;
+
 /// A held line's place: the time it sorts by, then its arrival number.
 type Key = (Option<DateTime<Utc>>, u64);
 

@@ -21,16 +21,16 @@ pub fn redact_msg(r: &Redactor, msg: &mut Msg) {
     match msg {
         Msg::Logs(lines) => lines.iter_mut().for_each(|l| redact_line(r, l)),
         Msg::Probe(report) => {
-            redact_string(r, &mut report.url);
+            r.mask(&mut report.url);
             redact_observation(r, &mut report.observation);
         }
         Msg::Record(record) => redact_record(r, record),
         Msg::Containers { state, .. } => {
             if let Some(err) = &mut state.error {
-                redact_string(r, err);
+                r.mask(err);
             }
             for c in &mut state.containers {
-                redact_string(r, &mut c.image);
+                r.mask(&mut c.image);
             }
         }
         Msg::CheckFinished { outcome, .. } | Msg::ActionFinished { outcome, .. } => {
@@ -50,7 +50,7 @@ pub fn redact_msg(r: &Redactor, msg: &mut Msg) {
                 *s = r.redact(s);
             }
             if let Some(err) = facts.deployment.as_mut().and_then(|d| d.error.as_mut()) {
-                redact_string(r, err);
+                r.mask(err);
             }
         }
         Msg::SwarmChecked { state, .. } | Msg::Swarm(state) => {
@@ -63,7 +63,7 @@ pub fn redact_msg(r: &Redactor, msg: &mut Msg) {
                 .chain(state.update_message.iter_mut())
                 .chain(std::iter::once(&mut state.image))
             {
-                redact_string(r, s);
+                r.mask(s);
             }
         }
         Msg::KubeChecked { state, .. } | Msg::Kube(state) => {
@@ -77,15 +77,15 @@ pub fn redact_msg(r: &Redactor, msg: &mut Msg) {
                 .chain(state.progress_message.iter_mut())
                 .chain(std::iter::once(&mut state.image))
             {
-                redact_string(r, s);
+                r.mask(s);
             }
         }
         Msg::ActionOutput { line, .. } | Msg::Problem(line) => {
-            redact_string(r, line);
+            r.mask(line);
         }
         Msg::Notified(done) => {
             if let super::notify::Delivery::Failed { reason, .. } = &mut done.delivery {
-                redact_string(r, reason);
+                r.mask(reason);
             }
         }
         Msg::Key(_)
@@ -113,8 +113,10 @@ pub fn redact_line(r: &Redactor, line: &mut LogLine) {
     // A record's pieces were decoded from JSON (`\"`, `\u00e9`): a secret
     // the raw text hid behind an escape shows in them only, so the record
     // is read again from the text as written, each piece masked before it
-    // is drawn.
+    // is drawn. Without an escape the pieces are pieces of the text, and a
+    // text with no secret needs no second read.
     if line.structured.is_some()
+        && (line.text.contains('\\') || r.finds(&line.text))
         && let Some(parsed) =
             crate::engine::log_parse::structured_masked(&line.text, &|s| r.mask(s))
     {
@@ -136,7 +138,7 @@ pub fn redact_line(r: &Redactor, line: &mut LogLine) {
 pub fn redact_value(value: &mut Value, r: &Redactor) {
     match value {
         Value::String(s) => {
-            redact_string(r, s);
+            r.mask(s);
         }
         Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, r)),
         Value::Object(map) => map.values_mut().for_each(|v| redact_value(v, r)),
@@ -144,26 +146,21 @@ pub fn redact_value(value: &mut Value, r: &Redactor) {
     }
 }
 
-/// Masks in place; true when the text changed.
-fn redact_string(r: &Redactor, text: &mut String) -> bool {
-    r.mask(text)
-}
-
 fn redact_outcome(r: &Redactor, outcome: &mut CommandOutcome) {
     outcome.tail.iter_mut().for_each(|l| {
-        redact_string(r, l);
+        r.mask(l);
     });
-    redact_string(r, &mut outcome.stdout);
+    r.mask(&mut outcome.stdout);
     if let Some(err) = &mut outcome.spawn_error {
-        redact_string(r, err);
+        r.mask(err);
     }
 }
 
 fn redact_observation(r: &Redactor, o: &mut Observation) {
-    redact_string(r, &mut o.url);
-    redact_string(r, &mut o.body_text);
+    r.mask(&mut o.url);
+    r.mask(&mut o.body_text);
     for (_, value) in &mut o.headers {
-        redact_string(r, value);
+        r.mask(value);
     }
     if let Some(json) = &mut o.json {
         redact_value(json, r);
@@ -176,7 +173,7 @@ fn redact_observation(r: &Redactor, o: &mut Observation) {
         .chain(o.health.errors.iter_mut())
         .chain(o.health.warnings.iter_mut());
     for s in strings {
-        redact_string(r, s);
+        r.mask(s);
     }
 }
 

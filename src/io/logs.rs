@@ -38,7 +38,7 @@ const MAX_LINE: usize = 16 * 1024;
 const FILE_TAIL: u64 = 64 * 1024;
 const FILE_POLL: Duration = Duration::from_millis(200);
 /// Lines the merge of several sources holds at most.
-const MERGE_HELD_MAX: usize = 16 * BATCH;
+const MERGE_HELD_MAX: usize = crate::engine::log_order::HELD_MAX;
 
 /// How sources are started.
 #[derive(Debug, Clone, Default)]

@@ -58,11 +58,16 @@ impl Redactor {
     /// Masks `text` in place; true when it held a secret. Allocates only
     /// then, since every log line passes through here.
     pub fn mask(&self, text: &mut String) -> bool {
-        if !self.secrets.iter().any(|s| text.contains(s.as_str())) {
+        if !self.finds(text) {
             return false;
         }
         *text = self.redact(text);
         true
+    }
+
+    /// Whether `text` holds any secret.
+    pub fn finds(&self, text: &str) -> bool {
+        self.secrets.iter().any(|s| text.contains(s.as_str()))
     }
 
     pub fn is_empty(&self) -> bool {

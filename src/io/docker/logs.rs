@@ -31,12 +31,8 @@ const REORDER_WINDOW: Duration = crate::engine::log_order::REORDER_WINDOW;
 /// How long the history (lines stamped before its stream opened) of a
 /// source naming one container is held: nothing to merge it with.
 const BACKLOG_WINDOW: Duration = Duration::ZERO;
-/// Most lines held for ordering. A flood fills the window with far more
-/// (100,000 lines a second is 30,000 in 300 ms); past this many, what is
-/// held leaves at once, still sorted, so a flood costs a few batches of
-/// memory rather than a window of lines. It is the multi-source merge's
-/// bound too.
-const HELD_MAX: usize = 16 * 256;
+/// Most lines held for ordering (the merge's bound too).
+const HELD_MAX: usize = crate::engine::log_order::HELD_MAX;
 
 /// How a Docker log source is followed.
 #[derive(Debug, Clone)]

@@ -36,18 +36,27 @@ const COMPOSE_DEPLOYED_LABELS: [&str; 2] =
     ["com.docker.compose.config-hash", "com.docker.compose.image"];
 
 impl Engine {
+    /// The container of this name or id, if there is one.
+    pub(super) async fn inspect_named(
+        &self,
+        name: &str,
+    ) -> Result<Option<bollard::models::ContainerInspectResponse>, DockerError> {
+        match self.docker.inspect_container(name, None).await {
+            Ok(c) => Ok(Some(c)),
+            Err(e) => match api(e) {
+                DockerError::NotFound(_) => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
     /// The containers a target names, running or not, sorted by name.
     pub async fn resolve(&self, target: &DockerTarget) -> Result<Vec<ContainerRef>, DockerError> {
         let mut filters: HashMap<String, Vec<String>> = HashMap::new();
         match target {
             DockerTarget::Container(name) => {
-                return match self.docker.inspect_container(name, None).await {
-                    Ok(c) => Ok(vec![ContainerRef::from_inspect(&c)]),
-                    Err(e) => match api(e) {
-                        DockerError::NotFound(_) => Ok(Vec::new()),
-                        other => Err(other),
-                    },
-                };
+                let found = self.inspect_named(name).await?;
+                return Ok(found.iter().map(ContainerRef::from_inspect).collect());
             }
             DockerTarget::ComposeService { service, .. } => {
                 // Every project's, so a wrong project can say where it runs.

@@ -22,20 +22,14 @@ impl Engine {
         // A named container is resolved by the inspect that reads its state:
         // one request a look, not two.
         if let DockerTarget::Container(name) = target {
-            return match self.docker.inspect_container(name, None).await {
-                Ok(c) => TargetState {
-                    containers: vec![container_state(&c)],
+            return match self.inspect_named(name).await {
+                Ok(found) => TargetState {
+                    containers: found.iter().map(container_state).collect(),
                     error: None,
                 },
-                Err(e) => match api(e) {
-                    DockerError::NotFound(_) => TargetState {
-                        containers: Vec::new(),
-                        error: None,
-                    },
-                    other => TargetState {
-                        containers: Vec::new(),
-                        error: Some(other.to_string()),
-                    },
+                Err(e) => TargetState {
+                    containers: Vec::new(),
+                    error: Some(e.to_string()),
                 },
             };
         }
