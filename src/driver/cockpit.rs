@@ -98,7 +98,8 @@ where
     // of batches, and all of it draws at once, not a frame later.
     let mut first_lines: Option<Instant> = None;
     let mut dirty = false;
-    let mut probed = false;
+    // Looks stepped since the last clock frame, drawn with the next one.
+    let mut looked = false;
 
     loop {
         let mut now_draw = false;
@@ -125,18 +126,26 @@ where
                     let first = *first_lines.get_or_insert_with(Instant::now);
                     now_draw |= first.elapsed() < HISTORY_BURST;
                 }
-                dirty |= step(&mut app, &mut driver, msg);
+                let mut next = NextFrame {
+                    dirty: &mut dirty,
+                    looked: &mut looked,
+                    now: &mut now_draw,
+                };
+                next.take(&mut app, &mut driver, msg);
                 // Drain everything already queued before drawing once.
                 while let Ok(msg) = rx.try_recv() {
-                    dirty |= step(&mut app, &mut driver, msg);
+                    next.take(&mut app, &mut driver, msg);
                 }
             }
             Some(report) = probes.recv() => {
-                // A probe wave shows with the next clock tick's frame, which
-                // is drawn anyway: one frame a second while idle, not two.
-                probed |= step(&mut app, &mut driver, Msg::Probe(Box::new(report)));
+                let mut next = NextFrame {
+                    dirty: &mut dirty,
+                    looked: &mut looked,
+                    now: &mut now_draw,
+                };
+                next.take(&mut app, &mut driver, Msg::Probe(Box::new(report)));
                 while let Ok(report) = probes.try_recv() {
-                    probed |= step(&mut app, &mut driver, Msg::Probe(Box::new(report)));
+                    next.take(&mut app, &mut driver, Msg::Probe(Box::new(report)));
                 }
             }
             Some(record) = records.recv() => {
@@ -151,7 +160,7 @@ where
                 for effect in update(&mut app, Msg::Tick(Utc::now())) {
                     driver.carry_out(effect);
                 }
-                dirty |= app.now.timestamp() != before || std::mem::take(&mut probed);
+                dirty |= app.now.timestamp() != before || std::mem::take(&mut looked);
                 now_draw = true;
             }
             joined = driver.tasks.join_next(), if !driver.tasks.is_empty() => {
@@ -179,6 +188,34 @@ where
         return Err(eyre!("golive panicked; the terminal was restored"));
     }
     Ok(app)
+}
+
+/// What a stepped message asks of the next frame. Looks (probe waves,
+/// scrapes, container and service states) come every poll, changed or
+/// not: they show with the clock's frame, drawn once a second anyway, so an
+/// idle cockpit draws one frame a second, not one per look. A look that
+/// opened a modal or started an action (a gate's rollback) draws at once.
+struct NextFrame<'a> {
+    dirty: &'a mut bool,
+    looked: &'a mut bool,
+    now: &'a mut bool,
+}
+
+impl NextFrame<'_> {
+    fn take(&mut self, app: &mut App, driver: &mut Driver, msg: Msg) {
+        let look = msg.is_look();
+        let asked = |app: &App| (app.modal.is_some(), app.action.is_some());
+        let before = asked(app);
+        let changed = step(app, driver, msg);
+        if !look {
+            *self.dirty |= changed;
+        } else if asked(app) != before {
+            *self.dirty |= changed;
+            *self.now = true;
+        } else {
+            *self.looked |= changed;
+        }
+    }
 }
 
 /// The screen's new size, and the logs pane's height in the layout drawn.

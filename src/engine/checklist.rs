@@ -2,6 +2,8 @@
 //! moved only by facts handed in (observations, command results, journal
 //! records, the clock). Pure: no I/O, no async, the time is a parameter.
 
+use std::borrow::Borrow;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -144,11 +146,11 @@ impl Checklist {
     /// Re-evaluates every endpoint item that reads `endpoint`, given the latest
     /// observation of each of its replicas (in the endpoint's URL order).
     /// Returns the items whose status changed to pass or fail, for the journal.
-    pub fn observe(
+    pub fn observe<O: Borrow<Observation>>(
         &mut self,
         profile: &Profile,
         endpoint: &str,
-        replicas: &[Observation],
+        replicas: &[O],
         now: DateTime<Utc>,
     ) -> Vec<ItemChange> {
         let Some(ep) = profile.endpoint(endpoint) else {
@@ -340,10 +342,10 @@ pub enum Evaluation {
 
 /// Evaluates an endpoint check over the latest observation of each replica.
 /// Without `all_replicas` the first replica listed is the one that counts.
-pub fn evaluate_endpoint(
+pub fn evaluate_endpoint<O: Borrow<Observation>>(
     check: &EndpointCheck,
     endpoint: &Endpoint,
-    replicas: &[Observation],
+    replicas: &[O],
 ) -> Evaluation {
     let wanted = if check.all_replicas {
         endpoint.urls.len()
@@ -355,8 +357,9 @@ pub fn evaluate_endpoint(
     for (index, url) in endpoint.urls.iter().take(wanted).enumerate() {
         let Some(obs) = replicas
             .get(index)
-            .filter(|o| o.url == *url)
-            .or_else(|| replicas.iter().find(|o| o.url == *url))
+            .map(Borrow::borrow)
+            .filter(|o: &&Observation| o.url == *url)
+            .or_else(|| replicas.iter().map(Borrow::borrow).find(|o| o.url == *url))
         else {
             return Evaluation::Waiting(format!("waiting for the first answer of {url}"));
         };

@@ -166,6 +166,19 @@ pub enum Msg {
     Notified(Box<super::notify::Delivered>),
 }
 
+impl Msg {
+    /// A periodic look at the world (a probe, a scrape, a container,
+    /// service or deployment state): it comes every poll whether or not
+    /// anything changed, so a face shows it with its next clock frame
+    /// rather than drawing once more for it.
+    pub fn is_look(&self) -> bool {
+        matches!(
+            self,
+            Msg::Probe(_) | Msg::Metrics(_) | Msg::Containers { .. } | Msg::Swarm(_) | Msg::Kube(_)
+        )
+    }
+}
+
 /// What the runtime must do for the state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {

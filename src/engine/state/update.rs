@@ -304,11 +304,13 @@ pub(crate) fn on_probe(app: &mut App, report: ProbeReport) -> Vec<Effect> {
         view.latency.pop_front();
     }
     view.latency.push_back(worst);
-    let observations: Vec<Observation> = view
+    // Borrowed, not cloned: a probe of one replica of twenty must not copy
+    // twenty observations (headers and bodies) to re-read them.
+    let observations: Vec<&Observation> = view
         .replicas
         .iter()
         .flatten()
-        .map(|r| r.observation.clone())
+        .map(|r| &r.observation)
         .collect();
     let endpoint = view.id.clone();
     let health = app
