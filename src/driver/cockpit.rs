@@ -39,6 +39,12 @@ pub struct Options {
 /// the frame rate.
 const HISTORY_BURST: Duration = Duration::from_millis(500);
 
+/// When start-up is over (the profile read, the journal caught up, every
+/// source's history drawn): from then on the code start-up ran is handed
+/// back (`io::residency`), so the resident set is what the running cockpit
+/// uses.
+const SETTLED: Duration = Duration::from_secs(3);
+
 /// Runs the cockpit on the real terminal until the operator quits, SIGTERM,
 /// or a task fails. The terminal is restored on every path.
 pub async fn run(mut app: App, options: Options) -> Result<()> {
@@ -94,6 +100,8 @@ where
     }
     terminal.draw(|f| ui::draw(f, &app, &options.theme))?;
     let mut last_draw = Instant::now();
+    let opened = last_draw;
+    let mut settled = false;
     // When the first log lines came: a source's history arrives as a burst
     // of batches, and all of it draws at once, not a frame later.
     let mut first_lines: Option<Instant> = None;
@@ -162,6 +170,10 @@ where
                 }
                 dirty |= app.now.timestamp() != before || std::mem::take(&mut looked);
                 now_draw = true;
+                if !settled && opened.elapsed() >= SETTLED {
+                    settled = true;
+                    crate::io::residency::release_startup_code();
+                }
             }
             joined = driver.tasks.join_next(), if !driver.tasks.is_empty() => {
                 if let Some(Err(err)) = joined

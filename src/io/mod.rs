@@ -12,4 +12,5 @@ pub mod operator;
 pub mod poller;
 pub mod probe;
 pub mod rehearse;
+pub mod residency;
 pub mod terminal;
