@@ -5,7 +5,8 @@
 # process's task-clock (perf stat), memory its VmRSS and VmHWM (peak).
 #
 #   cargo build --release && benches/side_by_side.sh     (RUNS=3 SECS=30;
-#   ONLY=flood for the flood cases alone)
+#   ONLY=flood for the flood cases alone, ONLY=idle for the first line and
+#   the idle cases)
 #
 # Cases: idle with one quiet container (its 200 lines of history on screen),
 # idle with 20 loopback endpoints polled at 1 Hz plus that container, and a
@@ -164,7 +165,7 @@ docker rm -f golive-side-quiet >/dev/null 2>&1 || true
 docker run -d --name golive-side-quiet golive-side \
   'i=0; while [ $i -lt 200 ]; do echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) INFO history line $i"; i=$((i+1)); done; exec sleep 1000000' >/dev/null
 sleep 1
-if [ "${ONLY:-all}" = all ]; then
+if [ "${ONLY:-all}" != flood ]; then
 echo "first line: ms from launch to the container's last history line on screen (median of $RUNS)"
 first_line "tmux itself (echo)" sh -c "'echo history line 199; sleep 10'"
 first_line "golive cockpit" "$GOLIVE" run "$work/quiet.toml"
@@ -176,6 +177,7 @@ idle "golive, 20 endpoints at 1 Hz + 1 container" "$GOLIVE" run "$work/endpoints
 [ -n "$OXKER" ] && idle "oxker (every container's stats)" "$OXKER"
 echo
 fi
+[ "${ONLY:-all}" = idle ] && exit 0
 # Only the flood's container: oxker follows the logs of the container it
 # has selected, the first.
 docker rm -f golive-side-quiet >/dev/null 2>&1 || true

@@ -6,7 +6,6 @@
 use ratatui::Frame;
 use ratatui::layout::{Margin, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use super::{Theme, fit, pane_block};
 use crate::engine::actions::confirm_lines;
@@ -49,5 +48,5 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .skip(skip)
             .map(|l| Line::styled(fit(l, width), theme.text())),
     );
-    frame.render_widget(Paragraph::new(lines), content);
+    super::draw_lines(frame, content, &lines);
 }

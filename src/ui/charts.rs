@@ -10,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
 
 use super::{Theme, pane_block};
 use crate::cockpit::chart_details::chart_marks;
@@ -46,15 +46,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let content = area.inner(Margin::new(1, 1));
     let from_metrics = metric_series(app, window_secs);
     if from_metrics.is_none() && app.tracks.values().all(|s| s.is_empty()) {
-        frame.render_widget(
-            Paragraph::new(vec![
+        super::draw_lines(
+            frame,
+            content,
+            &[
                 Line::styled("? no data yet", theme.warn()),
                 Line::styled(
                     "waiting for probes of endpoints with a track",
                     theme.muted(),
                 ),
-            ]),
-            content,
+            ],
         );
         return;
     }

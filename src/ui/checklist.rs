@@ -122,9 +122,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         }
     }
-    frame.render_widget(
-        Paragraph::new(lines),
+    super::draw_lines(
+        frame,
         Rect::new(content.x, content.y, content.width, list_h),
+        &lines,
     );
     if list_h == content.height {
         return;

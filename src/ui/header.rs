@@ -6,7 +6,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use super::Theme;
 use crate::engine::lifecycle::Stage;
@@ -122,10 +121,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.muted(),
         ));
     }
-    frame.render_widget(
-        Paragraph::new(vec![Line::from(first), Line::from(second)]),
-        area,
-    );
+    super::draw_lines(frame, area, &[Line::from(first), Line::from(second)]);
 }
 
 /// The checklist's verdict while no promote or rollback has moved the

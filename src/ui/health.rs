@@ -8,7 +8,6 @@
 use ratatui::Frame;
 use ratatui::layout::{Margin, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use super::theme::health_symbol;
 use super::{Theme, fit, pane_block, spark};
@@ -33,7 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .take(height)
         .map(|row| draw_row(app, *row, focused && *row == selected, width, theme))
         .collect();
-    frame.render_widget(Paragraph::new(lines), content);
+    super::draw_lines(frame, content, &lines);
 }
 
 /// One row; `selected` when it is the focused pane's selected heading.

@@ -8,7 +8,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use super::{Theme, fit};
 use crate::cockpit::keys::{self, Command};
@@ -38,7 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans.push(Span::styled(format!(" {}", binding.label), theme.accent()));
         spans.push(Span::styled(format!(" {} ", binding.short), theme.muted()));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    super::draw_lines(frame, area, &[Line::from(spans)]);
 }
 
 /// Whether a key has something to act on now.

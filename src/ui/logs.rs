@@ -12,7 +12,6 @@ use ratatui::Frame;
 use ratatui::layout::{Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{Theme, layout_with, pane_block_spans};
@@ -62,11 +61,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         } else {
             "no line in the time window"
         };
-        frame.render_widget(Paragraph::new(Line::styled(text, theme.muted())), content);
+        super::draw_lines(frame, content, &[Line::styled(text, theme.muted())]);
         return;
     }
     let lines = Rows::new(view, &visible, rows, width, theme).lay_out();
-    frame.render_widget(Paragraph::new(lines), content);
+    super::draw_lines(frame, content, &lines);
 }
 
 /// The title after "Logs": following or paused (and how many lines wait

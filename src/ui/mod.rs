@@ -203,6 +203,18 @@ pub(crate) fn pane_block_spans<'a>(
         .title(Line::from(spans))
 }
 
+/// Lines from the top of `area`, each cut at its width: what an unwrapped
+/// `Paragraph` draws, without its passes over every cell of the area (an
+/// empty style set cell by cell). The cockpit draws once a second while
+/// idle, and those passes were a third of a frame.
+pub(crate) fn draw_lines(frame: &mut Frame, area: Rect, lines: &[Line]) {
+    let buf = frame.buffer_mut();
+    let area = area.intersection(buf.area);
+    for (line, y) in lines.iter().zip(area.top()..area.bottom()) {
+        buf.set_line(area.x, y, line, area.width);
+    }
+}
+
 /// Cuts `text` to `width` terminal columns, ending with `…` when cut.
 pub(crate) fn fit(text: &str, width: usize) -> String {
     let mut used = 0;
