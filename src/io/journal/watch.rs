@@ -18,6 +18,10 @@ use tokio::sync::mpsc;
 use super::parse_line;
 use crate::engine::record::Record;
 
+/// The poll's period while file notifications work: they bring each
+/// append at once, and the poll only catches one they missed.
+const NOTIFIED_POLL: Duration = Duration::from_secs(5);
+
 /// Follows one journal file and sends each record appended to it.
 #[derive(Debug, Clone)]
 pub struct JournalWatcher {
@@ -48,7 +52,8 @@ impl JournalWatcher {
         self
     }
 
-    /// How often the file length is polled when no notification arrives.
+    /// How often the file length is polled when notifications are
+    /// unavailable (with them, every [`NOTIFIED_POLL`] at the most often).
     pub fn poll_interval(mut self, every: Duration) -> Self {
         self.poll = every.max(Duration::from_millis(10));
         self
@@ -62,8 +67,15 @@ impl JournalWatcher {
         let (nudge_tx, mut nudge_rx) = mpsc::channel::<()>(1);
         // Kept alive for as long as we follow the file; dropping it stops
         // the notifications.
-        let _notifier = notifier(&self.path, nudge_tx);
-        let mut poll = tokio::time::interval(self.poll);
+        let notifications = notifier(&self.path, nudge_tx);
+        // With notifications the poll is only a net for a missed event: an
+        // idle cockpit then wakes for the journal every few seconds, not
+        // several times a second.
+        let every = match &notifications {
+            Some(_) => self.poll.max(NOTIFIED_POLL),
+            None => self.poll,
+        };
+        let mut poll = tokio::time::interval(every);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_warning = String::new();
         loop {
@@ -130,7 +142,9 @@ impl JournalWatcher {
 async fn read_from(path: &Path, offset: &mut u64, inode: &mut Option<u64>) -> io::Result<Vec<u8>> {
     // A poll that finds the same file at the same length stops at a stat:
     // opening it would cost more, and raise notifications of its own.
-    match tokio::fs::metadata(path).await {
+    // A stat of a local file takes microseconds: done here, not handed to
+    // the blocking pool, whose thread hand-off costs more than the stat.
+    match std::fs::metadata(path) {
         Ok(meta) if meta.len() == *offset && *inode == Some(meta.ino()) => return Ok(Vec::new()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         _ => {}
