@@ -39,8 +39,8 @@ pub struct Options {
 /// the frame rate.
 const HISTORY_BURST: Duration = Duration::from_millis(500);
 
-/// When start-up is over (the profile read, the journal caught up, every
-/// source's history drawn): from then on the code start-up ran is handed
+/// How long after the first frame start-up is over (the journal caught up,
+/// every source's history drawn): then the code only start-up ran is handed
 /// back (`io::residency`), so the resident set is what the running cockpit
 /// uses.
 const SETTLED: Duration = Duration::from_secs(3);
@@ -100,19 +100,20 @@ where
     }
     terminal.draw(|f| ui::draw(f, &app, &options.theme))?;
     let mut last_draw = Instant::now();
-    let opened = last_draw;
-    let mut settled = false;
+    driver.tasks.spawn(async {
+        tokio::time::sleep(SETTLED).await;
+        crate::io::residency::release_startup_code();
+    });
     // When the first log lines came: a source's history arrives as a burst
     // of batches, and all of it draws at once, not a frame later.
     let mut first_lines: Option<Instant> = None;
-    let mut dirty = false;
-    // Looks stepped since the last clock frame, drawn with the next one.
-    let mut looked = false;
+    let mut undrawn = Undrawn::default();
 
     loop {
         let mut now_draw = false;
-        let wait_frame = async {
-            if dirty {
+        let pending = undrawn.dirty;
+        let wait_frame = async move {
+            if pending {
                 tokio::time::sleep_until((last_draw + MIN_FRAME).into()).await;
             } else {
                 std::future::pending::<()>().await;
@@ -123,7 +124,7 @@ where
                 let Some(event) = event else { break };
                 for msg in translate(event, terminal.size()?.into(), &app) {
                     now_draw = true;
-                    dirty |= step(&mut app, &mut driver, msg);
+                    undrawn.step(&mut app, &mut driver, msg);
                 }
             }
             msg = rx.recv() => {
@@ -134,33 +135,23 @@ where
                     let first = *first_lines.get_or_insert_with(Instant::now);
                     now_draw |= first.elapsed() < HISTORY_BURST;
                 }
-                let mut next = NextFrame {
-                    dirty: &mut dirty,
-                    looked: &mut looked,
-                    now: &mut now_draw,
-                };
-                next.take(&mut app, &mut driver, msg);
+                now_draw |= undrawn.step(&mut app, &mut driver, msg);
                 // Drain everything already queued before drawing once.
                 while let Ok(msg) = rx.try_recv() {
-                    next.take(&mut app, &mut driver, msg);
+                    now_draw |= undrawn.step(&mut app, &mut driver, msg);
                 }
             }
             Some(report) = probes.recv() => {
-                let mut next = NextFrame {
-                    dirty: &mut dirty,
-                    looked: &mut looked,
-                    now: &mut now_draw,
-                };
-                next.take(&mut app, &mut driver, Msg::Probe(Box::new(report)));
+                now_draw |= undrawn.step(&mut app, &mut driver, Msg::Probe(Box::new(report)));
                 while let Ok(report) = probes.try_recv() {
-                    next.take(&mut app, &mut driver, Msg::Probe(Box::new(report)));
+                    now_draw |= undrawn.step(&mut app, &mut driver, Msg::Probe(Box::new(report)));
                 }
             }
             Some(record) = records.recv() => {
                 now_draw = true;
-                dirty |= step(&mut app, &mut driver, Msg::Record(Box::new(record)));
+                undrawn.step(&mut app, &mut driver, Msg::Record(Box::new(record)));
                 while let Ok(record) = records.try_recv() {
-                    dirty |= step(&mut app, &mut driver, Msg::Record(Box::new(record)));
+                    undrawn.step(&mut app, &mut driver, Msg::Record(Box::new(record)));
                 }
             }
             _ = clock.tick() => {
@@ -168,12 +159,9 @@ where
                 for effect in update(&mut app, Msg::Tick(Utc::now())) {
                     driver.carry_out(effect);
                 }
-                dirty |= app.now.timestamp() != before || std::mem::take(&mut looked);
+                undrawn.dirty |=
+                    app.now.timestamp() != before || std::mem::take(&mut undrawn.looked);
                 now_draw = true;
-                if !settled && opened.elapsed() >= SETTLED {
-                    settled = true;
-                    crate::io::residency::release_startup_code();
-                }
             }
             joined = driver.tasks.join_next(), if !driver.tasks.is_empty() => {
                 if let Some(Err(err)) = joined
@@ -189,10 +177,10 @@ where
         if app.quit || terminal::panicked() {
             break;
         }
-        if dirty && (now_draw || last_draw.elapsed() >= MIN_FRAME) {
+        if undrawn.dirty && (now_draw || last_draw.elapsed() >= MIN_FRAME) {
             terminal.draw(|f| ui::draw(f, &app, &options.theme))?;
             last_draw = Instant::now();
-            dirty = false;
+            undrawn.dirty = false;
         }
     }
     driver.shutdown().await;
@@ -202,31 +190,33 @@ where
     Ok(app)
 }
 
-/// What a stepped message asks of the next frame. Looks (probe waves,
-/// scrapes, container and service states) come every poll, changed or
-/// not: they show with the clock's frame, drawn once a second anyway, so an
-/// idle cockpit draws one frame a second, not one per look. A look that
-/// opened a modal or started an action (a gate's rollback) draws at once.
-struct NextFrame<'a> {
-    dirty: &'a mut bool,
-    looked: &'a mut bool,
-    now: &'a mut bool,
+/// What the loop has stepped but not drawn. Looks (probe waves, scrapes,
+/// container and service states) come every poll, changed or not: they
+/// show with the clock's frame, drawn once a second anyway, so an idle
+/// cockpit draws one frame a second, not one per look.
+#[derive(Debug, Default)]
+struct Undrawn {
+    /// Something changed that the next frame shows.
+    dirty: bool,
+    /// Looks stepped since the last clock frame.
+    looked: bool,
 }
 
-impl NextFrame<'_> {
-    fn take(&mut self, app: &mut App, driver: &mut Driver, msg: Msg) {
+impl Undrawn {
+    /// Steps `msg`; true when it must draw at once: a look that opened a
+    /// modal or started an action (a gate's rollback).
+    fn step(&mut self, app: &mut App, driver: &mut Driver, msg: Msg) -> bool {
         let look = msg.is_look();
         let asked = |app: &App| (app.modal.is_some(), app.action.is_some());
         let before = asked(app);
         let changed = step(app, driver, msg);
-        if !look {
-            *self.dirty |= changed;
-        } else if asked(app) != before {
-            *self.dirty |= changed;
-            *self.now = true;
+        let urgent = look && asked(app) != before;
+        if look && !urgent {
+            self.looked |= changed;
         } else {
-            *self.looked |= changed;
+            self.dirty |= changed;
         }
+        urgent
     }
 }
 

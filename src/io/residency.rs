@@ -86,26 +86,31 @@ mod tests {
         assert!(code_ranges(maps, "/opt/other").is_empty());
     }
 
-    /// Resident KiB of this test binary's code mappings.
+    /// Resident KiB of this test binary's code mappings: smaps is maps
+    /// with `Name: value kB` lines under each mapping's own line.
     #[cfg(target_os = "linux")]
     fn code_resident_kib() -> u64 {
         let exe = std::fs::read_link("/proc/self/exe").unwrap();
-        let exe = exe.to_string_lossy().to_string();
+        let exe = exe.to_string_lossy();
         let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
         let mut ours = false;
         let mut kib = 0;
         for line in smaps.lines() {
-            if line.contains('-') && line.split_whitespace().count() >= 5 && !line.ends_with(" kB")
-            {
-                let fields: Vec<&str> = line.split_whitespace().collect();
-                ours = fields.get(1) == Some(&"r-xp") && fields.get(5) == Some(&exe.as_str());
-            } else if ours && let Some(rest) = line.strip_prefix("Rss:") {
-                kib += rest
-                    .trim()
-                    .trim_end_matches(" kB")
-                    .trim()
-                    .parse::<u64>()
-                    .unwrap();
+            match line.strip_prefix("Rss:") {
+                Some(rss) if ours => {
+                    kib += rss
+                        .trim()
+                        .trim_end_matches("kB")
+                        .trim()
+                        .parse::<u64>()
+                        .unwrap();
+                }
+                Some(_) => {}
+                None if line
+                    .split_whitespace()
+                    .next()
+                    .is_some_and(|f| f.ends_with(':')) => {}
+                None => ours = !code_ranges(line, &exe).is_empty(),
             }
         }
         kib
