@@ -28,7 +28,9 @@ impl Follower {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = lines.clone();
         let mut opts = FollowOptions::new("app");
-        opts.rescan = Duration::from_millis(300);
+        // No rescan within a test: containers that come later are found
+        // through the engine's events, or the test fails.
+        opts.rescan = Duration::from_secs(3600);
         let task = tokio::spawn(async move {
             let follow = tokio::spawn(docker::follow(host, target, opts, tx, stop_rx));
             while let Some(batch) = rx.recv().await {
@@ -384,6 +386,73 @@ async fn container_state_reports_exit_health_and_restarts() {
         detail.contains(&done) && detail.contains("exit 7"),
         "{detail}"
     );
+}
+
+/// The state watcher looks when the engine announces a change, not on a
+/// clock: nothing is sent while a container runs undisturbed, and a stop is
+/// seen at once (the fallback look is half a minute away).
+#[tokio::test]
+async fn container_states_follow_the_engines_events_not_a_clock() {
+    let Some(engine) =
+        engine_or_skip("container_states_follow_the_engines_events_not_a_clock").await
+    else {
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    let name = start_counter(&mut cleanup, "evented");
+    let (tx, mut rx) = mpsc::channel(16);
+    let (stop, stop_rx) = watch::channel(false);
+    let watcher = tokio::spawn(docker::watch_states(
+        engine.host.clone(),
+        vec![DockerTarget::Container(name.clone())],
+        Duration::from_millis(100),
+        tx,
+        stop_rx,
+    ));
+    let running = |state: &golive::engine::containers::TargetState| {
+        state.containers.iter().any(|c| c.name == name && c.running)
+    };
+    let (_, first) = tokio::time::timeout(Duration::from_secs(15), rx.recv())
+        .await
+        .expect("a first look")
+        .unwrap();
+    assert!(running(&first), "{first:?}");
+    // The container's own start is replayed once; then the watcher is
+    // quiet until something happens, however short its retry interval.
+    while tokio::time::timeout(Duration::from_secs(1), rx.recv())
+        .await
+        .is_ok()
+    {}
+    let mut looks = 0;
+    let quiet = tokio::time::Instant::now() + Duration::from_secs(3);
+    while let Ok(Some(_)) = tokio::time::timeout_at(quiet, rx.recv()).await {
+        looks += 1;
+    }
+    assert_eq!(looks, 0, "looks while nothing changed");
+
+    docker(&["stop", "-t", "0", &name]);
+    let stopped = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let (_, state) = rx.recv().await.unwrap();
+            if !running(&state) {
+                return state;
+            }
+        }
+    })
+    .await
+    .expect("the stop is seen long before the fallback look");
+    assert!(
+        stopped
+            .containers
+            .iter()
+            .any(|c| c.name == name && !c.running),
+        "{stopped:?}"
+    );
+    stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), watcher)
+        .await
+        .unwrap()
+        .unwrap();
 }
 
 /// A TCP front for the engine's unix socket: every connection is pumped byte

@@ -311,6 +311,32 @@ pub fn evaluate_docker_check_once(check: &DockerCheck, state: &TargetState) -> (
     evaluate_docker_check(check, state, state.engine_restarts())
 }
 
+/// Whether an engine event about a container (its id, and the name and
+/// labels the event carries as attributes) can change what `target`
+/// resolves to or shows. The watchers look again only then, so the other
+/// projects' containers on a busy host coming and going cost no look. A
+/// rename names the container's old name too.
+pub fn event_concerns(
+    target: &DockerTarget,
+    id: &str,
+    attributes: &std::collections::HashMap<String, String>,
+) -> bool {
+    let is = |key: &str, value: &str| attributes.get(key).is_some_and(|v| v == value);
+    match target {
+        DockerTarget::Container(name) => {
+            let name = name.trim_start_matches('/');
+            is("name", name)
+                || is("oldName", name)
+                || is("oldName", &format!("/{name}"))
+                || (name.len() >= 12 && id.starts_with(name))
+        }
+        DockerTarget::ComposeService { service, project } => {
+            is("com.docker.compose.service", service) && is("com.docker.compose.project", project)
+        }
+        DockerTarget::Label { key, value } => is(key, value),
+    }
+}
+
 /// "container api", "compose service api", "label app=api": a target in
 /// the few words a heading has room for.
 pub fn target_label(target: &DockerTarget) -> String {
@@ -468,6 +494,57 @@ impl Containers {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn an_event_concerns_only_the_targets_it_names() {
+        let attrs = |pairs: &[(&str, &str)]| -> std::collections::HashMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let id = "0123456789abcdef0123";
+        let api = attrs(&[
+            ("name", "shop-api-1"),
+            ("com.docker.compose.service", "api"),
+            ("com.docker.compose.project", "shop"),
+            ("tier", "web"),
+        ]);
+        let container = |n: &str| DockerTarget::Container(n.into());
+        assert!(event_concerns(&container("shop-api-1"), id, &api));
+        assert!(event_concerns(&container("/shop-api-1"), id, &api));
+        assert!(event_concerns(&container("0123456789ab"), id, &api));
+        assert!(!event_concerns(&container("shop-api"), id, &api));
+        assert!(
+            !event_concerns(&container("0123"), id, &api),
+            "too short an id prefix"
+        );
+        let renamed = attrs(&[("name", "new"), ("oldName", "/old")]);
+        assert!(event_concerns(&container("old"), id, &renamed));
+        assert!(event_concerns(&container("new"), id, &renamed));
+        assert!(event_concerns(
+            &DockerTarget::compose("api", "shop"),
+            id,
+            &api
+        ));
+        assert!(!event_concerns(
+            &DockerTarget::compose("api", "other"),
+            id,
+            &api
+        ));
+        assert!(!event_concerns(
+            &DockerTarget::compose("web", "shop"),
+            id,
+            &api
+        ));
+        let label = |k: &str, v: &str| DockerTarget::Label {
+            key: k.into(),
+            value: v.into(),
+        };
+        assert!(event_concerns(&label("tier", "web"), id, &api));
+        assert!(!event_concerns(&label("tier", "db"), id, &api));
+        assert!(!event_concerns(&label("zone", "web"), id, &attrs(&[])));
+    }
 
     fn at(s: i64) -> DateTime<Utc> {
         Utc.timestamp_opt(1_700_000_000 + s, 0).unwrap()

@@ -15,7 +15,7 @@ use tokio::sync::{Notify, Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::probe::Prober;
+use super::probe::{Prober, ReplicaUrl};
 use crate::engine::probe::ProbeReport;
 use crate::profile::Endpoint;
 
@@ -89,7 +89,7 @@ impl Poller {
                     prober: prober.clone(),
                     endpoint: endpoint.clone(),
                     replica,
-                    url: url.clone(),
+                    url: ReplicaUrl::new(url),
                     first: start + offset,
                     interval,
                     permits: permits.clone(),
@@ -143,7 +143,7 @@ struct Replica {
     prober: Prober,
     endpoint: Arc<Endpoint>,
     replica: usize,
-    url: String,
+    url: ReplicaUrl,
     /// Requests per probe.
     requests: u32,
     first: Instant,
@@ -168,14 +168,14 @@ async fn poll_replica(r: Replica) {
                 return;
             };
             tokio::select! {
-                obs = r.prober.probe(&r.endpoint, &r.url, r.requests) => obs,
+                obs = r.prober.probe_url(&r.endpoint, &r.url, r.requests) => obs,
                 _ = r.tx.closed() => return,
             }
         };
         let report = ProbeReport {
             endpoint: r.endpoint.id.clone(),
             replica: r.replica,
-            url: r.url.clone(),
+            url: r.url.as_str().to_string(),
             at: Utc::now(),
             observation,
         };

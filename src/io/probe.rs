@@ -50,6 +50,27 @@ impl ProberOptions {
     }
 }
 
+/// A replica's URL as the profile spells it (what observations and the
+/// journal name), and what parsing it gave, or why it failed.
+#[derive(Debug, Clone)]
+pub struct ReplicaUrl {
+    text: String,
+    parsed: Result<Url, String>,
+}
+
+impl ReplicaUrl {
+    pub fn new(text: &str) -> Self {
+        Self {
+            text: text.to_string(),
+            parsed: Url::parse(text).map_err(|e| format!("invalid URL: {e}")),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
 /// Probes endpoints. Cheap to share: the client inside is reference-counted
 /// and pools connections, so keep one per process.
 #[derive(Debug, Clone)]
@@ -108,12 +129,24 @@ impl Prober {
         replica_url: &str,
         requests: u32,
     ) -> Observation {
+        self.probe_url(endpoint, &ReplicaUrl::new(replica_url), requests)
+            .await
+    }
+
+    /// [`Prober::probe`] with the URL parsed already: the poller parses
+    /// each replica's URL once, not once a second.
+    pub async fn probe_url(
+        &self,
+        endpoint: &Endpoint,
+        url: &ReplicaUrl,
+        requests: u32,
+    ) -> Observation {
         let mut observation = Observation {
-            url: replica_url.to_string(),
+            url: url.text.clone(),
             ..Observation::default()
         };
         for _ in 0..requests.max(1) {
-            let one = self.once(endpoint, replica_url).await;
+            let one = self.once(endpoint, url).await;
             observation.response_times.push(one.response_time);
             if let Some(status) = one.status {
                 *observation.status_counts.entry(status).or_default() += 1;
@@ -144,11 +177,11 @@ impl Prober {
     }
 
     /// One request under one total deadline (connect, headers and body).
-    async fn once(&self, endpoint: &Endpoint, url: &str) -> Observation {
+    /// The observation's `url` is left empty: [`Prober::probe_url`] has it.
+    async fn once(&self, endpoint: &Endpoint, url: &ReplicaUrl) -> Observation {
         let started = Instant::now();
         let deadline = tokio::time::Instant::now() + endpoint.timeout;
         let failed = |reason: String, connected: bool, status: Option<u16>| Observation {
-            url: url.to_string(),
             connected,
             status,
             response_time: started.elapsed(),
@@ -157,9 +190,9 @@ impl Prober {
             ..Observation::default()
         };
 
-        let parsed = match Url::parse(url) {
-            Ok(u) => u,
-            Err(e) => return failed(format!("invalid URL: {e}"), false, None),
+        let parsed = match &url.parsed {
+            Ok(u) => u.clone(),
+            Err(reason) => return failed(reason.clone(), false, None),
         };
         let host = parsed.host_str().map(clean_text).unwrap_or_default();
         let method = match Method::from_bytes(endpoint.method.to_ascii_uppercase().as_bytes()) {
@@ -263,7 +296,7 @@ impl Prober {
             note_truncation(&mut health, self.body_limit);
         }
         Observation {
-            url: url.to_string(),
+            url: String::new(),
             connected: true,
             status: Some(status),
             response_time: started.elapsed(),

@@ -41,7 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         focused,
         theme,
     )
-    .title(legend.right_aligned());
+    .title_right(legend);
     frame.render_widget(block, area);
     let content = area.inner(Margin::new(1, 1));
     let from_metrics = metric_series(app, window_secs);

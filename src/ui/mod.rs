@@ -11,16 +11,20 @@ pub mod help;
 pub mod keybar;
 pub mod logs;
 pub mod modal;
+mod pane_frame;
 pub mod theme;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Layout, Margin, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::border;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthChar;
 
 use crate::engine::state::{App, Pane};
+pub(crate) use pane_frame::PaneFrame;
 pub use theme::Theme;
 
 /// A drawn screen as text, a row a line with trailing blanks cut: what the
@@ -125,7 +129,7 @@ pub fn layout_with(area: Rect, left: Option<u16>) -> Areas {
 /// Draws the whole cockpit.
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
-    frame.render_widget(Block::default().style(theme.text()), area);
+    fill(frame.buffer_mut(), theme.text());
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         draw_too_small(frame, area, theme);
         return;
@@ -167,13 +171,21 @@ fn draw_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
     );
 }
 
+/// The screen's base style on every cell, in one pass over the buffer
+/// rather than a widget's bounds-checked walk of its area.
+fn fill(buf: &mut Buffer, style: Style) {
+    for cell in &mut buf.content {
+        cell.set_style(style);
+    }
+}
+
 /// A pane's frame: its title, bold and marked when focused.
 pub(crate) fn pane_block<'a>(
     title: &'a str,
     extra: Option<Span<'a>>,
     focused: bool,
     theme: &Theme,
-) -> Block<'a> {
+) -> PaneFrame<'a> {
     pane_block_spans(title, extra.into_iter().collect(), focused, theme)
 }
 
@@ -183,7 +195,7 @@ pub(crate) fn pane_block_spans<'a>(
     extra: Vec<Span<'a>>,
     focused: bool,
     theme: &Theme,
-) -> Block<'a> {
+) -> PaneFrame<'a> {
     let marker = if focused { "▶ " } else { "" };
     let mut spans = vec![Span::styled(
         format!(" {marker}{title} "),
@@ -193,14 +205,15 @@ pub(crate) fn pane_block_spans<'a>(
         spans.extend(extra);
         spans.push(Span::raw(" "));
     }
-    Block::bordered()
-        .border_type(if focused {
-            BorderType::Thick
+    PaneFrame::new(
+        if focused {
+            border::THICK
         } else {
-            BorderType::Rounded
-        })
-        .border_style(theme.border(focused))
-        .title(Line::from(spans))
+            border::ROUNDED
+        },
+        theme.border(focused),
+        Line::from(spans),
+    )
 }
 
 /// Lines from the top of `area`, each cut at its width: what an unwrapped
@@ -211,7 +224,39 @@ pub(crate) fn draw_lines(frame: &mut Frame, area: Rect, lines: &[Line]) {
     let buf = frame.buffer_mut();
     let area = area.intersection(buf.area);
     for (line, y) in lines.iter().zip(area.top()..area.bottom()) {
-        buf.set_line(area.x, y, line, area.width);
+        put_line(buf, area.x, y, line, area.width);
+    }
+}
+
+/// What `Buffer::set_line` draws. A span of printable ASCII, most of what
+/// the cockpit shows, is one cell per byte: it is written straight into
+/// its cells, skipping the grapheme and width passes, which were most of a
+/// `set_line`'s cost. Any other span goes through `set_stringn`.
+fn put_line(buf: &mut Buffer, x: u16, y: u16, line: &Line, width: u16) {
+    let mut x = x;
+    let mut remaining = width;
+    for span in &line.spans {
+        if remaining == 0 {
+            break;
+        }
+        let style = line.style.patch(span.style);
+        let text = span.content.as_bytes();
+        let next = if text.iter().all(|b| (b' '..=b'~').contains(b)) {
+            let room = remaining.min(buf.area.right().saturating_sub(x));
+            let n = text.len().min(usize::from(room));
+            if n > 0 {
+                let start = buf.index_of(x, y);
+                for (cell, &byte) in buf.content[start..start + n].iter_mut().zip(text) {
+                    cell.set_char(char::from(byte)).set_style(style);
+                }
+            }
+            x + n as u16
+        } else {
+            buf.set_stringn(x, y, &span.content, usize::from(remaining), style)
+                .0
+        };
+        remaining = remaining.saturating_sub(next.saturating_sub(x));
+        x = next;
     }
 }
 
@@ -259,4 +304,43 @@ pub(crate) fn spark(values: impl Iterator<Item = u64> + Clone, width: usize) -> 
         .skip(skip)
         .map(|v| BARS[((v * 7) / max).min(7) as usize])
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::style::{Color, Modifier, Stylize};
+
+    use super::*;
+
+    /// The fast path draws what `Buffer::set_line` draws, whatever the mix
+    /// of ASCII, wide, combining and control characters, and wherever the
+    /// width or the buffer's edge cuts the line.
+    #[test]
+    fn put_line_draws_what_set_line_draws() {
+        let lines = [
+            Line::from("plain ascii text that runs past the edge of the buffer"),
+            Line::from(vec!["ok ".green(), "宽字符 wide".bold(), " tail".into()]),
+            Line::from(vec![
+                "tab\there ".into(),
+                "e\u{301}clair".italic(),
+                "~!".red(),
+            ]),
+            Line::from(vec!["".into(), "x".on_blue(), "\u{7f}del".into()]).style(
+                Style::new()
+                    .fg(Color::Yellow)
+                    .add_modifier(Modifier::UNDERLINED),
+            ),
+            Line::from(vec!["✔ done".into(), "  3/4".dim()]),
+        ];
+        for line in &lines {
+            for (x, width) in [(0, 40), (3, 10), (10, 30), (29, 5), (0, 0), (0, 1)] {
+                let area = Rect::new(0, 0, 30, 1);
+                let mut ours = Buffer::empty(area);
+                let mut theirs = Buffer::empty(area);
+                put_line(&mut ours, x, 0, line, width);
+                theirs.set_line(x, 0, line, width);
+                assert_eq!(ours, theirs, "{line:?} at {x} in {width}");
+            }
+        }
+    }
 }

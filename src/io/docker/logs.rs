@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use tokio::sync::{mpsc, watch};
 
+use super::events::Changes;
 use super::operations::ContainerRef;
 use super::{DockerError, Engine, api};
 use crate::engine::logs::LogLine;
@@ -41,7 +42,9 @@ pub struct FollowOptions {
     pub source: String,
     /// Only lines at or after this time (None: the whole backlog).
     pub since: Option<DateTime<Utc>>,
-    /// How often the target is re-resolved to pick up new containers.
+    /// The longest the target goes without being re-resolved; new
+    /// containers are found when the engine announces them (its events),
+    /// so this is a safety net, not how they are found.
     pub rescan: Duration,
     /// Longest wait between reconnection attempts.
     pub max_backoff: Duration,
@@ -58,7 +61,7 @@ impl FollowOptions {
         Self {
             source: source.into(),
             since: None,
-            rescan: Duration::from_secs(2),
+            rescan: Duration::from_secs(30),
             max_backoff: Duration::from_secs(5),
             batch: 256,
             reorder: REORDER_WINDOW,
@@ -201,6 +204,7 @@ async fn discover(
 ) {
     let mut followers: BTreeMap<String, tokio::task::JoinHandle<()>> = BTreeMap::new();
     let mut engine: Option<Engine> = None;
+    let mut changes: Option<Changes> = None;
     let mut backoff = Duration::from_millis(200);
     // Said once per outage, so a long one is one line, not one per retry.
     let mut outage = false;
@@ -210,6 +214,7 @@ async fn discover(
         if engine.is_none() {
             match Engine::connect(&host, Duration::from_secs(5)).await {
                 Ok(e) => {
+                    changes = Some(Changes::open(&e));
                     engine = Some(e);
                     backoff = Duration::from_millis(200);
                     if outage {
@@ -264,10 +269,15 @@ async fn discover(
         let wait = if engine.is_some() {
             opts.rescan
         } else {
+            changes = None;
             backoff
         };
         backoff = (backoff * 2).min(opts.max_backoff);
         tokio::select! {
+            alive = changed(&mut changes, &target) => if !alive {
+                engine = None;
+                changes = None;
+            },
             _ = tokio::time::sleep(wait) => {}
             _ = stop.changed() => if *stop.borrow() { break },
         }
@@ -277,6 +287,15 @@ async fn discover(
     }
     for (_, h) in followers {
         h.abort();
+    }
+}
+
+/// The next container change the engine announces, or forever while the
+/// engine is not connected. False: the events stream broke.
+async fn changed(changes: &mut Option<Changes>, target: &DockerTarget) -> bool {
+    match changes {
+        Some(changes) => changes.next(std::slice::from_ref(target)).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -10,6 +10,7 @@
 //! paths stay `crate::io::docker::X`: the parts are re-exported.
 
 mod connection;
+mod events;
 mod logs;
 mod operations;
 mod states;

@@ -10,6 +10,7 @@ use bollard::models::{ContainerInspectResponse, HealthStatusEnum};
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 
+use super::events::Changes;
 use super::operations::ContainerRef;
 use super::{DockerError, Engine, api};
 use crate::engine::containers::{ContainerHealth, ContainerState, TargetState};
@@ -97,58 +98,87 @@ pub(super) fn container_state(c: &ContainerInspectResponse) -> ContainerState {
     }
 }
 
-/// Polls the state of each target every `interval` and sends it with the
-/// target's index, for the health pane; an unreachable engine is sent as a
-/// state with its error (never silence). Ends when `stop` turns true or the
-/// receiver goes away. One inspect per container per interval keeps the load
-/// on the daemon small.
+/// Sends the state of each target with the target's index, for the health
+/// pane: once at the start, then whenever the engine announces a container
+/// change (its event stream), and at least every [`BACKSTOP`]. An idle
+/// release costs no request at all. An unreachable engine is sent as a
+/// state with its error (never silence) and is retried every `retry`.
+/// Ends when `stop` turns true or the receiver goes away.
 pub async fn watch_states(
     host: String,
     targets: Vec<DockerTarget>,
-    interval: Duration,
+    retry: Duration,
     tx: mpsc::Sender<(usize, TargetState)>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut engine: Option<Engine> = None;
     loop {
-        if engine.is_none() {
-            engine = Engine::connect(&host, Duration::from_secs(5))
-                .await
-                .map_err(|e| {
-                    let msg = e.to_string();
-                    (0..targets.len()).for_each(|i| {
-                        let _ = tx.try_send((
-                            i,
-                            TargetState {
-                                containers: Vec::new(),
-                                error: Some(msg.clone()),
-                            },
-                        ));
-                    });
-                })
-                .ok();
-        }
-        if let Some(e) = &engine {
-            for (i, target) in targets.iter().enumerate() {
-                let state = e.target_state(target).await;
-                let failed = state.error.is_some();
-                if tx.send((i, state)).await.is_err() {
-                    return;
+        match Engine::connect(&host, Duration::from_secs(5)).await {
+            Ok(engine) => {
+                let mut changes = Changes::open(&engine);
+                loop {
+                    match look(&engine, &targets, &tx).await {
+                        Look::Sent => {}
+                        Look::Failed => break,
+                        Look::Closed => return,
+                    }
+                    tokio::select! {
+                        alive = changes.next(&targets) => if !alive { break },
+                        _ = tokio::time::sleep(BACKSTOP) => {}
+                        _ = stop.changed() => if *stop.borrow() { return },
+                    }
                 }
-                if failed {
-                    engine = None;
-                    break;
+            }
+            Err(e) => {
+                let error = Some(e.to_string());
+                for i in 0..targets.len() {
+                    let state = TargetState {
+                        containers: Vec::new(),
+                        error: error.clone(),
+                    };
+                    if tx.send((i, state)).await.is_err() {
+                        return;
+                    }
                 }
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
+            _ = tokio::time::sleep(retry) => {}
             _ = stop.changed() => if *stop.borrow() { return },
         }
         if tx.is_closed() {
             return;
         }
     }
+}
+
+/// The longest the watcher goes without a look while the engine's events
+/// say nothing changed: a safety net, not the way changes are seen.
+const BACKSTOP: Duration = Duration::from_secs(30);
+
+enum Look {
+    Sent,
+    /// The engine stopped answering: reconnect.
+    Failed,
+    /// Nobody listens any more.
+    Closed,
+}
+
+async fn look(
+    engine: &Engine,
+    targets: &[DockerTarget],
+    tx: &mpsc::Sender<(usize, TargetState)>,
+) -> Look {
+    for (i, target) in targets.iter().enumerate() {
+        let state = engine.target_state(target).await;
+        let failed = state.error.is_some();
+        if tx.send((i, state)).await.is_err() {
+            return Look::Closed;
+        }
+        if failed {
+            return Look::Failed;
+        }
+    }
+    Look::Sent
 }
 
 /// The target's state in one look, for a one-off docker check item: an
