@@ -263,13 +263,15 @@ async fn discover(
                         misplaced = true;
                     }
                 }
-                Err(_) => engine = None,
+                Err(_) => {
+                    engine = None;
+                    changes = None;
+                }
             }
         }
         let wait = if engine.is_some() {
             opts.rescan
         } else {
-            changes = None;
             backoff
         };
         backoff = (backoff * 2).min(opts.max_backoff);
